@@ -1,0 +1,14 @@
+//! keyward: a desktop vault for API keys.
+//!
+//! - [`vault`]: the domain (entries, credentials, IP rules, policy); pure, given `now`.
+//! - [`store`]: the encrypted file (format, KDF, atomic save, lock, change detection).
+//! - [`secret`]: the types that hold secrets.
+//! - [`cli`]: the command line, a thin layer over the above.
+#![forbid(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+pub mod cli;
+pub mod platform;
+pub mod secret;
+pub mod store;
+pub mod vault;

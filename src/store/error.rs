@@ -1,0 +1,116 @@
+//! Everything that can go wrong reading or writing a vault file.
+
+use std::io;
+use std::path::PathBuf;
+
+/// An error of the vault file layer. Each variant names the file.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// There is no vault at the path.
+    #[error("no vault at {path}; create one with `keyward init` (or choose another with --vault)")]
+    NotFound {
+        /// The vault path.
+        path: PathBuf,
+    },
+    /// `init` would overwrite an existing vault.
+    #[error("a vault already exists at {path}; refusing to overwrite it")]
+    AlreadyExists {
+        /// The vault path.
+        path: PathBuf,
+    },
+    /// The file does not start with the keyward magic bytes.
+    #[error("{path} is not a keyward vault (wrong magic bytes)")]
+    NotAVault {
+        /// The vault path.
+        path: PathBuf,
+    },
+    /// The file was written by a newer keyward.
+    #[error(
+        "{path} uses vault format version {version}, which this keyward does not support \
+         (it reads version {supported}); upgrade keyward"
+    )]
+    UnsupportedVersion {
+        /// The vault path.
+        path: PathBuf,
+        /// The version found in the file.
+        version: u16,
+        /// The version this build reads.
+        supported: u16,
+    },
+    /// The header is malformed: truncated, unknown KDF, reserved bits set.
+    #[error("{path} is damaged: {what}; restore it from the backup ({path}.bak) if you have one")]
+    Damaged {
+        /// The vault path.
+        path: PathBuf,
+        /// What is wrong, in words.
+        what: String,
+    },
+    /// The header asks for KDF work beyond the caps.
+    #[error("{path} asks for key derivation parameters keyward refuses: {why}")]
+    KdfRejected {
+        /// The vault path.
+        path: PathBuf,
+        /// Which parameter and its limit.
+        why: String,
+    },
+    /// Authentication failed: wrong password, or the file was altered.
+    #[error("wrong password, or {path} is damaged (authentication failed)")]
+    WrongPasswordOrDamaged {
+        /// The vault path.
+        path: PathBuf,
+    },
+    /// Another process holds the vault's lock.
+    #[error(
+        "{path} is locked by another keyward process ({lock}); try again when it has finished"
+    )]
+    Locked {
+        /// The vault path.
+        path: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+    },
+    /// The file changed on disk since it was loaded; saving would overwrite that change.
+    #[error(
+        "{path} was changed by another program since it was opened; not overwriting it \
+         (reload it and make your change again)"
+    )]
+    ChangedOnDisk {
+        /// The vault path.
+        path: PathBuf,
+    },
+    /// An operating system error, with what keyward was doing.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done ("reading", "writing the temporary file for", …).
+        action: &'static str,
+        /// The file concerned.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: io::Error,
+    },
+    /// Key derivation or encryption failed for a reason other than the password.
+    #[error("cryptography failed for {path}: {what}")]
+    Crypto {
+        /// The vault path.
+        path: PathBuf,
+        /// What failed.
+        what: String,
+    },
+}
+
+impl StoreError {
+    /// True for errors that mean "this file cannot be opened with this password": wrong
+    /// password, damage, an unknown format. The CLI maps these to exit code 3.
+    pub fn is_unreadable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::NotAVault { .. }
+                | StoreError::UnsupportedVersion { .. }
+                | StoreError::Damaged { .. }
+                | StoreError::KdfRejected { .. }
+                | StoreError::WrongPasswordOrDamaged { .. }
+        )
+    }
+}

@@ -1,0 +1,415 @@
+//! The vault on disk: open, atomic and durable save, backup, lock file, change detection.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::error::StoreError;
+use super::format::{self, FormatError, Header, NONCE_LEN};
+use super::kdf::{self, KdfParams, SALT_LEN};
+use crate::secret::{SecretBytes, SecretString};
+use crate::vault::Vault;
+
+/// The vault's default location: `<data dir>/keyward/vault.keyward`.
+pub fn default_vault_path() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|d| d.data_dir().join("keyward").join("vault.keyward"))
+}
+
+/// The lock file beside a vault: `<vault>.lock`.
+pub fn lock_path(vault: &Path) -> PathBuf {
+    with_suffix(vault, ".lock")
+}
+
+/// The backup of the previous version beside a vault: `<vault>.bak`.
+pub fn backup_path(vault: &Path) -> PathBuf {
+    with_suffix(vault, ".bak")
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// An exclusive hold on a vault's lock file; released when dropped (or when the process
+/// dies, since it is an OS file lock).
+#[derive(Debug)]
+pub struct VaultLock {
+    _file: File,
+}
+
+impl VaultLock {
+    /// Takes the lock of the vault at `vault` without waiting.
+    pub fn acquire(vault: &Path) -> Result<Self, StoreError> {
+        let lock = lock_path(vault);
+        if let Some(dir) = vault.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_private_dir(dir)?;
+        }
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        private_mode(&mut options);
+        let file = options.open(&lock).map_err(|source| StoreError::Io {
+            action: "opening the lock file",
+            path: lock.clone(),
+            source,
+        })?;
+        match file.try_lock() {
+            Ok(()) => Ok(VaultLock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) => Err(StoreError::Locked {
+                path: vault.to_owned(),
+                lock,
+            }),
+            Err(fs::TryLockError::Error(source)) => Err(StoreError::Io {
+                action: "locking",
+                path: lock,
+                source,
+            }),
+        }
+    }
+}
+
+/// An open vault file: where it is, how to re-encrypt it, and what it held when last read or
+/// written (to detect changes made by others).
+#[derive(Debug)]
+pub struct VaultFile {
+    path: PathBuf,
+    password: SecretString,
+    kdf: KdfParams,
+    /// SHA-256 of the bytes last read or written; `None` before the first save of a new vault.
+    fingerprint: Option<[u8; 32]>,
+    /// Held for the life of this value when opened with [`VaultFile::open_locked`].
+    lock: Option<VaultLock>,
+    /// Size of the last payload, to size the next serialisation buffer in one allocation.
+    payload_hint: usize,
+}
+
+impl VaultFile {
+    /// Creates a new vault file holding `vault`. Fails if a file already exists at `path`.
+    pub fn create(
+        path: &Path,
+        password: SecretString,
+        kdf: KdfParams,
+        vault: &Vault,
+    ) -> Result<VaultFile, StoreError> {
+        kdf.check().map_err(|why| StoreError::KdfRejected {
+            path: path.to_owned(),
+            why,
+        })?;
+        let lock = VaultLock::acquire(path)?;
+        if path.exists() {
+            return Err(StoreError::AlreadyExists {
+                path: path.to_owned(),
+            });
+        }
+        let mut file = VaultFile {
+            path: path.to_owned(),
+            password,
+            kdf,
+            fingerprint: None,
+            lock: Some(lock),
+            payload_hint: 0,
+        };
+        file.save(vault)?;
+        file.lock = None;
+        Ok(file)
+    }
+
+    /// Opens and decrypts the vault at `path` without taking its lock (reading is safe while
+    /// another process saves, because saves replace the file atomically).
+    pub fn open(path: &Path, password: SecretString) -> Result<(VaultFile, Vault), StoreError> {
+        let bytes = read_vault_bytes(path)?;
+        let (header, plaintext) = format::open(&bytes, |h| kdf::derive_key(&password, &h.salt, h.kdf))
+            .map_err(|e| format_error(path, e))?;
+        let vault = parse_payload(path, &plaintext)?;
+        let file = VaultFile {
+            path: path.to_owned(),
+            password,
+            kdf: header.kdf,
+            fingerprint: Some(fingerprint(&bytes)),
+            lock: None,
+            payload_hint: plaintext.expose().len(),
+        };
+        Ok((file, vault))
+    }
+
+    /// Takes the vault's lock, then opens it; the lock is held until this value is dropped,
+    /// so a read-modify-write by the CLI cannot interleave with another writer.
+    pub fn open_locked(
+        path: &Path,
+        password: SecretString,
+    ) -> Result<(VaultFile, Vault), StoreError> {
+        if !path.exists() {
+            return Err(StoreError::NotFound {
+                path: path.to_owned(),
+            });
+        }
+        let lock = VaultLock::acquire(path)?;
+        let (mut file, vault) = Self::open(path, password)?;
+        file.lock = Some(lock);
+        Ok((file, vault))
+    }
+
+    /// The vault's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The KDF parameters the next save will use.
+    pub fn kdf(&self) -> KdfParams {
+        self.kdf
+    }
+
+    /// Changes the master password and KDF parameters used by the next save.
+    pub fn set_password(&mut self, password: SecretString, kdf: KdfParams) -> Result<(), StoreError> {
+        kdf.check().map_err(|why| StoreError::KdfRejected {
+            path: self.path.clone(),
+            why,
+        })?;
+        self.password = password;
+        self.kdf = kdf;
+        Ok(())
+    }
+
+    /// True when `password` is the one this vault is encrypted with (for confirmation
+    /// prompts); compared in constant time.
+    pub fn password_matches(&self, password: &SecretString) -> bool {
+        let a = Sha256::digest(self.password.expose().as_bytes());
+        let b = Sha256::digest(password.expose().as_bytes());
+        a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    }
+
+    /// Encrypts `vault` with a fresh salt and nonce and replaces the file atomically and
+    /// durably, keeping the previous version as `<vault>.bak`.
+    ///
+    /// Refuses with [`StoreError::ChangedOnDisk`] if the file is no longer what this value
+    /// last read or wrote. On any error the file on disk is unchanged.
+    pub fn save(&mut self, vault: &Vault) -> Result<(), StoreError> {
+        let bytes = self.encrypt(vault)?;
+        let _lock_for_this_save = match self.lock {
+            Some(_) => None,
+            None => Some(VaultLock::acquire(&self.path)?),
+        };
+        self.check_unchanged()?;
+        write_atomically(&self.path, &bytes, self.fingerprint.is_some())?;
+        self.fingerprint = Some(fingerprint(&bytes));
+        Ok(())
+    }
+
+    /// Serialises and encrypts `vault` into complete file bytes (fresh salt, fresh nonce).
+    pub fn encrypt(&mut self, vault: &Vault) -> Result<Vec<u8>, StoreError> {
+        let crypto = |what: String| StoreError::Crypto {
+            path: self.path.clone(),
+            what,
+        };
+        let plaintext = serialize_payload(vault, self.payload_hint).map_err(crypto)?;
+        self.payload_hint = plaintext.expose().len();
+        let header = Header {
+            kdf: self.kdf,
+            salt: random_bytes::<SALT_LEN>().map_err(crypto)?,
+            nonce: random_bytes::<NONCE_LEN>().map_err(crypto)?,
+        };
+        let key = kdf::derive_key(&self.password, &header.salt, header.kdf).map_err(crypto)?;
+        format::seal(&header, &key, plaintext).map_err(crypto)
+    }
+
+    /// Checks that the file on disk is still what was last read or written here.
+    pub fn check_unchanged(&self) -> Result<(), StoreError> {
+        let on_disk = match fs::read(&self.path) {
+            Ok(bytes) => Some(fingerprint(&bytes)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(source) => {
+                return Err(StoreError::Io {
+                    action: "reading",
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+        };
+        if on_disk == self.fingerprint {
+            Ok(())
+        } else {
+            Err(StoreError::ChangedOnDisk {
+                path: self.path.clone(),
+            })
+        }
+    }
+}
+
+/// Serialises the vault to JSON in one zeroizing buffer sized up front, so that growing it
+/// does not leave unzeroized copies of secrets behind.
+pub fn serialize_payload(vault: &Vault, hint: usize) -> Result<SecretBytes, String> {
+    let capacity = hint + hint / 4 + 64 * 1024;
+    let mut buffer = SecretBytes::new(Vec::with_capacity(capacity));
+    serde_json::to_writer(buffer.as_mut_vec(), vault)
+        .map_err(|e| format!("could not serialise the vault: {e}"))?;
+    Ok(buffer)
+}
+
+/// Parses decrypted JSON into a vault. Errors name a position only: a serde message could
+/// quote a secret.
+pub fn parse_payload(path: &Path, plaintext: &SecretBytes) -> Result<Vault, StoreError> {
+    serde_json::from_slice(plaintext.expose()).map_err(|e| StoreError::Damaged {
+        path: path.to_owned(),
+        what: format!(
+            "the decrypted content is not a valid vault (line {}, column {})",
+            e.line(),
+            e.column()
+        ),
+    })
+}
+
+fn read_vault_bytes(path: &Path) -> Result<Vec<u8>, StoreError> {
+    fs::read(path).map_err(|source| {
+        if source.kind() == io::ErrorKind::NotFound {
+            StoreError::NotFound {
+                path: path.to_owned(),
+            }
+        } else {
+            StoreError::Io {
+                action: "reading",
+                path: path.to_owned(),
+                source,
+            }
+        }
+    })
+}
+
+fn format_error(path: &Path, e: FormatError) -> StoreError {
+    let path = path.to_owned();
+    match e {
+        FormatError::NotAVault => StoreError::NotAVault { path },
+        FormatError::UnsupportedVersion(version) => StoreError::UnsupportedVersion {
+            path,
+            version,
+            supported: format::FORMAT_VERSION,
+        },
+        FormatError::Damaged(what) => StoreError::Damaged { path, what },
+        FormatError::KdfRejected(why) => StoreError::KdfRejected { path, why },
+        FormatError::Authentication => StoreError::WrongPasswordOrDamaged { path },
+        FormatError::Kdf(what) => StoreError::Crypto { path, what },
+    }
+}
+
+fn fingerprint(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
+    let mut out = [0u8; N];
+    getrandom::fill(&mut out).map_err(|e| format!("no randomness from the OS: {e}"))?;
+    Ok(out)
+}
+
+#[cfg(unix)]
+fn private_mode(options: &mut OpenOptions) {
+    use std::os::unix::fs::OpenOptionsExt;
+    options.mode(0o600);
+}
+
+#[cfg(not(unix))]
+fn private_mode(_options: &mut OpenOptions) {}
+
+fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|source| StoreError::Io {
+        action: "creating the folder",
+        path: dir.to_owned(),
+        source,
+    })
+}
+
+/// Writes `bytes` to `path` so that a crash at any moment leaves either the old or the new
+/// file: temporary file in the same folder (mode 0600), fsync, backup link of the old file,
+/// rename over the target, fsync of the folder.
+fn write_atomically(path: &Path, bytes: &[u8], keep_backup: bool) -> Result<(), StoreError> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "vault".to_owned());
+    let tag = random_bytes::<6>()
+        .map(|b| b.iter().map(|x| format!("{x:02x}")).collect::<String>())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{file_name}.{}.{tag}.tmp", std::process::id()));
+    let save_error = |step: &'static str, source: io::Error| StoreError::Io {
+        action: step,
+        path: path.to_owned(),
+        source,
+    };
+
+    let result = (|| {
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        private_mode(&mut options);
+        let mut file = options
+            .open(&tmp)
+            .map_err(|e| save_error("could not save (creating the temporary file beside)", e))?;
+        file.write_all(bytes)
+            .map_err(|e| save_error("could not save (writing the temporary file beside)", e))?;
+        file.sync_all()
+            .map_err(|e| save_error("could not save (flushing the temporary file beside)", e))?;
+        drop(file);
+        if keep_backup {
+            keep_previous_version(path, &dir)
+                .map_err(|e| save_error("could not save (keeping the backup of)", e))?;
+        }
+        fs::rename(&tmp, path).map_err(|e| save_error("could not save (replacing)", e))?;
+        sync_dir(&dir).map_err(|e| save_error("could not save (flushing the folder of)", e))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Makes `<vault>.bak` the current vault file: a hard link (no copy, same 0600 inode),
+/// falling back to a copy where links are not supported. Replaces the old backup atomically.
+fn keep_previous_version(path: &Path, dir: &Path) -> io::Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let backup = backup_path(path);
+    let tmp = dir.join(format!(
+        ".{}.bak.{}.tmp",
+        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+        std::process::id()
+    ));
+    let _ = fs::remove_file(&tmp);
+    if fs::hard_link(path, &tmp).is_err() {
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        private_mode(&mut options);
+        let mut out = options.open(&tmp)?;
+        out.write_all(&fs::read(path)?)?;
+        out.sync_all()?;
+    }
+    let renamed = fs::rename(&tmp, &backup);
+    if renamed.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    renamed
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! The encrypted vault file: its byte format, the key derivation, and the file handling
+//! (atomic save, backup, lock, change detection). Knows nothing of the GUI or the CLI.
+
+mod error;
+mod file;
+pub mod format;
+pub mod kdf;
+
+pub use error::StoreError;
+pub use file::{
+    VaultFile, VaultLock, backup_path, default_vault_path, lock_path, parse_payload,
+    serialize_payload,
+};
+pub use kdf::KdfParams;
