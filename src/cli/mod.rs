@@ -1,1 +1,376 @@
-//! The command line.
+//! The command line (PRODUCT §5): parse, call the library, print. No rules live here.
+//!
+//! Messages go to stderr, data to stdout. Exit codes: 0 success, 1 findings, 2 usage error,
+//! 3 wrong password or damaged vault, 4 vault locked by another process, 5 other errors.
+
+mod entries;
+mod input;
+mod output;
+mod vaults;
+
+use std::fmt;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub use input::Input;
+
+use crate::store::{StoreError, default_vault_path};
+use crate::vault::VaultError;
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: a report found something (due, audit, scan).
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code: the command line or its input is wrong.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: wrong password, or the vault is damaged or of an unknown format.
+pub const EXIT_UNREADABLE: u8 = 3;
+/// Exit code: another process holds the vault's lock.
+pub const EXIT_LOCKED: u8 = 4;
+/// Exit code: any other error.
+pub const EXIT_OTHER: u8 = 5;
+
+/// keyward: a vault for API keys. Without a command it opens the desktop app.
+#[derive(Debug, Parser)]
+#[command(name = "keyward", version, about, long_about = None, after_help = EXIT_HELP)]
+pub struct Cli {
+    /// The vault file [default: <data dir>/keyward/vault.keyward]
+    #[arg(long, global = true, env = "KEYWARD_VAULT", value_name = "PATH")]
+    pub vault: Option<PathBuf>,
+
+    /// Read the master password from the first line of this file
+    #[arg(
+        long,
+        global = true,
+        env = "KEYWARD_PASSWORD_FILE",
+        value_name = "FILE"
+    )]
+    pub password_file: Option<PathBuf>,
+
+    /// What to do; without one, the desktop app opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+const EXIT_HELP: &str = "\
+Master password, first source that is set: --password-file / KEYWARD_PASSWORD_FILE, \
+KEYWARD_PASSWORD_COMMAND (its stdout), a no-echo prompt on a terminal, else the first line \
+of stdin. Secret parts are read after it, from stdin or a prompt, never from arguments.
+
+Exit codes: 0 success, 1 findings, 2 usage error, 3 wrong password or damaged vault, \
+4 vault locked by another process, 5 other errors.";
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the desktop app
+    Gui,
+    /// Create a new vault
+    Init(KdfArgs),
+    /// List keys with provider, rotation age, expiry, IP restriction, status (no secrets)
+    List {
+        /// Print JSON (documented in docs/CLI.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one key's metadata, secrets masked
+    Show {
+        /// The key's name
+        name: String,
+        /// Print JSON (documented in docs/CLI.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a key; secret parts come from stdin (--secret-stdin) or a prompt, never argv
+    Add(AddArgs),
+    /// Change a key's metadata (IP lists, permissions, dates, policy, tags)
+    Edit(EditArgs),
+    /// Print one part of a key to stdout
+    Get {
+        /// The key's name
+        name: String,
+        /// key, secret, passphrase, private-key or public-key
+        #[arg(long, short, default_value = "secret")]
+        field: String,
+    },
+    /// Replace a key's secret with a new one read from stdin; the old one goes to history
+    Rotate(RotateArgs),
+    /// Mark a key compromised and attach the incident checklist
+    Compromised {
+        /// The key's name
+        name: String,
+        /// Why (what happened)
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Mark a key revoked (disabled at the provider)
+    Revoke {
+        /// The key's name
+        name: String,
+    },
+    /// Change the master password (and the key derivation strength)
+    Passwd(PasswdArgs),
+}
+
+/// Key derivation strength options of `init` and `passwd`.
+#[derive(Debug, Args)]
+pub struct KdfArgs {
+    /// Argon2id memory in MiB (1..=1024)
+    #[arg(long, default_value_t = 64, value_name = "MIB")]
+    pub kdf_memory_mib: u32,
+    /// Argon2id passes (1..=100)
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub kdf_iterations: u32,
+    /// Argon2id lanes, each on its own thread (1..=16)
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub kdf_parallelism: u32,
+    /// Read the new master password from the first line of this file
+    #[arg(long, value_name = "FILE", env = "KEYWARD_NEW_PASSWORD_FILE")]
+    pub new_password_file: Option<PathBuf>,
+}
+
+/// `passwd` options.
+#[derive(Debug, Args)]
+pub struct PasswdArgs {
+    /// Key derivation strength for the re-encrypted vault.
+    #[command(flatten)]
+    pub kdf: KdfArgs,
+}
+
+/// Metadata options shared by `add` and `edit`.
+#[derive(Debug, Args, Default)]
+pub struct MetaArgs {
+    /// Provider (binance, github, aws, …)
+    #[arg(long)]
+    pub provider: Option<String>,
+    /// The public key id ("API key")
+    #[arg(long)]
+    pub key_id: Option<String>,
+    /// prod, test or other
+    #[arg(long = "env", value_name = "ENV")]
+    pub environment: Option<String>,
+    /// Add a tag (repeatable)
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+    /// What this key is for
+    #[arg(long)]
+    pub purpose: Option<String>,
+    /// Add a permission granted at the provider: read, trade, withdraw, transfer, … (repeatable)
+    #[arg(long = "permission", value_name = "NAME")]
+    pub permissions: Vec<String>,
+    /// Add an IP address or CIDR range to the whitelist (repeatable)
+    #[arg(long = "allow", value_name = "ADDR_OR_CIDR")]
+    pub allow: Vec<String>,
+    /// Add an IP address or CIDR range to the blacklist (repeatable)
+    #[arg(long = "deny", value_name = "ADDR_OR_CIDR")]
+    pub deny: Vec<String>,
+    /// Expiry date (YYYY-MM-DD or RFC 3339), or "never"
+    #[arg(long, value_name = "DATE|never")]
+    pub expires: Option<String>,
+    /// Rotation period in days (0 = no policy)
+    #[arg(long, value_name = "DAYS")]
+    pub rotate_every: Option<u32>,
+    /// Creation date (YYYY-MM-DD or RFC 3339)
+    #[arg(long, value_name = "DATE")]
+    pub created: Option<String>,
+    /// Last rotation date (YYYY-MM-DD or RFC 3339)
+    #[arg(long, value_name = "DATE")]
+    pub rotated: Option<String>,
+    /// Last use date (YYYY-MM-DD or RFC 3339), or "never"
+    #[arg(long, value_name = "DATE|never")]
+    pub last_used: Option<String>,
+    /// Free notes
+    #[arg(long)]
+    pub notes: Option<String>,
+    /// For key pairs: read the public key (PEM) from this file
+    #[arg(long, value_name = "FILE")]
+    pub public_key_file: Option<PathBuf>,
+}
+
+/// `add` options.
+#[derive(Debug, Args)]
+pub struct AddArgs {
+    /// The key's name (unique in the vault)
+    pub name: String,
+    /// shared-secret, key-pair or token
+    #[arg(long, default_value = "shared-secret")]
+    pub kind: String,
+    /// Read the secret from the next line of stdin (for a key pair: the private key, all of
+    /// the rest of stdin)
+    #[arg(long)]
+    pub secret_stdin: bool,
+    /// Read the passphrase from the line of stdin after the secret
+    #[arg(long)]
+    pub passphrase_stdin: bool,
+    /// Metadata.
+    #[command(flatten)]
+    pub meta: MetaArgs,
+}
+
+/// `edit` options.
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// The key's name
+    pub name: String,
+    /// Rename the key
+    #[arg(long, value_name = "NEW_NAME")]
+    pub rename: Option<String>,
+    /// Empty the IP whitelist before adding --allow rules
+    #[arg(long)]
+    pub clear_allow: bool,
+    /// Empty the IP blacklist before adding --deny rules
+    #[arg(long)]
+    pub clear_deny: bool,
+    /// Remove all tags before adding --tag ones
+    #[arg(long)]
+    pub clear_tags: bool,
+    /// Remove all permissions before adding --permission ones
+    #[arg(long)]
+    pub clear_permissions: bool,
+    /// Remove a tag (repeatable)
+    #[arg(long = "untag", value_name = "TAG")]
+    pub untag: Vec<String>,
+    /// Remove a permission (repeatable)
+    #[arg(long = "remove-permission", value_name = "NAME")]
+    pub remove_permissions: Vec<String>,
+    /// Follow the vault's default rotation period again
+    #[arg(long, conflicts_with = "rotate_every")]
+    pub default_rotation: bool,
+    /// Metadata to change.
+    #[command(flatten)]
+    pub meta: MetaArgs,
+}
+
+/// `rotate` options.
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The key's name
+    pub name: String,
+    /// For key pairs: the new public key (PEM) file
+    #[arg(long, value_name = "FILE")]
+    pub public_key_file: Option<PathBuf>,
+}
+
+/// An error with the exit code it maps to. Its message never holds a secret.
+#[derive(Debug)]
+pub struct CliError {
+    /// The process exit code.
+    pub code: u8,
+    /// What went wrong and what to do, for stderr.
+    pub message: String,
+}
+
+impl CliError {
+    /// A usage error (exit 2).
+    pub fn usage(message: impl Into<String>) -> Self {
+        CliError {
+            code: EXIT_USAGE,
+            message: message.into(),
+        }
+    }
+
+    /// Any other error (exit 5).
+    pub fn other(message: impl Into<String>) -> Self {
+        CliError {
+            code: EXIT_OTHER,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        let code = if e.is_unreadable() {
+            EXIT_UNREADABLE
+        } else if matches!(e, StoreError::Locked { .. }) {
+            EXIT_LOCKED
+        } else {
+            EXIT_OTHER
+        };
+        CliError {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<VaultError> for CliError {
+    fn from(e: VaultError) -> Self {
+        CliError::other(e.to_string())
+    }
+}
+
+/// What a command needs from its surroundings: the vault path, the password source, stdin,
+/// and stdout/stderr for output.
+pub struct Context {
+    /// The vault file.
+    pub vault: PathBuf,
+    /// `--password-file`, if given.
+    pub password_file: Option<PathBuf>,
+    /// stdin, read in order.
+    pub input: Input,
+}
+
+impl Context {
+    fn master_password(&mut self) -> Result<crate::secret::SecretString, CliError> {
+        input::master_password(self.password_file.as_deref(), &mut self.input)
+    }
+}
+
+/// Runs a parsed command line and returns the process exit code; errors are printed to
+/// stderr here.
+pub fn run(cli: Cli) -> u8 {
+    let vault = match cli.vault.clone().or_else(default_vault_path) {
+        Some(v) => v,
+        None => {
+            eprintln!(
+                "keyward: cannot find a data folder for the default vault; pass --vault PATH"
+            );
+            return EXIT_USAGE;
+        }
+    };
+    let command = match cli.command {
+        None | Some(Command::Gui) => {
+            return match crate::app::run(Some(vault)) {
+                Ok(()) => EXIT_OK,
+                Err(e) => {
+                    eprintln!("keyward: {e}");
+                    EXIT_OTHER
+                }
+            };
+        }
+        Some(c) => c,
+    };
+    let mut ctx = Context {
+        vault,
+        password_file: cli.password_file,
+        input: Input::new(),
+    };
+    let result = match command {
+        Command::Gui => Ok(EXIT_OK),
+        Command::Init(args) => vaults::init(&mut ctx, &args),
+        Command::Passwd(args) => vaults::passwd(&mut ctx, &args.kdf),
+        Command::List { json } => entries::list(&mut ctx, json),
+        Command::Show { name, json } => entries::show(&mut ctx, &name, json),
+        Command::Add(args) => entries::add(&mut ctx, args),
+        Command::Edit(args) => entries::edit(&mut ctx, args),
+        Command::Get { name, field } => entries::get(&mut ctx, &name, &field),
+        Command::Rotate(args) => entries::rotate(&mut ctx, &args),
+        Command::Compromised { name, reason } => entries::compromised(&mut ctx, &name, &reason),
+        Command::Revoke { name } => entries::revoke(&mut ctx, &name),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("keyward: {e}");
+            e.code
+        }
+    }
+}

@@ -61,9 +61,7 @@ pub enum StoreError {
         path: PathBuf,
     },
     /// Another process holds the vault's lock.
-    #[error(
-        "{path} is locked by another keyward process ({lock}); try again when it has finished"
-    )]
+    #[error("{path} is locked by another keyward process ({lock}); try again when it has finished")]
     Locked {
         /// The vault path.
         path: PathBuf,

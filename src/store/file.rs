@@ -120,8 +120,9 @@ impl VaultFile {
     /// another process saves, because saves replace the file atomically).
     pub fn open(path: &Path, password: SecretString) -> Result<(VaultFile, Vault), StoreError> {
         let bytes = read_vault_bytes(path)?;
-        let (header, plaintext) = format::open(&bytes, |h| kdf::derive_key(&password, &h.salt, h.kdf))
-            .map_err(|e| format_error(path, e))?;
+        let (header, plaintext) =
+            format::open(&bytes, |h| kdf::derive_key(&password, &h.salt, h.kdf))
+                .map_err(|e| format_error(path, e))?;
         let vault = parse_payload(path, &plaintext)?;
         let file = VaultFile {
             path: path.to_owned(),
@@ -162,7 +163,11 @@ impl VaultFile {
     }
 
     /// Changes the master password and KDF parameters used by the next save.
-    pub fn set_password(&mut self, password: SecretString, kdf: KdfParams) -> Result<(), StoreError> {
+    pub fn set_password(
+        &mut self,
+        password: SecretString,
+        kdf: KdfParams,
+    ) -> Result<(), StoreError> {
         kdf.check().map_err(|why| StoreError::KdfRejected {
             path: self.path.clone(),
             why,
@@ -177,7 +182,10 @@ impl VaultFile {
     pub fn password_matches(&self, password: &SecretString) -> bool {
         let a = Sha256::digest(self.password.expose().as_bytes());
         let b = Sha256::digest(password.expose().as_bytes());
-        a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+        a.iter()
+            .zip(b.iter())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
     }
 
     /// Encrypts `vault` with a fresh salt and nonce and replaces the file atomically and
@@ -385,7 +393,9 @@ fn keep_previous_version(path: &Path, dir: &Path) -> io::Result<()> {
     let backup = backup_path(path);
     let tmp = dir.join(format!(
         ".{}.bak.{}.tmp",
-        path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default(),
         std::process::id()
     ));
     let _ = fs::remove_file(&tmp);

@@ -101,7 +101,9 @@ impl Header {
         if header[11] != 0 {
             return Err(FormatError::Damaged("reserved header flags are set".into()));
         }
-        let u32_at = |at: usize| u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]]);
+        let u32_at = |at: usize| {
+            u32::from_le_bytes([header[at], header[at + 1], header[at + 2], header[at + 3]])
+        };
         let kdf = KdfParams {
             memory_kib: u32_at(12),
             iterations: u32_at(16),
@@ -143,8 +145,8 @@ pub fn open(
 ) -> Result<(Header, SecretBytes), FormatError> {
     let (header, aad) = Header::parse(file)?;
     let key = derive(&header).map_err(FormatError::Kdf)?;
-    let cipher =
-        XChaCha20Poly1305::new_from_slice(&key.0[..]).map_err(|e| FormatError::Kdf(e.to_string()))?;
+    let cipher = XChaCha20Poly1305::new_from_slice(&key.0[..])
+        .map_err(|e| FormatError::Kdf(e.to_string()))?;
     let nonce = XNonce::from(header.nonce);
     let mut buffer = SecretBytes::new(file[HEADER_LEN..].to_vec());
     cipher

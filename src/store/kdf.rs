@@ -154,7 +154,11 @@ mod tests {
             iterations: 3,
             parallelism: 4,
         };
-        assert!(huge.check().expect_err("too much memory").contains("memory"));
+        assert!(
+            huge.check()
+                .expect_err("too much memory")
+                .contains("memory")
+        );
         let slow = KdfParams {
             iterations: 1_000_000,
             ..KdfParams::default()

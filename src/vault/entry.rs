@@ -11,7 +11,9 @@ use super::ip::IpRule;
 use crate::secret::SecretString;
 
 /// Where a key is used.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Environment {
     /// Production: real money, real data.
@@ -47,7 +49,9 @@ impl FromStr for Environment {
             "prod" | "production" | "live" => Ok(Environment::Prod),
             "test" | "testnet" | "sandbox" | "staging" => Ok(Environment::Test),
             "other" => Ok(Environment::Other),
-            _ => Err(format!("unknown environment '{s}' (use prod, test or other)")),
+            _ => Err(format!(
+                "unknown environment '{s}' (use prod, test or other)"
+            )),
         }
     }
 }
@@ -341,7 +345,9 @@ impl fmt::Display for Permission {
 }
 
 /// Whether a key is in use.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// In use.
@@ -595,7 +601,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn t(day: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 1, day, 12, 0, 0).single().expect("valid date")
+        Utc.with_ymd_and_hms(2026, 1, day, 12, 0, 0)
+            .single()
+            .expect("valid date")
     }
 
     fn shared(secret: &str) -> Credential {
@@ -648,12 +656,19 @@ mod tests {
         let token = Credential::Token {
             token: "ghp_x".into(),
         };
-        assert_eq!(token.field(Field::Secret).map(|v| v.expose()), Some("ghp_x"));
+        assert_eq!(
+            token.field(Field::Secret).map(|v| v.expose()),
+            Some("ghp_x")
+        );
         assert!(token.field(Field::Key).is_none());
         assert!(token.field(Field::Passphrase).is_none());
         let s = shared("sec");
         assert_eq!(s.secrets().len(), 2);
-        assert!(Credential::empty(CredentialKind::KeyPair).secrets().is_empty());
+        assert!(
+            Credential::empty(CredentialKind::KeyPair)
+                .secrets()
+                .is_empty()
+        );
     }
 
     #[test]
@@ -669,7 +684,10 @@ mod tests {
 
     #[test]
     fn parse_names() {
-        assert_eq!("key-pair".parse::<CredentialKind>(), Ok(CredentialKind::KeyPair));
+        assert_eq!(
+            "key-pair".parse::<CredentialKind>(),
+            Ok(CredentialKind::KeyPair)
+        );
         assert_eq!("private_key".parse::<Field>(), Ok(Field::PrivateKey));
         assert_eq!("Production".parse::<Environment>(), Ok(Environment::Prod));
         assert!("moon".parse::<Environment>().is_err());

@@ -3,13 +3,15 @@
 //! Pure code: nothing here reads a file or the clock; functions that depend on the time are
 //! given `now`.
 
+mod date;
 mod entry;
 mod ip;
 pub mod policy;
 
+pub use date::{parse_date, parse_optional_date};
 pub use entry::{
-    ChecklistItem, Credential, CredentialKind, Entry, Environment, Field, FieldValue,
-    HistoryItem, Incident, Permission, Status,
+    ChecklistItem, Credential, CredentialKind, Entry, Environment, Field, FieldValue, HistoryItem,
+    Incident, Permission, Status,
 };
 pub use ip::{IpRule, IpRuleError};
 
@@ -171,7 +173,10 @@ mod tests {
     use chrono::{TimeZone, Utc};
 
     fn entry(name: &str) -> Entry {
-        let now = Utc.with_ymd_and_hms(2026, 3, 1, 0, 0, 0).single().expect("date");
+        let now = Utc
+            .with_ymd_and_hms(2026, 3, 1, 0, 0, 0)
+            .single()
+            .expect("date");
         Entry::new(name, Credential::Token { token: "t".into() }, now)
     }
 
@@ -179,7 +184,10 @@ mod tests {
     fn names_are_unique_and_valid() {
         let mut v = Vault::default();
         v.add(entry("a")).expect("first add");
-        assert_eq!(v.add(entry("a")), Err(VaultError::DuplicateName("a".into())));
+        assert_eq!(
+            v.add(entry("a")),
+            Err(VaultError::DuplicateName("a".into()))
+        );
         for bad in ["", "  ", " a", "a\n", "x\u{7}"] {
             assert!(v.add(entry(bad)).is_err(), "{bad:?}");
         }
@@ -193,7 +201,10 @@ mod tests {
         v.add(entry("b")).expect("add b");
         let mut a = v.require("a").expect("a").clone();
         a.name = "b".into();
-        assert!(matches!(v.update(a.clone()), Err(VaultError::DuplicateName(_))));
+        assert!(matches!(
+            v.update(a.clone()),
+            Err(VaultError::DuplicateName(_))
+        ));
         a.name = "c".into();
         v.update(a).expect("rename");
         assert!(v.get("c").is_some() && v.get("a").is_none());

@@ -31,13 +31,19 @@ mod tests {
     use chrono::TimeZone;
 
     fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, m, d, 9, 0, 0).single().expect("date")
+        Utc.with_ymd_and_hms(y, m, d, 9, 0, 0)
+            .single()
+            .expect("date")
     }
 
     #[test]
     fn age_counts_from_the_last_rotation() {
         let mut e = Entry::new("k", Credential::Token { token: "t".into() }, at(2024, 2, 1));
-        assert_eq!(rotation_age_days(&e, at(2024, 3, 1)), 29, "2024 is a leap year");
+        assert_eq!(
+            rotation_age_days(&e, at(2024, 3, 1)),
+            29,
+            "2024 is a leap year"
+        );
         e.rotated_at = Some(at(2024, 2, 28));
         assert_eq!(rotation_age_days(&e, at(2024, 3, 1)), 2);
         assert_eq!(rotation_age_days(&e, at(2024, 1, 1)), 0, "never negative");

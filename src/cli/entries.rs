@@ -1,0 +1,396 @@
+//! Commands about keys: list, show, add, edit, get, rotate, compromised, revoke.
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+
+use super::output::{self, EntryJson};
+use super::{AddArgs, CliError, Context, EXIT_OK, EditArgs, MetaArgs, RotateArgs, input};
+use crate::secret::SecretString;
+use crate::store::VaultFile;
+use crate::vault::{
+    Credential, CredentialKind, Entry, Environment, Field, IpRule, Vault, parse_date,
+    parse_optional_date,
+};
+
+/// Metadata options, parsed and validated before anything is asked or opened, so that a
+/// typo costs neither a password prompt nor a KDF run.
+struct ParsedMeta {
+    environment: Option<Environment>,
+    allow: Vec<IpRule>,
+    deny: Vec<IpRule>,
+    expires: Option<Option<DateTime<Utc>>>,
+    created: Option<DateTime<Utc>>,
+    rotated: Option<DateTime<Utc>>,
+    last_used: Option<Option<DateTime<Utc>>>,
+    public_key: Option<String>,
+}
+
+fn parse_rules(texts: &[String]) -> Result<Vec<IpRule>, CliError> {
+    texts
+        .iter()
+        .map(|t| {
+            t.parse::<IpRule>()
+                .map_err(|e| CliError::usage(e.to_string()))
+        })
+        .collect()
+}
+
+fn parse_meta(meta: &MetaArgs) -> Result<ParsedMeta, CliError> {
+    let usage = CliError::usage;
+    Ok(ParsedMeta {
+        environment: meta
+            .environment
+            .as_deref()
+            .map(str::parse)
+            .transpose()
+            .map_err(usage)?,
+        allow: parse_rules(&meta.allow)?,
+        deny: parse_rules(&meta.deny)?,
+        expires: meta
+            .expires
+            .as_deref()
+            .map(parse_optional_date)
+            .transpose()
+            .map_err(|e| usage(format!("--expires: {e}")))?,
+        created: meta
+            .created
+            .as_deref()
+            .map(parse_date)
+            .transpose()
+            .map_err(|e| usage(format!("--created: {e}")))?,
+        rotated: meta
+            .rotated
+            .as_deref()
+            .map(parse_date)
+            .transpose()
+            .map_err(|e| usage(format!("--rotated: {e}")))?,
+        last_used: meta
+            .last_used
+            .as_deref()
+            .map(parse_optional_date)
+            .transpose()
+            .map_err(|e| usage(format!("--last-used: {e}")))?,
+        public_key: meta
+            .public_key_file
+            .as_ref()
+            .map(input::read_public_key)
+            .transpose()?,
+    })
+}
+
+/// Applies the options that were given; list options add to what the entry has.
+fn apply_meta(entry: &mut Entry, meta: &MetaArgs, parsed: ParsedMeta) -> Result<(), CliError> {
+    if let Some(p) = &meta.provider {
+        entry.provider = p.trim().to_owned();
+    }
+    if let Some(env) = parsed.environment {
+        entry.environment = env;
+    }
+    if let Some(p) = &meta.purpose {
+        entry.purpose = p.clone();
+    }
+    if let Some(n) = &meta.notes {
+        entry.notes = n.clone();
+    }
+    if !meta.tags.is_empty() {
+        let tags: Vec<String> = entry.tags.iter().chain(&meta.tags).cloned().collect();
+        entry.set_tags(tags);
+    }
+    if !meta.permissions.is_empty() {
+        let perms: Vec<String> = entry
+            .permissions
+            .iter()
+            .map(|p| p.as_str().to_owned())
+            .chain(meta.permissions.iter().cloned())
+            .collect();
+        entry.set_permissions(perms);
+    }
+    add_rules(&mut entry.ip_whitelist, parsed.allow);
+    add_rules(&mut entry.ip_blacklist, parsed.deny);
+    if let Some(e) = parsed.expires {
+        entry.expires_at = e;
+    }
+    if let Some(days) = meta.rotate_every {
+        entry.rotate_every_days = Some(days);
+    }
+    if let Some(c) = parsed.created {
+        entry.created_at = c;
+    }
+    if let Some(r) = parsed.rotated {
+        entry.rotated_at = Some(r);
+    }
+    if let Some(u) = parsed.last_used {
+        entry.last_used_at = u;
+    }
+    if let Some(id) = &meta.key_id {
+        match &mut entry.credential {
+            Credential::SharedSecret { key_id, .. } | Credential::KeyPair { key_id, .. } => {
+                *key_id = id.trim().to_owned();
+            }
+            Credential::Token { .. } => {
+                return Err(CliError::usage("a token has no key id; drop --key-id"));
+            }
+        }
+    }
+    if let Some(pk) = parsed.public_key {
+        match &mut entry.credential {
+            Credential::KeyPair { public_key, .. } => *public_key = pk,
+            _ => {
+                return Err(CliError::usage(
+                    "only a key pair has a public key; drop --public-key-file",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn add_rules(list: &mut Vec<IpRule>, rules: Vec<IpRule>) {
+    for rule in rules {
+        if !list.contains(&rule) {
+            list.push(rule);
+        }
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+fn print(text: &str) -> Result<(), CliError> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| CliError::other(format!("writing to stdout: {e}")))
+}
+
+fn open(ctx: &mut Context) -> Result<(VaultFile, Vault), CliError> {
+    let password = ctx.master_password()?;
+    Ok(VaultFile::open(&ctx.vault, password)?)
+}
+
+/// Opens the vault for a read-modify-write under its lock, applies `change`, saves.
+fn modify(
+    ctx: &mut Context,
+    password: SecretString,
+    change: impl FnOnce(&mut Vault) -> Result<String, CliError>,
+) -> Result<u8, CliError> {
+    let (mut file, mut vault) = VaultFile::open_locked(&ctx.vault, password)?;
+    let message = change(&mut vault)?;
+    file.save(&vault)?;
+    eprintln!("{message}");
+    Ok(EXIT_OK)
+}
+
+/// `keyward list`.
+pub fn list(ctx: &mut Context, json: bool) -> Result<u8, CliError> {
+    let (_file, vault) = open(ctx)?;
+    let now = now();
+    if json {
+        let items: Vec<EntryJson> = vault
+            .entries
+            .iter()
+            .map(|e| EntryJson::new(e, &vault.settings, now))
+            .collect();
+        print(&output::json(&items))?;
+    } else if vault.entries.is_empty() {
+        eprintln!("The vault is empty; add a key with `keyward add NAME`.");
+    } else {
+        print(&output::table(&vault.entries, now))?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// `keyward show NAME`.
+pub fn show(ctx: &mut Context, name: &str, json: bool) -> Result<u8, CliError> {
+    let (_file, vault) = open(ctx)?;
+    let entry = vault.require(name)?;
+    let now = now();
+    if json {
+        print(&output::json(&EntryJson::new(entry, &vault.settings, now)))?;
+    } else {
+        print(&output::details(entry, &vault.settings, now))?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// `keyward add NAME`.
+pub fn add(ctx: &mut Context, args: AddArgs) -> Result<u8, CliError> {
+    let kind: CredentialKind = args.kind.parse().map_err(CliError::usage)?;
+    crate::vault::validate_name(&args.name)?;
+    let parsed = parse_meta(&args.meta)?;
+    if args.passphrase_stdin && kind != CredentialKind::SharedSecret {
+        return Err(CliError::usage(
+            "only a shared secret has a passphrase; drop --passphrase-stdin",
+        ));
+    }
+    let password = ctx.master_password()?;
+    let credential = match kind {
+        CredentialKind::SharedSecret => {
+            let secret = ctx.input.secret("API secret", args.secret_stdin)?;
+            let passphrase = if args.passphrase_stdin {
+                Some(ctx.input.secret("passphrase", true)?)
+            } else {
+                None
+            };
+            Credential::SharedSecret {
+                key_id: String::new(),
+                secret,
+                passphrase,
+            }
+        }
+        CredentialKind::Token => Credential::Token {
+            token: ctx.input.secret("token", args.secret_stdin)?,
+        },
+        CredentialKind::KeyPair => {
+            let private_key = if args.secret_stdin {
+                ctx.input.rest("private key (PEM)")?
+            } else {
+                ctx.input.secret("private key", false)?
+            };
+            Credential::KeyPair {
+                key_id: String::new(),
+                private_key,
+                public_key: String::new(),
+            }
+        }
+    };
+    let name = args.name.clone();
+    modify(ctx, password, move |vault| {
+        let mut entry = Entry::new(name.clone(), credential, now());
+        apply_meta(&mut entry, &args.meta, parsed)?;
+        vault.add(entry)?;
+        Ok(format!("Added '{name}'."))
+    })
+}
+
+/// `keyward edit NAME`.
+pub fn edit(ctx: &mut Context, args: EditArgs) -> Result<u8, CliError> {
+    let parsed = parse_meta(&args.meta)?;
+    if let Some(new) = &args.rename {
+        crate::vault::validate_name(new)?;
+    }
+    let password = ctx.master_password()?;
+    modify(ctx, password, move |vault| {
+        let mut entry = vault.require(&args.name)?.clone();
+        if args.clear_allow {
+            entry.ip_whitelist.clear();
+        }
+        if args.clear_deny {
+            entry.ip_blacklist.clear();
+        }
+        if args.clear_tags {
+            entry.tags.clear();
+        }
+        if args.clear_permissions {
+            entry.permissions.clear();
+        }
+        entry.tags.retain(|t| !args.untag.contains(t));
+        entry.permissions.retain(|p| {
+            !args
+                .remove_permissions
+                .iter()
+                .any(|r| r.trim().eq_ignore_ascii_case(p.as_str()))
+        });
+        if args.default_rotation {
+            entry.rotate_every_days = None;
+        }
+        apply_meta(&mut entry, &args.meta, parsed)?;
+        if let Some(new) = &args.rename {
+            entry.name = new.clone();
+        }
+        let name = entry.name.clone();
+        vault.update(entry)?;
+        Ok(format!("Updated '{name}'."))
+    })
+}
+
+/// `keyward get NAME --field F`: prints exactly the value and a newline.
+pub fn get(ctx: &mut Context, name: &str, field: &str) -> Result<u8, CliError> {
+    let field: Field = field.parse().map_err(CliError::usage)?;
+    let (_file, vault) = open(ctx)?;
+    let entry = vault.require(name)?;
+    let value = entry.credential.field(field).ok_or_else(|| {
+        CliError::other(format!(
+            "'{name}' ({}) has no {field}",
+            entry.credential.kind()
+        ))
+    })?;
+    // One buffer of the right size, zeroized on drop.
+    let mut line = String::with_capacity(value.expose().len() + 1);
+    line.push_str(value.expose());
+    line.push('\n');
+    print(SecretString::new(line).expose())?;
+    Ok(EXIT_OK)
+}
+
+/// `keyward rotate NAME`: the new secret is the next stdin line (for a key pair, the rest of
+/// stdin), or a prompt on a terminal.
+pub fn rotate(ctx: &mut Context, args: &RotateArgs) -> Result<u8, CliError> {
+    let public_key = args
+        .public_key_file
+        .as_ref()
+        .map(input::read_public_key)
+        .transpose()?;
+    let password = ctx.master_password()?;
+    let (mut file, mut vault) = VaultFile::open_locked(&ctx.vault, password)?;
+    let kind = vault.require(&args.name)?.credential.kind();
+    if public_key.is_some() && kind != CredentialKind::KeyPair {
+        return Err(CliError::usage(
+            "only a key pair has a public key; drop --public-key-file",
+        ));
+    }
+    let new_secret = match kind {
+        CredentialKind::KeyPair if !ctx.input.is_terminal() => {
+            ctx.input.rest("new private key (PEM)")?
+        }
+        _ if ctx.input.is_terminal() => {
+            let first = ctx.input.prompt("New secret: ")?;
+            let again = ctx.input.prompt("Repeat it: ")?;
+            if first != again {
+                return Err(CliError::usage("the two entries differ; nothing changed"));
+            }
+            first
+        }
+        _ => ctx.input.line("new secret")?,
+    };
+    if new_secret.is_empty() {
+        return Err(CliError::usage("the new secret is empty; nothing changed"));
+    }
+    let entry = vault.require_mut(&args.name)?;
+    if entry.credential.primary_secret() == &new_secret {
+        return Err(CliError::usage(
+            "the new secret is the same as the current one; nothing changed",
+        ));
+    }
+    entry.rotate(new_secret, public_key, now());
+    file.save(&vault)?;
+    eprintln!(
+        "Rotated '{}'; the old secret is kept in its history.",
+        args.name
+    );
+    Ok(EXIT_OK)
+}
+
+/// `keyward compromised NAME`.
+pub fn compromised(ctx: &mut Context, name: &str, reason: &str) -> Result<u8, CliError> {
+    let password = ctx.master_password()?;
+    modify(ctx, password, |vault| {
+        vault.require_mut(name)?.mark_compromised(reason, now());
+        Ok(format!(
+            "Marked '{name}' compromised. Next: disable it at the provider, create a \
+             replacement and `keyward rotate {name}`, review account activity since the last \
+             rotation (see `keyward show {name}`)."
+        ))
+    })
+}
+
+/// `keyward revoke NAME`.
+pub fn revoke(ctx: &mut Context, name: &str) -> Result<u8, CliError> {
+    let password = ctx.master_password()?;
+    modify(ctx, password, |vault| {
+        vault.require_mut(name)?.revoke();
+        Ok(format!("Marked '{name}' revoked."))
+    })
+}

@@ -1,0 +1,48 @@
+//! `init` and `passwd`: commands about the vault file itself.
+
+use super::{CliError, Context, EXIT_OK, KdfArgs, input};
+use crate::store::{KdfParams, VaultFile};
+use crate::vault::Vault;
+
+fn kdf_params(args: &KdfArgs) -> Result<KdfParams, CliError> {
+    KdfParams::from_mib(
+        args.kdf_memory_mib,
+        args.kdf_iterations,
+        args.kdf_parallelism,
+    )
+    .map_err(|e| CliError::usage(format!("invalid key derivation setting: {e}")))
+}
+
+/// `keyward init`: creates an empty vault.
+pub fn init(ctx: &mut Context, args: &KdfArgs) -> Result<u8, CliError> {
+    let kdf = kdf_params(args)?;
+    if ctx.vault.exists() {
+        return Err(CliError::other(format!(
+            "a vault already exists at {}; refusing to overwrite it",
+            ctx.vault.display()
+        )));
+    }
+    let file = args
+        .new_password_file
+        .as_deref()
+        .or(ctx.password_file.as_deref());
+    let password = input::new_master_password(file, &mut ctx.input)?;
+    VaultFile::create(&ctx.vault, password, kdf, &Vault::default())?;
+    eprintln!("Created {} ({kdf})", ctx.vault.display());
+    Ok(EXIT_OK)
+}
+
+/// `keyward passwd`: re-encrypts the vault under a new master password.
+pub fn passwd(ctx: &mut Context, args: &KdfArgs) -> Result<u8, CliError> {
+    let kdf = kdf_params(args)?;
+    let old = ctx.master_password()?;
+    let (mut file, vault) = VaultFile::open_locked(&ctx.vault, old)?;
+    let new = input::new_master_password(args.new_password_file.as_deref(), &mut ctx.input)?;
+    file.set_password(new, kdf)?;
+    file.save(&vault)?;
+    eprintln!(
+        "Changed the master password of {} ({kdf})",
+        ctx.vault.display()
+    );
+    Ok(EXIT_OK)
+}
