@@ -113,14 +113,19 @@ pub fn master_password(
     input.line("master password")
 }
 
-/// A new master password (for `init` and `passwd`): from `--new-password-file` or the
-/// given file source when set, else prompted twice on a terminal, else the next stdin line.
+/// A new master password (for `init` and `passwd`): from the given file when set, else
+/// from `KEYWARD_PASSWORD_COMMAND` when `use_command` (init only: for `passwd` that command
+/// gives the old password), else prompted twice on a terminal, else the next stdin line.
 pub fn new_master_password(
     file: Option<&Path>,
+    use_command: bool,
     input: &mut Input,
 ) -> Result<SecretString, CliError> {
+    let command = std::env::var_os("KEYWARD_PASSWORD_COMMAND").filter(|c| !c.is_empty());
     let password = if let Some(path) = file {
         first_line_of_file(path, "password file")?
+    } else if let Some(command) = command.filter(|_| use_command) {
+        password_from_command(&command.to_string_lossy())?
     } else if input.is_terminal() {
         let first = input.prompt("New master password: ")?;
         let second = input.prompt("Repeat it: ")?;

@@ -26,7 +26,7 @@ pub fn init(ctx: &mut Context, args: &KdfArgs) -> Result<u8, CliError> {
         .new_password_file
         .as_deref()
         .or(ctx.password_file.as_deref());
-    let password = input::new_master_password(file, &mut ctx.input)?;
+    let password = input::new_master_password(file, true, &mut ctx.input)?;
     VaultFile::create(&ctx.vault, password, kdf, &Vault::default())?;
     eprintln!("Created {} ({kdf})", ctx.vault.display());
     Ok(EXIT_OK)
@@ -37,7 +37,7 @@ pub fn passwd(ctx: &mut Context, args: &KdfArgs) -> Result<u8, CliError> {
     let kdf = kdf_params(args)?;
     let old = ctx.master_password()?;
     let (mut file, vault) = VaultFile::open_locked(&ctx.vault, old)?;
-    let new = input::new_master_password(args.new_password_file.as_deref(), &mut ctx.input)?;
+    let new = input::new_master_password(args.new_password_file.as_deref(), false, &mut ctx.input)?;
     file.set_password(new, kdf)?;
     file.save(&vault)?;
     eprintln!(
