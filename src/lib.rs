@@ -4,11 +4,14 @@
 //! - [`store`]: the encrypted file (format, KDF, atomic save, lock, change detection).
 //! - [`secret`]: the types that hold secrets.
 //! - [`cli`]: the command line, a thin layer over the above.
+//! - [`clipboard`]: the timed clipboard (clear after N seconds if unchanged).
+//! - [`app`]: the desktop app (eframe/egui).
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
 pub mod app;
 pub mod cli;
+pub mod clipboard;
 pub mod platform;
 pub mod secret;
 pub mod store;

@@ -1,0 +1,161 @@
+//! The settings view: per-vault settings (stored in the vault), the theme (an app preference)
+//! and the key derivation strength.
+
+use eframe::egui;
+use egui::{RichText, Ui};
+
+use super::commands::Command;
+use super::unlock::KdfChoice;
+use super::{Page, Session};
+use crate::store::KdfParams;
+use crate::vault::VaultSettings;
+
+/// The settings as edited, applied with "Save settings".
+pub(crate) struct SettingsDraft {
+    pub vault: VaultSettings,
+    pub kdf: Option<KdfChoice>,
+}
+
+impl SettingsDraft {
+    pub fn new(settings: &VaultSettings, kdf: KdfParams) -> Self {
+        SettingsDraft {
+            vault: settings.clone(),
+            kdf: KdfChoice::of(kdf),
+        }
+    }
+}
+
+fn number_row(
+    ui: &mut Ui,
+    title: &str,
+    value: &mut u32,
+    range: std::ops::RangeInclusive<u32>,
+    help: &str,
+) {
+    let label = ui.label(title);
+    ui.add(egui::DragValue::new(value).range(range))
+        .labelled_by(label.id)
+        .on_hover_text(help);
+    ui.label(RichText::new(help).weak());
+    ui.end_row();
+}
+
+/// Draws the settings page.
+pub(crate) fn settings_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
+    egui::CentralPanel::default().show(ui, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.heading("Settings");
+            ui.label(RichText::new("Stored inside this vault; they travel with the file.").weak());
+            ui.add_space(8.0);
+            let draft = &mut session.settings;
+            egui::Grid::new("settings-grid")
+                .num_columns(3)
+                .spacing([12.0, 8.0])
+                .show(ui, |ui| {
+                    let s = &mut draft.vault;
+                    number_row(
+                        ui,
+                        "Clipboard clear (seconds)",
+                        &mut s.clipboard_seconds,
+                        5..=600,
+                        "a copied secret is cleared after this long",
+                    );
+                    number_row(
+                        ui,
+                        "Reveal (seconds)",
+                        &mut s.reveal_seconds,
+                        1..=300,
+                        "a revealed secret is masked again after this long",
+                    );
+                    number_row(
+                        ui,
+                        "Idle lock (minutes)",
+                        &mut s.idle_lock_minutes,
+                        0..=240,
+                        "lock after this long without input; 0 never",
+                    );
+                    let label = ui.label("Lock on minimize");
+                    ui.checkbox(&mut s.lock_on_minimize, "")
+                        .labelled_by(label.id);
+                    ui.label(RichText::new("lock when the window is minimised").weak());
+                    ui.end_row();
+                    number_row(
+                        ui,
+                        "Default rotation (days)",
+                        &mut s.default_rotation_days,
+                        0..=3650,
+                        "for keys without their own policy; 0 none",
+                    );
+                    number_row(
+                        ui,
+                        "Reminder lead (days)",
+                        &mut s.reminder_lead_days,
+                        0..=365,
+                        "warn this long before a due date",
+                    );
+                });
+            ui.add_space(6.0);
+            ui.horizontal(|ui| {
+                let changed = draft.vault != session.vault.settings;
+                if ui
+                    .add_enabled(changed, egui::Button::new("Save settings"))
+                    .clicked()
+                {
+                    commands.push(Command::UpdateSettings(draft.vault.clone()));
+                }
+                if changed && ui.button("Undo changes").clicked() {
+                    draft.vault = session.vault.settings.clone();
+                }
+            });
+            ui.separator();
+            ui.label(RichText::new("Key derivation").strong());
+            ui.label(format!("Now: {}", session.kdf));
+            ui.horizontal(|ui| {
+                let label = ui.label("Strength");
+                egui::ComboBox::from_id_salt("settings-kdf")
+                    .selected_text(draft.kdf.map_or("Custom", KdfChoice::label))
+                    .width(320.0)
+                    .show_ui(ui, |ui| {
+                        for choice in KdfChoice::ALL {
+                            ui.selectable_value(&mut draft.kdf, Some(choice), choice.label());
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id);
+                let target = draft.kdf.map(KdfChoice::params);
+                if ui
+                    .add_enabled(
+                        target.is_some_and(|t| t != session.kdf),
+                        egui::Button::new("Re-encrypt"),
+                    )
+                    .clicked()
+                    && let Some(kdf) = target
+                {
+                    commands.push(Command::ChangeKdf(kdf));
+                }
+            });
+            ui.separator();
+            ui.label(RichText::new("Appearance").strong());
+            ui.horizontal(|ui| {
+                let label = ui.label("Theme");
+                let mut theme = ui.ctx().options(|o| o.theme_preference);
+                let before = theme;
+                ui.radio_value(&mut theme, egui::ThemePreference::System, "System")
+                    .labelled_by(label.id);
+                ui.radio_value(&mut theme, egui::ThemePreference::Light, "Light");
+                ui.radio_value(&mut theme, egui::ThemePreference::Dark, "Dark");
+                if theme != before {
+                    commands.push(Command::SetTheme(match theme {
+                        egui::ThemePreference::Light => super::ThemeChoice::Light,
+                        egui::ThemePreference::Dark => super::ThemeChoice::Dark,
+                        egui::ThemePreference::System => super::ThemeChoice::System,
+                    }));
+                }
+            });
+            ui.add_space(10.0);
+            if ui.button("Back to keys").clicked() {
+                session.page = Page::Keys;
+            }
+        });
+    });
+}

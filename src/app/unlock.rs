@@ -1,0 +1,481 @@
+//! The locked screens: unlock a vault, or create a new one.
+
+use eframe::egui;
+use std::path::PathBuf;
+
+use egui::{Align, Layout, RichText, Ui};
+
+use super::commands::Command;
+use super::jobs::{self, Job, Poll};
+use super::widgets::{SecretBuffer, labelled_password};
+use super::{Session, display_path};
+use crate::secret::SecretString;
+use crate::store::{KdfParams, StoreError, VaultFile};
+use crate::vault::Vault;
+
+/// The unlock screen's state.
+pub(crate) struct UnlockState {
+    pub path: PathBuf,
+    pub password: SecretBuffer,
+    pub error: Option<String>,
+    pub job: Option<Job<UnlockDone>>,
+    /// A file dialog in progress: `(path, create)`.
+    pub pick: Option<Job<Option<(PathBuf, bool)>>>,
+    /// The file dialog chose a path for a new vault: the app shows the create screen.
+    pub create_requested: bool,
+    focus_password: bool,
+}
+
+pub(crate) type UnlockDone = (Result<(VaultFile, Vault), StoreError>, SecretString);
+
+impl UnlockState {
+    pub fn new(path: PathBuf) -> Self {
+        UnlockState {
+            path,
+            password: SecretBuffer::default(),
+            error: None,
+            job: None,
+            pick: None,
+            create_requested: false,
+            focus_password: true,
+        }
+    }
+}
+
+/// How hard the key derivation works (the user's choice when creating a vault).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum KdfChoice {
+    Light,
+    Standard,
+    Strong,
+}
+
+impl KdfChoice {
+    pub const ALL: [KdfChoice; 3] = [KdfChoice::Light, KdfChoice::Standard, KdfChoice::Strong];
+
+    pub fn params(self) -> KdfParams {
+        match self {
+            KdfChoice::Light => KdfParams {
+                memory_kib: 19 * 1024,
+                iterations: 2,
+                parallelism: 1,
+            },
+            KdfChoice::Standard => KdfParams::default(),
+            KdfChoice::Strong => KdfParams {
+                memory_kib: 256 * 1024,
+                iterations: 4,
+                parallelism: 4,
+            },
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            KdfChoice::Light => "Light: 19 MiB, 2 passes (old or small machines)",
+            KdfChoice::Standard => "Standard: 64 MiB, 3 passes (recommended)",
+            KdfChoice::Strong => "Strong: 256 MiB, 4 passes (slower unlock)",
+        }
+    }
+
+    /// The choice matching `params`, if any.
+    pub fn of(params: KdfParams) -> Option<KdfChoice> {
+        Self::ALL.into_iter().find(|c| c.params() == params)
+    }
+}
+
+/// What zxcvbn says about a password, computed when the password changes.
+pub(crate) struct Strength {
+    pub score: u8,
+    pub warning: Option<String>,
+    pub suggestions: Vec<String>,
+}
+
+impl Strength {
+    fn of(password: &str) -> Self {
+        let entropy = zxcvbn::zxcvbn(password, &["keyward"]);
+        let feedback = entropy.feedback();
+        Strength {
+            score: u8::from(entropy.score()),
+            warning: feedback.and_then(|f| f.warning()).map(|w| w.to_string()),
+            suggestions: feedback
+                .map(|f| f.suggestions().iter().map(|s| s.to_string()).collect())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn words(&self) -> &'static str {
+        match self.score {
+            0 => "very weak",
+            1 => "weak",
+            2 => "fair",
+            3 => "strong",
+            _ => "very strong",
+        }
+    }
+}
+
+/// The lowest zxcvbn score accepted for a master password.
+pub(crate) const MIN_SCORE: u8 = 3;
+
+/// The create screen's state.
+pub(crate) struct CreateState {
+    pub path: PathBuf,
+    pub password: SecretBuffer,
+    pub repeat: SecretBuffer,
+    pub strength: Option<Strength>,
+    pub kdf: KdfChoice,
+    pub error: Option<String>,
+    pub job: Option<Job<CreateDone>>,
+    focus_password: bool,
+}
+
+pub(crate) type CreateDone = (Result<VaultFile, StoreError>, SecretString);
+
+impl CreateState {
+    pub fn new(path: PathBuf) -> Self {
+        CreateState {
+            path,
+            password: SecretBuffer::default(),
+            repeat: SecretBuffer::default(),
+            strength: None,
+            kdf: KdfChoice::Standard,
+            error: None,
+            job: None,
+            focus_password: true,
+        }
+    }
+
+    /// Why the vault cannot be created yet, if it cannot.
+    fn refusal(&self) -> Option<&'static str> {
+        if self.password.is_empty() {
+            Some("Choose a master password.")
+        } else if self.strength.as_ref().is_some_and(|s| s.score < MIN_SCORE) {
+            Some("Choose a stronger password (see the advice above).")
+        } else if self.password.expose() != self.repeat.expose() {
+            Some("The two passwords differ.")
+        } else {
+            None
+        }
+    }
+}
+
+/// A centered column for the locked screens.
+fn card<R>(ui: &mut Ui, add: impl FnOnce(&mut Ui) -> R) -> R {
+    egui::CentralPanel::default()
+        .show(ui, |ui| {
+            ui.add_space((ui.available_height() * 0.12).min(80.0));
+            ui.vertical_centered(|ui| {
+                ui.set_max_width(460.0);
+                ui.with_layout(Layout::top_down(Align::Min), add).inner
+            })
+            .inner
+        })
+        .inner
+}
+
+fn title(ui: &mut Ui, subtitle: &str) {
+    ui.horizontal(|ui| {
+        if let Some(texture) = super::icon::texture(ui.ctx()) {
+            ui.add(egui::Image::new(&texture).fit_to_exact_size(egui::vec2(40.0, 40.0)));
+        }
+        ui.vertical(|ui| {
+            ui.heading(RichText::new("keyward").strong());
+            ui.label(subtitle);
+        });
+    });
+    ui.add_space(12.0);
+}
+
+fn vault_path_row(ui: &mut Ui, path: &std::path::Path) {
+    let label = ui.label("Vault file");
+    ui.add(
+        egui::Label::new(RichText::new(display_path(path)).monospace())
+            .wrap_mode(egui::TextWrapMode::Wrap),
+    )
+    .labelled_by(label.id);
+}
+
+/// Draws the unlock screen.
+pub(crate) fn unlock_ui(ui: &mut Ui, state: &mut UnlockState, commands: &mut Vec<Command>) {
+    let busy = state.job.is_some();
+    card(ui, |ui| {
+        title(ui, "Unlock your vault of API keys");
+        vault_path_row(ui, &state.path);
+        ui.horizontal(|ui| {
+            let picking = state.pick.is_some();
+            if ui
+                .add_enabled(!busy && !picking, egui::Button::new("Open…"))
+                .on_hover_text("Open another vault file")
+                .clicked()
+            {
+                commands.push(Command::PickVaultFile);
+            }
+            if ui
+                .add_enabled(!busy && !picking, egui::Button::new("New vault…"))
+                .on_hover_text("Create a new vault file")
+                .clicked()
+            {
+                commands.push(Command::PickNewVaultFile);
+            }
+        });
+        ui.add_space(8.0);
+        let response = ui
+            .add_enabled_ui(!busy, |ui| {
+                labelled_password(ui, "Master password", &mut state.password, 300.0)
+            })
+            .inner;
+        if state.focus_password && !busy {
+            response.request_focus();
+            state.focus_password = false;
+        }
+        if response.changed() {
+            state.error = None;
+        }
+        let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        ui.add_space(6.0);
+        ui.horizontal(|ui| {
+            let clicked = ui.add_enabled(!busy, egui::Button::new("Unlock")).clicked();
+            if (clicked || enter) && !busy {
+                commands.push(Command::Unlock);
+            }
+            if busy {
+                ui.spinner();
+                ui.label("Unlocking… (deriving the key)");
+            }
+        });
+        if let Some(error) = &state.error {
+            ui.add_space(6.0);
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+    });
+}
+
+/// Starts the unlock job with the typed password; the field is wiped.
+pub(crate) fn start_unlock(state: &mut UnlockState, ctx: &egui::Context) {
+    if state.job.is_some() {
+        return;
+    }
+    if state.password.is_empty() {
+        state.error = Some("Type the master password.".to_owned());
+        state.focus_password = true;
+        return;
+    }
+    let password = state.password.take_secret();
+    let path = state.path.clone();
+    state.error = None;
+    super::forget_widget_state(ctx);
+    state.job = Some(jobs::spawn(ctx, move || {
+        let result = VaultFile::open(&path, password.clone());
+        (result, password)
+    }));
+}
+
+/// Collects the unlock job and the file dialog; returns the session when unlocked.
+pub(crate) fn poll_unlock(state: &mut UnlockState, ctx: &egui::Context) -> Option<Session> {
+    if let Some(pick) = &state.pick {
+        match pick.poll() {
+            Poll::Pending => {}
+            Poll::Ready(choice) => {
+                state.pick = None;
+                if let Some((path, create)) = choice {
+                    if create || !path.exists() {
+                        // Hand over to the create screen through the app's state change.
+                        state.error = None;
+                        state.path = path;
+                        state.create_requested = true;
+                    } else {
+                        state.path = path;
+                        state.error = None;
+                        state.focus_password = true;
+                    }
+                }
+            }
+            Poll::Lost => state.pick = None,
+        }
+    }
+    let job = state.job.as_ref()?;
+    match job.poll() {
+        Poll::Pending => None,
+        Poll::Ready((Ok((file, vault)), password)) => {
+            state.job = None;
+            Some(Session::new(state.path.clone(), password, file, vault))
+        }
+        Poll::Ready((Err(e), _password)) => {
+            state.job = None;
+            state.error = Some(match e {
+                StoreError::WrongPasswordOrDamaged { .. } => {
+                    "Wrong password (or the file is damaged). Try again.".to_owned()
+                }
+                other => other.to_string(),
+            });
+            state.focus_password = true;
+            ctx.request_repaint();
+            None
+        }
+        Poll::Lost => {
+            state.job = None;
+            state.error = Some("Unlocking stopped unexpectedly; try again.".to_owned());
+            None
+        }
+    }
+}
+
+/// Opens a file dialog on a worker thread (the UI keeps drawing meanwhile).
+pub(crate) fn pick_file(ctx: &egui::Context, create: bool) -> Job<Option<(PathBuf, bool)>> {
+    jobs::spawn(ctx, move || {
+        let dialog = rfd::FileDialog::new()
+            .set_title(if create {
+                "Create a keyward vault"
+            } else {
+                "Open a keyward vault"
+            })
+            .add_filter("keyward vault", &["keyward"]);
+        let path = if create {
+            dialog.set_file_name("vault.keyward").save_file()
+        } else {
+            dialog.pick_file()
+        };
+        path.map(|p| (p, create))
+    })
+}
+
+/// Draws the create screen.
+pub(crate) fn create_ui(ui: &mut Ui, state: &mut CreateState, commands: &mut Vec<Command>) {
+    let busy = state.job.is_some();
+    card(ui, |ui| {
+        title(ui, "Create a new vault");
+        vault_path_row(ui, &state.path);
+        ui.add_space(8.0);
+        ui.add_enabled_ui(!busy, |ui| {
+            let first = labelled_password(ui, "Master password", &mut state.password, 300.0);
+            if state.focus_password {
+                first.request_focus();
+                state.focus_password = false;
+            }
+            if first.changed() {
+                state.error = None;
+                state.strength =
+                    (!state.password.is_empty()).then(|| Strength::of(state.password.expose()));
+            }
+            if let Some(strength) = &state.strength {
+                strength_ui(ui, strength);
+            }
+            ui.add_space(4.0);
+            let second = labelled_password(ui, "Repeat password", &mut state.repeat, 300.0);
+            let enter = second.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            ui.add_space(6.0);
+            let label = ui.label("Key derivation strength");
+            egui::ComboBox::from_id_salt("kdf-choice")
+                .selected_text(state.kdf.label())
+                .width(300.0)
+                .show_ui(ui, |ui| {
+                    for choice in KdfChoice::ALL {
+                        ui.selectable_value(&mut state.kdf, choice, choice.label());
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+            ui.add_space(8.0);
+            let refusal = state.refusal();
+            ui.horizontal(|ui| {
+                let create = ui
+                    .add_enabled(refusal.is_none(), egui::Button::new("Create vault"))
+                    .clicked();
+                if (create || (enter && refusal.is_none())) && !busy {
+                    commands.push(Command::CreateVault);
+                }
+                if state.path.exists() && ui.button("Back to unlock").clicked() {
+                    commands.push(Command::ShowUnlock(state.path.clone()));
+                }
+            });
+            if let Some(why) = refusal
+                && !state.password.is_empty()
+            {
+                ui.label(RichText::new(why).weak());
+            }
+        });
+        if busy {
+            ui.horizontal(|ui| {
+                ui.spinner();
+                ui.label("Creating… (deriving the key)");
+            });
+        }
+        if let Some(error) = &state.error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+    });
+}
+
+fn strength_ui(ui: &mut Ui, strength: &Strength) {
+    let fraction = f32::from(strength.score + 1) / 5.0;
+    let color = match strength.score {
+        0 | 1 => ui.visuals().error_fg_color,
+        2 => ui.visuals().warn_fg_color,
+        _ => egui::Color32::from_rgb(60, 160, 80),
+    };
+    let text = format!("Strength: {} ({}/4)", strength.words(), strength.score);
+    ui.add(
+        egui::ProgressBar::new(fraction)
+            .desired_width(300.0)
+            .fill(color)
+            .text(text.clone()),
+    )
+    .on_hover_text("Estimated by zxcvbn");
+    ui.label(RichText::new(text).small());
+    if let Some(warning) = &strength.warning {
+        ui.colored_label(ui.visuals().warn_fg_color, warning);
+    }
+    for suggestion in &strength.suggestions {
+        ui.label(RichText::new(format!("• {suggestion}")).small());
+    }
+}
+
+/// Starts creating the vault; the fields are wiped.
+pub(crate) fn start_create(
+    state: &mut CreateState,
+    ctx: &egui::Context,
+    kdf_override: Option<KdfParams>,
+) {
+    if state.job.is_some() || state.refusal().is_some() {
+        return;
+    }
+    let password = state.password.take_secret();
+    state.repeat.wipe();
+    state.strength = None;
+    let kdf = kdf_override.unwrap_or_else(|| state.kdf.params());
+    let path = state.path.clone();
+    super::forget_widget_state(ctx);
+    state.job = Some(jobs::spawn(ctx, move || {
+        let result = VaultFile::create(&path, password.clone(), kdf, &Vault::default());
+        (result, password)
+    }));
+}
+
+/// Collects the create job; returns the session when the vault exists.
+pub(crate) fn poll_create(state: &mut CreateState, ctx: &egui::Context) -> Option<Session> {
+    let job = state.job.as_ref()?;
+    match job.poll() {
+        Poll::Pending => None,
+        Poll::Ready((Ok(file), password)) => {
+            state.job = None;
+            Some(Session::new(
+                state.path.clone(),
+                password,
+                file,
+                Vault::default(),
+            ))
+        }
+        Poll::Ready((Err(e), _)) => {
+            state.job = None;
+            state.error = Some(format!("Could not create the vault: {e}"));
+            state.focus_password = true;
+            ctx.request_repaint();
+            None
+        }
+        Poll::Lost => {
+            state.job = None;
+            state.error = Some("Creating stopped unexpectedly; try again.".to_owned());
+            None
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! The timed clipboard: a copied secret is cleared after a while, but only if the clipboard
+//! still holds it (the user may have copied something else meanwhile).
+//!
+//! The system clipboard is reached through [`ClipboardBackend`], so tests use a
+//! [`FakeClipboard`] and the app and `keyward copy` use the [`SystemClipboard`], which marks the
+//! value as "do not record" for clipboard managers (KDE's `x-kde-passwordManagerHint`, Windows
+//! history and cloud exclusion, macOS concealed type).
+//!
+//! The clipboard never keeps the secret itself: it remembers a salted SHA-256 digest, enough to
+//! tell whether the clipboard still holds the value.
+
+use std::sync::{Arc, Mutex};
+
+use chrono::{DateTime, Duration, Utc};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+/// Why the clipboard could not be used. The message never contains clipboard contents.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("clipboard: {0}")]
+pub struct ClipboardError(pub String);
+
+/// Access to a clipboard holding text.
+pub trait ClipboardBackend: Send {
+    /// Puts `text` on the clipboard, marked as a secret that clipboard managers should not keep.
+    fn set_secret(&mut self, text: &str) -> Result<(), ClipboardError>;
+    /// The clipboard's text, `None` when it is empty or holds something other than text. The
+    /// caller zeroizes it.
+    fn text(&mut self) -> Result<Option<Zeroizing<String>>, ClipboardError>;
+    /// Empties the clipboard.
+    fn clear(&mut self) -> Result<(), ClipboardError>;
+}
+
+impl ClipboardBackend for Box<dyn ClipboardBackend> {
+    fn set_secret(&mut self, text: &str) -> Result<(), ClipboardError> {
+        (**self).set_secret(text)
+    }
+    fn text(&mut self) -> Result<Option<Zeroizing<String>>, ClipboardError> {
+        (**self).text()
+    }
+    fn clear(&mut self) -> Result<(), ClipboardError> {
+        (**self).clear()
+    }
+}
+
+/// The operating system's clipboard (through `arboard`).
+///
+/// Keep this value alive while the copied value must be served: on X11 the owning process
+/// answers every paste, and the value vanishes when it exits.
+pub struct SystemClipboard {
+    inner: arboard::Clipboard,
+}
+
+impl SystemClipboard {
+    /// Connects to the system clipboard.
+    pub fn new() -> Result<Self, ClipboardError> {
+        arboard::Clipboard::new()
+            .map(|inner| SystemClipboard { inner })
+            .map_err(|e| ClipboardError(format!("cannot open the system clipboard ({e})")))
+    }
+}
+
+impl ClipboardBackend for SystemClipboard {
+    fn set_secret(&mut self, text: &str) -> Result<(), ClipboardError> {
+        let set = self.inner.set();
+        #[cfg(all(
+            unix,
+            not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
+        ))]
+        let set = {
+            use arboard::SetExtLinux as _;
+            set.exclude_from_history()
+        };
+        #[cfg(windows)]
+        let set = {
+            use arboard::SetExtWindows as _;
+            set.exclude_from_history().exclude_from_cloud()
+        };
+        #[cfg(target_os = "macos")]
+        let set = {
+            use arboard::SetExtApple as _;
+            set.exclude_from_history()
+        };
+        set.text(text)
+            .map_err(|e| ClipboardError(format!("could not copy ({e})")))
+    }
+
+    fn text(&mut self) -> Result<Option<Zeroizing<String>>, ClipboardError> {
+        match self.inner.get_text() {
+            Ok(text) => Ok(Some(Zeroizing::new(text))),
+            Err(arboard::Error::ContentNotAvailable) => Ok(None),
+            Err(e) => Err(ClipboardError(format!(
+                "could not read the clipboard ({e})"
+            ))),
+        }
+    }
+
+    fn clear(&mut self) -> Result<(), ClipboardError> {
+        self.inner
+            .clear()
+            .map_err(|e| ClipboardError(format!("could not clear the clipboard ({e})")))
+    }
+}
+
+/// An in-memory clipboard for tests. Clones share the same contents, so a test keeps one
+/// handle while the app owns another.
+#[derive(Clone, Default)]
+pub struct FakeClipboard {
+    state: Arc<Mutex<FakeState>>,
+}
+
+#[derive(Default)]
+struct FakeState {
+    text: Option<Zeroizing<String>>,
+    marked_secret: bool,
+}
+
+impl FakeClipboard {
+    /// An empty clipboard.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// What the clipboard holds now (test helper).
+    pub fn contents(&self) -> Option<String> {
+        self.lock().text.as_ref().map(|t| t.as_str().to_owned())
+    }
+
+    /// True when the current contents were set as a secret (with the history hints).
+    pub fn marked_secret(&self) -> bool {
+        self.lock().marked_secret
+    }
+
+    /// Simulates another program copying `text`.
+    pub fn set_by_other_program(&self, text: &str) {
+        let mut state = self.lock();
+        state.text = Some(Zeroizing::new(text.to_owned()));
+        state.marked_secret = false;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, FakeState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl ClipboardBackend for FakeClipboard {
+    fn set_secret(&mut self, text: &str) -> Result<(), ClipboardError> {
+        let mut state = self.lock();
+        state.text = Some(Zeroizing::new(text.to_owned()));
+        state.marked_secret = true;
+        Ok(())
+    }
+
+    fn text(&mut self) -> Result<Option<Zeroizing<String>>, ClipboardError> {
+        Ok(self.lock().text.clone())
+    }
+
+    fn clear(&mut self) -> Result<(), ClipboardError> {
+        let mut state = self.lock();
+        state.text = None;
+        state.marked_secret = false;
+        Ok(())
+    }
+}
+
+/// What happened to a copied secret when its time was up (or the user cleared it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClearOutcome {
+    /// The clipboard held the secret and is now empty.
+    Cleared,
+    /// The clipboard held something else by then; it was left alone.
+    AlreadyReplaced,
+    /// Clearing failed.
+    Failed(ClipboardError),
+}
+
+struct Pending {
+    salt: [u8; 16],
+    digest: [u8; 32],
+    label: String,
+    clear_at: DateTime<Utc>,
+}
+
+/// A clipboard that forgets what it was given: each copy is cleared at its deadline if the
+/// clipboard still holds it. Dropping it clears a pending copy too.
+pub struct TimedClipboard {
+    backend: Box<dyn ClipboardBackend>,
+    pending: Option<Pending>,
+}
+
+impl TimedClipboard {
+    /// A timed clipboard over `backend`.
+    pub fn new(backend: Box<dyn ClipboardBackend>) -> Self {
+        TimedClipboard {
+            backend,
+            pending: None,
+        }
+    }
+
+    /// Copies `value` (described to the user as `label`, e.g. "secret of binance-bot") and
+    /// schedules its clearing `clear_after` after `now`. A previous pending copy is replaced.
+    pub fn copy(
+        &mut self,
+        value: &str,
+        label: impl Into<String>,
+        clear_after: Duration,
+        now: DateTime<Utc>,
+    ) -> Result<(), ClipboardError> {
+        self.backend.set_secret(value)?;
+        let mut salt = [0u8; 16];
+        // A fixed salt only weakens the digest against guessing; copying still works.
+        let _ = getrandom::fill(&mut salt);
+        self.pending = Some(Pending {
+            salt,
+            digest: digest(&salt, value),
+            label: label.into(),
+            clear_at: now + clear_after,
+        });
+        Ok(())
+    }
+
+    /// Time left before the pending copy is cleared, `None` when nothing is pending.
+    pub fn remaining(&self, now: DateTime<Utc>) -> Option<Duration> {
+        self.pending
+            .as_ref()
+            .map(|p| (p.clear_at - now).max(Duration::zero()))
+    }
+
+    /// Whole seconds left (rounded up), for a countdown.
+    pub fn remaining_seconds(&self, now: DateTime<Utc>) -> Option<i64> {
+        self.remaining(now)
+            .map(|d| (d.num_milliseconds() + 999) / 1000)
+    }
+
+    /// What the pending copy is, in words.
+    pub fn label(&self) -> Option<&str> {
+        self.pending.as_ref().map(|p| p.label.as_str())
+    }
+
+    /// Clears the pending copy if its time has come. Call it regularly (every frame).
+    pub fn tick(&mut self, now: DateTime<Utc>) -> Option<ClearOutcome> {
+        match &self.pending {
+            Some(p) if p.clear_at <= now => self.clear_now(),
+            _ => None,
+        }
+    }
+
+    /// Clears the pending copy now (if the clipboard still holds it); `None` when nothing was
+    /// pending.
+    pub fn clear_now(&mut self) -> Option<ClearOutcome> {
+        let pending = self.pending.take()?;
+        let current = match self.backend.text() {
+            Ok(current) => current,
+            Err(e) => return Some(ClearOutcome::Failed(e)),
+        };
+        let still_ours = current
+            .as_ref()
+            .is_some_and(|text| digest(&pending.salt, text) == pending.digest);
+        if !still_ours {
+            return Some(ClearOutcome::AlreadyReplaced);
+        }
+        Some(match self.backend.clear() {
+            Ok(()) => ClearOutcome::Cleared,
+            Err(e) => ClearOutcome::Failed(e),
+        })
+    }
+}
+
+impl Drop for TimedClipboard {
+    fn drop(&mut self) {
+        let _ = self.clear_now();
+    }
+}
+
+fn digest(salt: &[u8; 16], value: &str) -> [u8; 32] {
+    let mut hasher = Sha256::new();
+    hasher.update(salt);
+    hasher.update(value.as_bytes());
+    hasher.finalize().into()
+}
+
+/// Copies `value` to the system clipboard and blocks, serving it, until it is cleared after
+/// `seconds` or replaced by someone else (then it returns at once). For `keyward copy`.
+pub fn copy_and_wait(
+    value: &str,
+    label: &str,
+    seconds: u32,
+) -> Result<ClearOutcome, ClipboardError> {
+    let backend = SystemClipboard::new()?;
+    let mut clipboard = TimedClipboard::new(Box::new(backend));
+    clipboard.copy(
+        value,
+        label,
+        Duration::seconds(i64::from(seconds)),
+        Utc::now(),
+    )?;
+    loop {
+        if let Some(outcome) = clipboard.tick(Utc::now()) {
+            return Ok(outcome);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        // Stop early once something else owns the clipboard: there is nothing left to clear.
+        if let Some(p) = &clipboard.pending {
+            let replaced = match clipboard.backend.text() {
+                Ok(current) => !current
+                    .as_ref()
+                    .is_some_and(|text| digest(&p.salt, text) == p.digest),
+                Err(_) => false,
+            };
+            if replaced {
+                clipboard.pending = None;
+                return Ok(ClearOutcome::AlreadyReplaced);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0)
+            .single()
+            .expect("date")
+    }
+
+    #[test]
+    fn clears_after_the_delay_when_still_ours() {
+        let fake = FakeClipboard::new();
+        let mut cb = TimedClipboard::new(Box::new(fake.clone()));
+        cb.copy("s3cret", "secret of k", Duration::seconds(20), t0())
+            .expect("copy");
+        assert_eq!(fake.contents().as_deref(), Some("s3cret"));
+        assert!(fake.marked_secret());
+        assert_eq!(
+            cb.remaining_seconds(t0() + Duration::milliseconds(500)),
+            Some(20)
+        );
+        assert_eq!(cb.tick(t0() + Duration::seconds(19)), None);
+        assert_eq!(
+            cb.tick(t0() + Duration::seconds(20)),
+            Some(ClearOutcome::Cleared)
+        );
+        assert_eq!(fake.contents(), None);
+        assert_eq!(cb.remaining(t0()), None);
+    }
+
+    #[test]
+    fn leaves_a_replaced_clipboard_alone() {
+        let fake = FakeClipboard::new();
+        let mut cb = TimedClipboard::new(Box::new(fake.clone()));
+        cb.copy("s3cret", "secret of k", Duration::seconds(5), t0())
+            .expect("copy");
+        fake.set_by_other_program("shopping list");
+        assert_eq!(
+            cb.tick(t0() + Duration::seconds(6)),
+            Some(ClearOutcome::AlreadyReplaced)
+        );
+        assert_eq!(fake.contents().as_deref(), Some("shopping list"));
+    }
+
+    #[test]
+    fn drop_clears_a_pending_copy() {
+        let fake = FakeClipboard::new();
+        {
+            let mut cb = TimedClipboard::new(Box::new(fake.clone()));
+            cb.copy("s3cret", "x", Duration::seconds(60), t0())
+                .expect("copy");
+        }
+        assert_eq!(fake.contents(), None);
+    }
+}
