@@ -361,13 +361,16 @@ fn form(ui: &mut Ui, state: &mut EditorState, problems: &Problems) {
                         .desired_width(200.0),
                 )
                 .labelled_by(label.id);
+                let presets = ui.label(RichText::new("or a preset").weak());
                 egui::ComboBox::from_id_salt("provider-presets")
                     .selected_text("Presets")
                     .show_ui(ui, |ui| {
                         for p in PROVIDER_PRESETS {
                             ui.selectable_value(&mut state.provider, p.to_owned(), p);
                         }
-                    });
+                    })
+                    .response
+                    .labelled_by(presets.id);
             });
             ui.end_row();
             let label = ui.label("Environment");
@@ -451,6 +454,7 @@ fn form(ui: &mut Ui, state: &mut EditorState, problems: &Problems) {
                 ui,
                 "IP whitelist",
                 "Allowed IP",
+                "allowed IP",
                 &mut state.whitelist,
                 &problems.whitelist,
             );
@@ -458,6 +462,7 @@ fn form(ui: &mut Ui, state: &mut EditorState, problems: &Problems) {
                 ui,
                 "IP blacklist",
                 "Blocked IP",
+                "blocked IP",
                 &mut state.blacklist,
                 &problems.blacklist,
             );
@@ -532,6 +537,7 @@ fn ip_rows(
     ui: &mut Ui,
     title: &str,
     row_title: &str,
+    row_noun: &str,
     rows: &mut Vec<String>,
     errors: &[Option<String>],
 ) {
@@ -549,7 +555,7 @@ fn ip_rows(
                 )
                 .labelled_by(label.id);
                 if ui
-                    .small_button(format!("Remove {}", name.to_lowercase()))
+                    .small_button(format!("Remove {row_noun} {}", i + 1))
                     .clicked()
                 {
                     remove = Some(i);
@@ -559,10 +565,7 @@ fn ip_rows(
                 ui.colored_label(ui.visuals().error_fg_color, error);
             }
         }
-        if ui
-            .small_button(format!("Add {}", row_title.to_lowercase()))
-            .clicked()
-        {
+        if ui.small_button(format!("Add {row_noun}")).clicked() {
             rows.push(String::new());
         }
     });
