@@ -302,17 +302,24 @@ pub fn copy_and_wait(
         }
         std::thread::sleep(std::time::Duration::from_millis(250));
         // Stop early once something else owns the clipboard: there is nothing left to clear.
-        if let Some(p) = &clipboard.pending {
-            let replaced = match clipboard.backend.text() {
-                Ok(current) => !current
-                    .as_ref()
-                    .is_some_and(|text| digest(&p.salt, text) == p.digest),
-                Err(_) => false,
-            };
-            if replaced {
-                clipboard.pending = None;
-                return Ok(ClearOutcome::AlreadyReplaced);
-            }
+        if clipboard.pending_replaced() {
+            clipboard.pending = None;
+            return Ok(ClearOutcome::AlreadyReplaced);
+        }
+    }
+}
+
+impl TimedClipboard {
+    /// True when a copy is pending and the clipboard now holds something else (a read error
+    /// counts as "not replaced").
+    fn pending_replaced(&mut self) -> bool {
+        let Some(p) = &self.pending else {
+            return false;
+        };
+        match self.backend.text() {
+            Ok(Some(text)) => digest(&p.salt, &text) != p.digest,
+            Ok(None) => true,
+            Err(_) => false,
         }
     }
 }

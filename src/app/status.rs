@@ -24,10 +24,11 @@ pub(crate) fn status_bar(
                 if session.save_job.is_some() || session.reload_job.is_some() {
                     ui.spinner();
                 }
-                if session.save_error.is_some() && session.save_job.is_none() {
-                    if ui.button("Retry save").clicked() {
-                        commands.push(Command::RetrySave);
-                    }
+                if session.save_error.is_some()
+                    && session.save_job.is_none()
+                    && ui.button("Retry save").clicked()
+                {
+                    commands.push(Command::RetrySave);
                 }
             }
             let text = RichText::new(&status.text);
