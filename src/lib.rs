@@ -15,4 +15,5 @@ pub mod clipboard;
 pub mod platform;
 pub mod secret;
 pub mod store;
+pub mod transfer;
 pub mod vault;

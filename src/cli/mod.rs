@@ -6,6 +6,7 @@
 mod entries;
 mod input;
 mod output;
+mod transfer;
 mod vaults;
 
 use std::fmt;
@@ -111,6 +112,10 @@ pub enum Command {
     },
     /// Change the master password (and the key derivation strength)
     Passwd(PasswdArgs),
+    /// Export every key for another password manager (see docs/TRANSFER.md)
+    Export(transfer::ExportArgs),
+    /// Import keys from a password manager's export, a .env file or a CSV
+    Import(transfer::ImportArgs),
 }
 
 /// Key derivation strength options of `init` and `passwd`.
@@ -365,6 +370,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Rotate(args) => entries::rotate(&mut ctx, &args),
         Command::Compromised { name, reason } => entries::compromised(&mut ctx, &name, &reason),
         Command::Revoke { name } => entries::revoke(&mut ctx, &name),
+        Command::Export(args) => transfer::export(&mut ctx, &args),
+        Command::Import(args) => transfer::import(&mut ctx, &args),
     };
     match result {
         Ok(code) => code,

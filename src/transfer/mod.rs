@@ -1,0 +1,387 @@
+//! Export to and import from other password managers (PRODUCT §8): one file per format.
+//!
+//! Every format goes through one neutral shape, [`Record`] (title, username, password, URL,
+//! notes, custom fields, tags, times), so the mapping between a keyward [`Entry`] and what a
+//! password manager stores is written once, in [`record`]. Facts a format has no place for
+//! travel as readable `Label: value` lines at the top of the notes ([`notes`]), and come back
+//! from them on import.
+//!
+//! Pure apart from [`write_private_file`]: functions are given bytes and `now`, and return
+//! bytes or entries; the CLI reads and writes the files.
+
+mod bitwarden;
+mod dotenv;
+mod generic_csv;
+mod kdbx;
+mod keepass_xml;
+mod keepassxc_csv;
+mod merge;
+pub mod notes;
+mod onepassword_csv;
+pub mod record;
+mod write;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+
+pub use generic_csv::{ColumnMap, parse_column_maps};
+pub use merge::{ClashRule, ImportAction, ImportPlan, PlannedEntry, plan_import};
+pub use record::{CustomField, Record};
+pub use write::write_private_file;
+
+use crate::secret::SecretString;
+use crate::vault::{Entry, Vault};
+
+/// A file format keyward exports to or imports from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// KeePass 2 database: KDBX 4 written, KDBX 3.1 and 4 read.
+    Kdbx,
+    /// KeePass 2 XML, unencrypted (`keepassxc-cli import` / `export -f xml`).
+    KeepassXml,
+    /// Bitwarden's unencrypted JSON export.
+    BitwardenJson,
+    /// KeePassXC's CSV export.
+    KeepassxcCsv,
+    /// 1Password's CSV import layout.
+    OnePasswordCsv,
+    /// `.env` files: `NAME=value` lines (import only).
+    Dotenv,
+    /// Any CSV with a header row and a column mapping (import only).
+    Csv,
+}
+
+impl Format {
+    /// Every format, in the order the help lists them.
+    pub const ALL: [Format; 7] = [
+        Format::Kdbx,
+        Format::KeepassXml,
+        Format::BitwardenJson,
+        Format::KeepassxcCsv,
+        Format::OnePasswordCsv,
+        Format::Dotenv,
+        Format::Csv,
+    ];
+
+    /// The name used on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Kdbx => "kdbx",
+            Format::KeepassXml => "keepass-xml",
+            Format::BitwardenJson => "bitwarden-json",
+            Format::KeepassxcCsv => "keepassxc-csv",
+            Format::OnePasswordCsv => "1password-csv",
+            Format::Dotenv => "dotenv",
+            Format::Csv => "csv",
+        }
+    }
+
+    /// True for formats keyward can write.
+    pub fn can_export(self) -> bool {
+        !matches!(self, Format::Dotenv | Format::Csv)
+    }
+
+    /// True when the exported file is encrypted.
+    pub fn is_encrypted(self) -> bool {
+        self == Format::Kdbx
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let wanted = s.trim().to_ascii_lowercase();
+        let alias = match wanted.as_str() {
+            "keepass" | "keepassxc" | "kdbx4" => "kdbx",
+            "xml" | "keepass2-xml" => "keepass-xml",
+            "bitwarden" => "bitwarden-json",
+            "1password" | "onepassword-csv" => "1password-csv",
+            "env" | ".env" => "dotenv",
+            other => other,
+        };
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == alias)
+            .ok_or_else(|| {
+                format!(
+                    "unknown format '{s}' (use kdbx, keepass-xml, bitwarden-json, keepassxc-csv, \
+                     1password-csv, dotenv or csv)"
+                )
+            })
+    }
+}
+
+/// What went wrong reading or writing a transfer file. Messages never quote a value from
+/// the file: parse errors name a line and column (or an entry and field) only.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TransferError {
+    /// The KDBX password is wrong (or the file was altered).
+    #[error("wrong password for {path}, or the file was altered")]
+    WrongPassword {
+        /// The file.
+        path: PathBuf,
+    },
+    /// An encrypted file is truncated, damaged or of a kind keyward cannot read.
+    #[error("{path} cannot be read as {format}: {what}")]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// The format it was read as.
+        format: Format,
+        /// What is wrong, in words.
+        what: String,
+    },
+    /// A plaintext file (CSV, JSON, XML, .env) does not parse, or lacks what the format needs.
+    #[error("{path} is not valid {format}: {what}")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// The format it was read as.
+        format: Format,
+        /// Where and what, without the file's values.
+        what: String,
+    },
+    /// A value cannot be written in this format (a control character XML cannot hold, …).
+    #[error("cannot export '{entry}' as {format}: {what}")]
+    Unrepresentable {
+        /// The key's name.
+        entry: String,
+        /// The target format.
+        format: Format,
+        /// Which field and why.
+        what: String,
+    },
+    /// The format is import-only, or the options do not fit it.
+    #[error("{0}")]
+    Usage(String),
+    /// The output exists and `--force` was not given.
+    #[error("{path} already exists; pass --force to overwrite it")]
+    Exists {
+        /// The file.
+        path: PathBuf,
+    },
+    /// An operating system error.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Encryption or serialisation failed for a reason other than the input.
+    #[error("writing {format} failed: {what}")]
+    Internal {
+        /// The format.
+        format: Format,
+        /// What failed.
+        what: String,
+    },
+}
+
+/// Options of an export.
+pub struct ExportOptions {
+    /// The KDBX password (required for [`Format::Kdbx`], ignored otherwise).
+    pub password: Option<SecretString>,
+}
+
+/// An export's bytes and the warning to show the user.
+pub struct Exported {
+    /// The file content.
+    pub bytes: crate::secret::SecretBytes,
+    /// What the user must know: plaintext, and what the format could not carry.
+    pub warnings: Vec<String>,
+}
+
+/// Options of an import.
+#[derive(Default)]
+pub struct ImportOptions {
+    /// The KDBX password (required for [`Format::Kdbx`]).
+    pub password: Option<SecretString>,
+    /// Column mapping for [`Format::Csv`] (ignored otherwise).
+    pub columns: Vec<ColumnMap>,
+}
+
+/// Entries read from a file, ready to be planned into a vault.
+pub struct Imported {
+    /// The entries, in file order, named after the file's titles (possibly clashing).
+    pub entries: Vec<Entry>,
+    /// Things the user should know (entries without a secret, renamed titles, …).
+    pub notices: Vec<String>,
+}
+
+/// Writes `vault` in `format`. The warnings name what the format cannot carry.
+pub fn export(
+    vault: &Vault,
+    format: Format,
+    options: &ExportOptions,
+) -> Result<Exported, TransferError> {
+    let bytes = match format {
+        Format::Kdbx => {
+            let password = options
+                .password
+                .as_ref()
+                .ok_or_else(|| TransferError::Usage("a kdbx export needs a password".to_owned()))?;
+            kdbx::export(vault, password)?
+        }
+        Format::KeepassXml => keepass_xml::export(vault)?,
+        Format::BitwardenJson => bitwarden::export(vault)?,
+        Format::KeepassxcCsv => keepassxc_csv::export(vault)?,
+        Format::OnePasswordCsv => onepassword_csv::export(vault)?,
+        Format::Dotenv | Format::Csv => {
+            return Err(TransferError::Usage(format!(
+                "{format} is an import format; export to kdbx, keepass-xml, bitwarden-json, \
+                 keepassxc-csv or 1password-csv"
+            )));
+        }
+    };
+    Ok(Exported {
+        bytes,
+        warnings: export_warnings(vault, format),
+    })
+}
+
+/// Reads the entries of a file in `format`. `path` is only used in messages.
+pub fn import(
+    bytes: &[u8],
+    path: &std::path::Path,
+    format: Format,
+    options: &ImportOptions,
+    now: DateTime<Utc>,
+) -> Result<Imported, TransferError> {
+    let records = match format {
+        Format::Kdbx => {
+            let password = options.password.as_ref().ok_or_else(|| {
+                TransferError::Usage("a kdbx import needs the file's password".to_owned())
+            })?;
+            kdbx::import(bytes, path, password)?
+        }
+        Format::KeepassXml => keepass_xml::import(bytes, path)?,
+        Format::BitwardenJson => bitwarden::import(bytes, path)?,
+        Format::KeepassxcCsv => keepassxc_csv::import(bytes, path)?,
+        Format::OnePasswordCsv => onepassword_csv::import(bytes, path)?,
+        Format::Dotenv => dotenv::import(bytes, path)?,
+        Format::Csv => generic_csv::import(bytes, path, &options.columns)?,
+    };
+    let mut notices = Vec::new();
+    let entries = records
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| record::to_entry(r, i + 1, now, &mut notices))
+        .collect();
+    Ok(Imported { entries, notices })
+}
+
+/// What `format` cannot carry, in words, with how many entries of `vault` lose something.
+pub fn export_warnings(vault: &Vault, format: Format) -> Vec<String> {
+    let count = |f: &dyn Fn(&Entry) -> bool| vault.entries.iter().filter(|e| f(e)).count();
+    let mut warnings = Vec::new();
+    if format.is_encrypted() {
+        warnings.push(
+            "the exported file holds every secret, protected only by the export password; \
+             keep it safe and delete it when it is no longer needed"
+                .to_owned(),
+        );
+    } else {
+        warnings.push(format!(
+            "{format} is PLAINTEXT: anyone who can read the file can read every secret in it; \
+             delete it as soon as the other password manager has imported it"
+        ));
+    }
+    let history = count(&|e| !e.history.is_empty());
+    if history > 0 {
+        warnings.push(format!(
+            "{format} does not carry secret history: the previous secrets of {history} key(s) \
+             are not exported"
+        ));
+    }
+    let incidents = count(&|e| e.incident.is_some());
+    if incidents > 0 {
+        warnings.push(format!(
+            "{format} does not carry incident records: the checklists of {incidents} key(s) are \
+             not exported (their status is, as a notes line)"
+        ));
+    }
+    match format {
+        Format::Kdbx | Format::KeepassXml => {}
+        Format::BitwardenJson => warnings.push(
+            "bitwarden-json has no tags, expiry or dates: they are written as notes lines".into(),
+        ),
+        Format::KeepassxcCsv => {
+            let lost = count(&|e| {
+                record::has_part(e, crate::vault::Field::Passphrase)
+                    || record::has_part(e, crate::vault::Field::PublicKey)
+            });
+            warnings.push(format!(
+                "keepassxc-csv has no custom fields and no expiry: passphrases and public keys \
+                 are NOT exported ({lost} key(s) affected); tags and expiry are written as \
+                 notes lines; use kdbx or keepass-xml to keep everything"
+            ));
+        }
+        Format::OnePasswordCsv => warnings
+            .push("1password-csv has no tags or expiry: they are written as notes lines".into()),
+        Format::Dotenv | Format::Csv => {}
+    }
+    warnings
+}
+
+/// Line and column (1-based) of a byte offset in `text`, for error messages that must not
+/// quote the text itself.
+pub(crate) fn line_column(text: &[u8], offset: usize) -> (usize, usize) {
+    let before = text.get(..offset.min(text.len())).unwrap_or_default();
+    let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+    let column = before.iter().rev().take_while(|b| **b != b'\n').count() + 1;
+    (line, column)
+}
+
+/// The text of a plaintext file, or a [`TransferError::Malformed`] naming where the first
+/// invalid byte is.
+pub(crate) fn utf8<'a>(
+    bytes: &'a [u8],
+    path: &std::path::Path,
+    format: Format,
+) -> Result<&'a str, TransferError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let (line, column) = line_column(bytes, e.valid_up_to());
+        TransferError::Malformed {
+            path: path.to_owned(),
+            format,
+            what: format!("not UTF-8 text (line {line}, column {column})"),
+        }
+    })?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn format_names_round_trip() {
+        for f in Format::ALL {
+            assert_eq!(f.as_str().parse::<Format>(), Ok(f));
+        }
+        assert_eq!("KeePassXC".parse::<Format>(), Ok(Format::Kdbx));
+        assert!("pdf".parse::<Format>().is_err());
+        assert!(!Format::Dotenv.can_export() && Format::Kdbx.can_export());
+    }
+
+    #[test]
+    fn line_and_column_of_an_offset() {
+        assert_eq!(line_column(b"ab\ncd", 0), (1, 1));
+        assert_eq!(line_column(b"ab\ncd", 4), (2, 2));
+        assert_eq!(line_column(b"ab", 99), (1, 3));
+    }
+}
