@@ -905,3 +905,168 @@ fn absurd_kdf_parameters_are_refused_by_header_parse() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Exhaustive damage
+// ---------------------------------------------------------------------------------------------
+
+const DAMAGE_PASSWORD: &str = "damage";
+
+/// A small, real vault file (one token entry) at 1 MiB / t=1 / p=1.
+fn small_vault_file(dir: &Path) -> (PathBuf, Vec<u8>) {
+    let path = dir.join("small.keyward");
+    let mut vault = Vault::default();
+    vault
+        .add(Entry::new(
+            "tok",
+            Credential::Token {
+                token: "ghp_smallsecret".into(),
+            },
+            at(2026, 1, 1, 0, 0),
+        ))
+        .expect("add");
+    VaultFile::create(
+        &path,
+        SecretString::from(DAMAGE_PASSWORD),
+        VECTOR_KDF,
+        &vault,
+    )
+    .expect("create");
+    let bytes = fs::read(&path).expect("read");
+    (path, bytes)
+}
+
+/// Opens `bytes` (written to `path`) and says what is wrong if it did not fail cleanly.
+fn refuses(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    fs::write(path, bytes).expect("write damaged file");
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        VaultFile::open(path, SecretString::from(DAMAGE_PASSWORD))
+    }));
+    match result {
+        Err(_) => Err("panicked".into()),
+        Ok(Ok(_)) => Err("opened".into()),
+        Ok(Err(e)) if !e.is_unreadable() => Err(format!("not unreadable: {e}")),
+        Ok(Err(_)) => Ok(()),
+    }
+}
+
+#[test]
+fn every_single_byte_change_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, original) = small_vault_file(dir.path());
+    let target = dir.path().join("damaged.keyward");
+    let mut failures = Vec::new();
+    for pos in 0..original.len() {
+        for mask in [0x01u8, 0x80, 0xff] {
+            let mut bytes = original.clone();
+            bytes[pos] ^= mask;
+            if let Err(why) = refuses(&target, &bytes) {
+                failures.push(format!("byte {pos} ^ {mask:#04x}: {why}"));
+            }
+        }
+    }
+    assert!(
+        original.len() > HEADER_LEN + TAG_LEN + 100,
+        "a real payload"
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_truncation_and_extension_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, original) = small_vault_file(dir.path());
+    let target = dir.path().join("damaged.keyward");
+    let mut failures = Vec::new();
+    for len in 0..original.len() {
+        if let Err(why) = refuses(&target, &original[..len]) {
+            failures.push(format!("first {len} bytes: {why}"));
+        }
+    }
+    for extra in [&[0u8][..], b"\n", &[0xff; 16]] {
+        let mut bytes = original.clone();
+        bytes.extend_from_slice(extra);
+        if let Err(why) = refuses(&target, &bytes) {
+            failures.push(format!("{} bytes appended: {why}", extra.len()));
+        }
+    }
+    // Control: the undamaged bytes do open, so the refusals above are about the damage.
+    fs::write(&target, &original).expect("write");
+    assert!(VaultFile::open(&target, SecretString::from(DAMAGE_PASSWORD)).is_ok());
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// splitmix64: a fixed-seed generator so a failure can be reproduced.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    fn bytes(&mut self, len: usize) -> Vec<u8> {
+        (0..len).map(|_| self.next() as u8).collect()
+    }
+}
+
+#[test]
+fn random_files_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("random.keyward");
+    let mut rng = Rng(0x6b65_7977_6172_6401);
+    let mut failures = Vec::new();
+    for i in 0..300 {
+        let len = (rng.next() % 400) as usize;
+        let bytes = rng.bytes(len);
+        if let Err(why) = refuses(&target, &bytes) {
+            failures.push(format!("random file {i} ({len} bytes): {why}"));
+        }
+    }
+    // Random bodies behind a valid header (small KDF), so the AEAD is what refuses them.
+    let header = vector_file()[..24].to_vec();
+    for i in 0..300 {
+        let len = (rng.next() % 400) as usize;
+        let mut bytes = header.clone();
+        bytes.extend(rng.bytes(56 + len));
+        if let Err(why) = refuses(&target, &bytes) {
+            failures.push(format!("random body {i} ({} bytes): {why}", bytes.len()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn wrong_password_is_refused_and_leaves_the_file_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (path, original) = small_vault_file(dir.path());
+    let listing = |d: &Path| {
+        let mut names: Vec<String> = fs::read_dir(d)
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing(dir.path());
+    for wrong in ["damag", "damage ", "Damage", "", "damage\n"] {
+        match VaultFile::open(&path, SecretString::from(wrong)) {
+            Err(StoreError::WrongPasswordOrDamaged { path: p }) => assert_eq!(p, path),
+            other => panic!("password {wrong:?}: {other:?}"),
+        }
+        match VaultFile::open_locked(&path, SecretString::from(wrong)) {
+            Err(StoreError::WrongPasswordOrDamaged { .. }) => {}
+            other => panic!("locked, password {wrong:?}: {other:?}"),
+        }
+    }
+    assert!(
+        fs::read(&path).expect("read") == original,
+        "byte for byte unchanged"
+    );
+    assert_eq!(listing(dir.path()), before, "no file created or removed");
+    // Control: the right password still opens it.
+    assert!(VaultFile::open(&path, SecretString::from(DAMAGE_PASSWORD)).is_ok());
+}
