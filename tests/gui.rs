@@ -311,6 +311,13 @@ fn wrong_password_then_right_one() {
     assert!(!gui.app().holds_secrets());
     gui.unlock(PASSWORD);
     assert!(!gui.app().is_locked());
+    assert!(
+        gui.app()
+            .status_text()
+            .contains("Rotation overdue: binance-bot"),
+        "unlocking names what is due: {}",
+        gui.app().status_text()
+    );
     for name in ["binance-bot", "github-ci", "kraken-read"] {
         assert!(gui.has_label(name), "{name} is in the table");
     }

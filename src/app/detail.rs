@@ -37,6 +37,17 @@ pub(crate) struct RotateState {
 
 const MASK: &str = "••••••••••••";
 
+/// The part's name inside a sentence ("Copy API key", "Reveal secret").
+fn field_noun(field: Field) -> &'static str {
+    match field {
+        Field::Key => "API key",
+        Field::Secret => "secret",
+        Field::Passphrase => "passphrase",
+        Field::PrivateKey => "private key",
+        Field::PublicKey => "public key",
+    }
+}
+
 fn field_title(field: Field) -> &'static str {
     match field {
         Field::Key => "API key",
@@ -235,7 +246,7 @@ fn credential(
             let label = ui.label(RichText::new(title).weak());
             let _ = label;
             if ui
-                .small_button(format!("Copy {}", title.to_lowercase()))
+                .small_button(format!("Copy {}", field_noun(field)))
                 .on_hover_text("Copy; the clipboard is cleared after a while")
                 .clicked()
             {
@@ -251,14 +262,14 @@ fn credential(
                         .map(|r| (r.until - now).num_seconds().max(0) + 1)
                         .unwrap_or(0);
                     if ui
-                        .small_button(format!("Hide {}", title.to_lowercase()))
+                        .small_button(format!("Hide {}", field_noun(field)))
                         .on_hover_text(format!("Masks again by itself in {left} s"))
                         .clicked()
                     {
                         commands.push(Command::Hide);
                     }
                 } else if ui
-                    .small_button(format!("Reveal {}", title.to_lowercase()))
+                    .small_button(format!("Reveal {}", field_noun(field)))
                     .clicked()
                 {
                     commands.push(Command::Reveal {

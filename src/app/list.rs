@@ -270,6 +270,49 @@ fn count(entries: &[Entry], settings: &VaultSettings, now: DateTime<Utc>) -> Cou
     counts
 }
 
+/// What needs doing, naming the keys ("Rotation overdue: a, b. Expired: c."), for the status
+/// bar right after unlocking; `None` when nothing is due.
+pub(crate) fn reminder_summary(vault: &crate::vault::Vault, now: DateTime<Utc>) -> Option<String> {
+    let settings = &vault.settings;
+    let names = |pick: &dyn Fn(&Entry) -> bool| -> Vec<&str> {
+        vault
+            .entries
+            .iter()
+            .filter(|e| pick(e))
+            .map(|e| e.name.as_str())
+            .collect()
+    };
+    let groups = [
+        ("Compromised", names(&|e| e.status == Status::Compromised)),
+        (
+            "Rotation overdue",
+            names(&|e| policy::rotation_urgency(e, settings, now) == Urgency::Overdue),
+        ),
+        (
+            "Expired",
+            names(&|e| policy::expiry_urgency(e, settings, now) == Some(Urgency::Overdue)),
+        ),
+        (
+            "Expiring soon",
+            names(&|e| policy::expiry_urgency(e, settings, now) == Some(Urgency::Soon)),
+        ),
+    ];
+    let parts: Vec<String> = groups
+        .iter()
+        .filter(|(_, names)| !names.is_empty())
+        .map(|(title, names)| {
+            let shown: Vec<&str> = names.iter().take(3).copied().collect();
+            let more = names.len().saturating_sub(3);
+            if more > 0 {
+                format!("{title}: {} and {more} more", shown.join(", "))
+            } else {
+                format!("{title}: {}", shown.join(", "))
+            }
+        })
+        .collect();
+    (!parts.is_empty()).then(|| format!("{}.", parts.join(". ")))
+}
+
 /// Draws the unlocked main window.
 pub(crate) fn main_ui(
     ui: &mut Ui,
@@ -463,14 +506,13 @@ fn table(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>) {
             for key in SortKey::ALL {
                 header.col(|ui| {
                     let sorted = view.sort == key;
-                    let title = match (sorted, view.descending) {
-                        (true, false) => format!("{} ^", key.title()),
-                        (true, true) => format!("{} v", key.title()),
-                        _ => key.title().to_owned(),
-                    };
                     let response = ui
-                        .add(egui::Button::new(RichText::new(title).strong()).frame(false))
+                        .add(egui::Button::new(RichText::new(key.title()).strong()).frame(false))
                         .on_hover_text(format!("Sort by {}", key.title().to_lowercase()));
+                    if sorted {
+                        let arrow = if view.descending { "↓" } else { "↑" };
+                        ui.label(RichText::new(arrow).monospace().strong());
+                    }
                     if response.clicked() {
                         if sorted {
                             view.descending = !view.descending;

@@ -515,6 +515,10 @@ impl KeywardApp {
 
     fn open_session(&mut self, session: Session, now: DateTime<Utc>, message: &str) {
         self.prefs.last_vault = Some(session.path.clone());
+        let message = match list::reminder_summary(&session.vault, now) {
+            Some(due) => format!("{message}. {due}"),
+            None => message.to_owned(),
+        };
         self.screen = Screen::Main(Box::new(session));
         self.last_input = now;
         // The password field's editor state (undo history) held the typed password.
