@@ -771,6 +771,22 @@ fn password_from_the_first_line_of_stdin() {
 }
 
 #[test]
+fn init_takes_the_new_password_from_the_password_command() {
+    let s = Sandbox::new();
+    let mut args = vec!["init"];
+    args.extend(common::FAST_KDF);
+    let mut cmd = s.command(&args);
+    cmd.env("KEYWARD_PASSWORD_COMMAND", format!("printf '{PASSWORD}'"));
+    run_command(cmd, None).ok();
+    s.add("k", "sec-k", &[]);
+    assert_eq!(
+        s.names(),
+        ["k"],
+        "the command's password opens the new vault"
+    );
+}
+
+#[test]
 fn the_vault_path_comes_from_keyward_vault() {
     let s = Sandbox::with_vault();
     s.add("k", "sec-k", &[]);

@@ -537,6 +537,54 @@ fn a_change_made_by_another_program_is_not_overwritten() {
     assert_eq!(s.get("k", "secret"), "tok-1\n");
 }
 
+/// A vault kept elsewhere (a synced folder) and reached through a symlink: a save must update
+/// the real file, not replace the link with a new file beside it.
+#[test]
+fn a_save_through_a_symlink_updates_the_real_vault() {
+    let s = Sandbox::with_vault();
+    s.add("a", "tok-a", &[]);
+    let links = tempfile::tempdir().expect("temp dir");
+    let link = links.path().join("vault.keyward");
+    std::os::unix::fs::symlink(&s.vault, &link).expect("symlink");
+    let mut cmd = keyward_command();
+    cmd.arg("--vault")
+        .arg(&link)
+        .arg("--password-file")
+        .arg(&s.password_file)
+        .args(["add", "b", "--secret-stdin"]);
+    run_command(cmd, Some("tok-b\n")).ok();
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .expect("link")
+            .file_type()
+            .is_symlink(),
+        "the symlink was replaced by a regular file"
+    );
+    assert_eq!(s.names(), ["a", "b"], "the real vault holds the change");
+}
+
+/// Two paths to one vault (a symlink and the real path) must share one lock, or two writers
+/// can interleave their read-modify-write.
+#[test]
+fn writers_through_a_symlink_and_the_real_path_share_the_lock() {
+    let s = Sandbox::with_vault();
+    s.add("k", "tok-k", &[]);
+    let links = tempfile::tempdir().expect("temp dir");
+    let link = links.path().join("vault.keyward");
+    std::os::unix::fs::symlink(&s.vault, &link).expect("symlink");
+    let mut holder = hold_the_lock(&s, "k");
+    let mut cmd = keyward_command();
+    cmd.arg("--vault")
+        .arg(&link)
+        .arg("--password-file")
+        .arg(&s.password_file)
+        .args(["edit", "k", "--notes", "through the link"]);
+    let run = run_command(cmd, None);
+    let _ = holder.kill();
+    let _ = holder.wait();
+    run.expect_code(4).stderr_has("locked");
+}
+
 // ---------------------------------------------------------------------------------------
 // SIGKILL during saves
 
