@@ -379,6 +379,13 @@ fn an_invalid_cidr_is_rejected_with_a_message() {
 fn filter_by_search_and_by_sidebar() {
     let mut gui = Gui::unlocked();
     assert!(gui.has_label("All keys (3)"));
+    gui.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    gui.harness.run_ok();
+    assert!(
+        gui.field("Search").is_focused(),
+        "Ctrl+F focuses the search box"
+    );
     gui.type_into("Search", "BIN");
     assert_eq!(gui.app().visible_entry_names(), vec!["binance-bot"]);
     assert!(!gui.has_label("github-ci"));
@@ -637,4 +644,42 @@ fn nothing_secret_is_persisted() {
         "the last vault path is remembered"
     );
     let _ = Path::new(&gui.path);
+}
+
+#[test]
+fn many_keys_are_virtualized_and_an_idle_window_stops_repainting() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("vault.keyward");
+    let mut vault = Vault::default();
+    for i in 0..20_000 {
+        let mut e = Entry::new(
+            format!("key-{i:05}"),
+            Credential::Token {
+                token: format!("tok-{i}").into(),
+            },
+            start() - day(i64::from(i % 200)),
+        );
+        e.provider = ["binance", "github", "okx"][i as usize % 3].into();
+        vault.entries.push(e);
+    }
+    VaultFile::create(&path, PASSWORD.into(), fast_kdf(), &vault).expect("create");
+    let mut gui = Gui::on(dir, path);
+    gui.unlock(PASSWORD);
+    assert!(gui.has_label("All keys (20000)"));
+    assert!(gui.has_label("key-00000"));
+    assert!(!gui.has_label("key-19999"), "rows off screen are not built");
+    let rows = gui.harness.query_all_by_label_contains("key-").count();
+    assert!(rows < 100, "only the visible rows exist ({rows})");
+    gui.type_into("Search", "key-1999");
+    assert_eq!(
+        gui.app().visible_entry_names().len(),
+        10,
+        "key-19990 to key-19999"
+    );
+    // Nothing changes: the app asks for no immediate repaint, so the harness settles at once.
+    let steps = gui.harness.run_ok().expect("settles");
+    assert!(
+        steps <= 2,
+        "an idle window keeps repainting ({steps} frames)"
+    );
 }
