@@ -156,13 +156,15 @@ pub fn parse(notes: &str) -> (NotesMeta, String) {
 
 /// Reads one `Label: value` line into `meta`; `None` when it is not one.
 fn apply_line(meta: &mut NotesMeta, line: &str) -> Option<()> {
-    let (label, value) = line.split_once(':')?;
-    let value = value.trim();
+    let (label, raw) = line.split_once(':')?;
+    // Free text keeps its own spaces: only the one after the colon belongs to the format.
+    let text = raw.strip_prefix(' ').unwrap_or(raw);
+    let value = raw.trim();
     match label.trim().to_ascii_lowercase().as_str() {
         "kind" => meta.kind = Some(value.parse().ok()?),
-        "provider" => meta.provider = Some(unescape(value)),
+        "provider" => meta.provider = Some(unescape(text)),
         "environment" | "env" => meta.environment = Some(value.parse().ok()?),
-        "purpose" => meta.purpose = Some(unescape(value)),
+        "purpose" => meta.purpose = Some(unescape(text)),
         "tags" => meta.tags = Some(split_list(value)),
         "permissions" => meta.permissions = Some(split_list(value)),
         "ip whitelist" | "ip allowlist" | "allowed ips" => meta.ip_whitelist = Some(rules(value)?),
@@ -274,7 +276,7 @@ mod tests {
             kind: Some(CredentialKind::SharedSecret),
             provider: Some("okx \\ main\nline".into()),
             environment: Some(Environment::Test),
-            purpose: Some("grid bot, \"v2\"".into()),
+            purpose: Some("  grid bot, \"v2\" ".into()),
             tags: Some(vec!["a,b".into(), "c\\d".into(), "東京".into()]),
             permissions: Some(vec!["read".into(), "spot trade".into()]),
             ip_whitelist: Some(vec![
