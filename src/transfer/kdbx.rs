@@ -144,7 +144,8 @@ pub fn import(
         }
         DatabaseOpenError::VersionParse(_) => damaged("not a KeePass database".to_owned()),
         DatabaseOpenError::Io(e) => damaged(e.to_string()),
-        other => damaged(format!("{other}")),
+        // Parse errors of the decrypted XML may quote its content: say only what failed.
+        _ => damaged("the decrypted content is not a valid KeePass database".to_owned()),
     })?;
     let recycle_bin = db.recycle_bin().map(|g| g.id());
     let mut records = Vec::new();
