@@ -356,4 +356,53 @@ mod tests {
         ok.splice(15..23, 6000u64.to_le_bytes());
         assert!(check_kdf(&ok).is_ok());
     }
+
+    #[test]
+    fn hostile_argon2_memory_in_a_kdbx4_header_is_refused() {
+        let mut dict = vec![0x00, 0x01]; // variant dictionary version 1.0
+        for (name, value) in [(&b"I"[..], 2u64), (&b"M"[..], u64::MAX)] {
+            dict.push(0x05); // UInt64
+            dict.extend(u32::try_from(name.len()).expect("len").to_le_bytes());
+            dict.extend(name);
+            dict.extend(8u32.to_le_bytes());
+            dict.extend(value.to_le_bytes());
+        }
+        dict.push(0);
+        let mut file = vec![0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5, 1, 0, 4, 0];
+        file.push(11);
+        file.extend(u32::try_from(dict.len()).expect("len").to_le_bytes());
+        file.extend(&dict);
+        let err = check_kdf(&file).expect_err("capped");
+        assert!(err.contains("Argon2 memory"), "{err}");
+    }
+
+    #[test]
+    fn kdbx_keeps_carriage_returns_spaces_and_protection() {
+        use crate::vault::{Credential, Entry};
+        let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("time");
+        let mut vault = Vault::default();
+        let mut e = Entry::new(
+            "cr",
+            Credential::SharedSecret {
+                key_id: "K".into(),
+                secret: "  a\r\nb\r ".into(),
+                passphrase: Some("p".into()),
+            },
+            now,
+        );
+        e.notes = "line\r\nnext\r\n".into();
+        vault.add(e).expect("add");
+        let password = SecretString::from("pw");
+        let bytes = export(&vault, &password).expect("export");
+        let records = import(bytes.expose(), Path::new("t.kdbx"), &password).expect("import");
+        let back = record::to_entry(records[0].clone(), 1, now, &mut Vec::new());
+        assert_eq!(back.credential.primary_secret().expose(), "  a\r\nb\r ");
+        assert_eq!(back.notes, "line\r\nnext\r\n");
+        let secret = records[0]
+            .fields
+            .iter()
+            .find(|f| f.name == record::API_SECRET)
+            .expect("API Secret field");
+        assert!(secret.protected);
+    }
 }
