@@ -3,10 +3,12 @@
 //! Pure code: nothing here reads a file or the clock; functions that depend on the time are
 //! given `now`.
 
+pub mod audit;
 mod date;
 mod entry;
 mod ip;
 pub mod policy;
+pub mod providers;
 
 pub use date::{parse_date, parse_optional_date};
 pub use entry::{
