@@ -10,9 +10,11 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod calendar;
 pub mod cli;
 pub mod clipboard;
 pub mod platform;
+pub mod presets;
 pub mod secret;
 pub mod store;
 pub mod transfer;

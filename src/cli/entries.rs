@@ -1,10 +1,8 @@
 //! Commands about keys: list, show, add, edit, get, rotate, compromised, revoke.
 
-use std::io::Write;
-
 use chrono::{DateTime, Utc};
 
-use super::output::{self, EntryJson};
+use super::output::{self, EntryJson, print};
 use super::{AddArgs, CliError, Context, EXIT_OK, EditArgs, MetaArgs, RotateArgs, input};
 use crate::secret::SecretString;
 use crate::store::VaultFile;
@@ -156,13 +154,6 @@ fn add_rules(list: &mut Vec<IpRule>, rules: Vec<IpRule>) {
 
 fn now() -> DateTime<Utc> {
     Utc::now()
-}
-
-fn print(text: &str) -> Result<(), CliError> {
-    let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|e| CliError::other(format!("writing to stdout: {e}")))
 }
 
 fn open(ctx: &mut Context) -> Result<(VaultFile, Vault), CliError> {

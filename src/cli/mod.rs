@@ -6,6 +6,7 @@
 mod entries;
 mod input;
 mod output;
+mod reports;
 mod transfer;
 mod vaults;
 
@@ -116,6 +117,27 @@ pub enum Command {
     Export(transfer::ExportArgs),
     /// Import keys from a password manager's export, a .env file or a CSV
     Import(transfer::ImportArgs),
+    /// Rotations and expiries that are past or due soon; exit 1 when anything is overdue
+    Due {
+        /// Look this many days ahead [default: the vault's reminder lead time, 14]
+        #[arg(long, value_name = "DAYS")]
+        within: Option<u32>,
+        /// Print JSON (documented in docs/CLI.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Risk findings, most severe first; exit 1 when any is high or critical
+    Audit {
+        /// Print JSON (documented in docs/CLI.md)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write rotation and expiry reminders as an iCalendar file for your own calendar
+    Reminders {
+        /// The .ics file to write (replaced if it exists)
+        #[arg(long, value_name = "FILE")]
+        ics: PathBuf,
+    },
 }
 
 /// Key derivation strength options of `init` and `passwd`.
@@ -372,6 +394,9 @@ pub fn run(cli: Cli) -> u8 {
         Command::Revoke { name } => entries::revoke(&mut ctx, &name),
         Command::Export(args) => transfer::export(&mut ctx, &args),
         Command::Import(args) => transfer::import(&mut ctx, &args),
+        Command::Due { within, json } => reports::due(&mut ctx, within, json),
+        Command::Audit { json } => reports::audit(&mut ctx, json),
+        Command::Reminders { ics } => reports::reminders(&mut ctx, &ics),
     };
     match result {
         Ok(code) => code,

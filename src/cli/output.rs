@@ -66,6 +66,15 @@ impl<'a> EntryJson<'a> {
     }
 }
 
+/// Writes data to stdout (messages go to stderr).
+pub fn print(text: &str) -> Result<(), super::CliError> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| super::CliError::other(format!("writing to stdout: {e}")))
+}
+
 /// Pretty JSON with a final newline.
 pub fn json<T: Serialize>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_owned());

@@ -337,6 +337,13 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
     })
 }
 
+/// Writes a file (an export, a calendar) the way the vault is written: a temporary file in
+/// the same folder with mode 0600, fsync, rename over `path`, fsync of the folder. A crash
+/// leaves the old file or the new one, never a mix; on error nothing is left behind.
+pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_atomically(path, bytes, false)
+}
+
 /// Writes `bytes` to `path` so that a crash at any moment leaves either the old or the new
 /// file: temporary file in the same folder (mode 0600), fsync, backup link of the old file,
 /// rename over the target, fsync of the folder.

@@ -9,6 +9,6 @@ pub mod kdf;
 pub use error::StoreError;
 pub use file::{
     VaultFile, VaultLock, backup_path, default_vault_path, lock_path, parse_payload,
-    serialize_payload,
+    serialize_payload, write_file_atomically,
 };
 pub use kdf::KdfParams;

@@ -5,10 +5,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 /// Parses `YYYY-MM-DD` as midnight UTC, or a full RFC 3339 timestamp (converted to UTC).
 pub fn parse_date(text: &str) -> Result<DateTime<Utc>, String> {
     let text = text.trim();
-    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        if let Some(midnight) = day.and_hms_opt(0, 0, 0) {
-            return Ok(midnight.and_utc());
-        }
+    if let Ok(day) = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        && let Some(midnight) = day.and_hms_opt(0, 0, 0)
+    {
+        return Ok(midnight.and_utc());
     }
     DateTime::parse_from_rfc3339(text)
         .map(|d| d.with_timezone(&Utc))

@@ -195,10 +195,10 @@ impl ProviderRule {
         if self.without_ip_whitelist == Some(true) && !is_unrestricted(entry) {
             return None;
         }
-        if let Some(max) = self.max_ip_whitelist {
-            if entry.ip_whitelist.len() <= max {
-                return None;
-            }
+        if let Some(max) = self.max_ip_whitelist
+            && entry.ip_whitelist.len() <= max
+        {
+            return None;
         }
         let start = match self.since {
             Since::Created => entry.created_at,
