@@ -209,7 +209,7 @@ pub fn show(ctx: &mut Context, name: &str, json: bool) -> Result<u8, CliError> {
 /// `keyward add NAME`.
 pub fn add(ctx: &mut Context, args: AddArgs) -> Result<u8, CliError> {
     let kind: CredentialKind = args.kind.parse().map_err(CliError::usage)?;
-    crate::vault::validate_name(&args.name)?;
+    crate::vault::validate_name(&args.name).map_err(|e| CliError::usage(e.to_string()))?;
     let parsed = parse_meta(&args.meta)?;
     if args.passphrase_stdin && kind != CredentialKind::SharedSecret {
         return Err(CliError::usage(
@@ -260,7 +260,7 @@ pub fn add(ctx: &mut Context, args: AddArgs) -> Result<u8, CliError> {
 pub fn edit(ctx: &mut Context, args: EditArgs) -> Result<u8, CliError> {
     let parsed = parse_meta(&args.meta)?;
     if let Some(new) = &args.rename {
-        crate::vault::validate_name(new)?;
+        crate::vault::validate_name(new).map_err(|e| CliError::usage(e.to_string()))?;
     }
     let password = ctx.master_password()?;
     modify(ctx, password, move |vault| {

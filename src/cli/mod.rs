@@ -160,9 +160,18 @@ pub struct KdfArgs {
 /// `passwd` options.
 #[derive(Debug, Args)]
 pub struct PasswdArgs {
-    /// Key derivation strength for the re-encrypted vault.
-    #[command(flatten)]
-    pub kdf: KdfArgs,
+    /// Argon2id memory in MiB (1..=1024) [default: the vault's, at least 64]
+    #[arg(long, value_name = "MIB")]
+    pub kdf_memory_mib: Option<u32>,
+    /// Argon2id passes (1..=100) [default: the vault's, at least 3]
+    #[arg(long, value_name = "N")]
+    pub kdf_iterations: Option<u32>,
+    /// Argon2id lanes (1..=16) [default: the vault's, at least 4]
+    #[arg(long, value_name = "N")]
+    pub kdf_parallelism: Option<u32>,
+    /// Read the new master password from the first line of this file
+    #[arg(long, value_name = "FILE", env = "KEYWARD_NEW_PASSWORD_FILE")]
+    pub new_password_file: Option<PathBuf>,
 }
 
 /// Metadata options shared by `add` and `edit`.
@@ -346,7 +355,15 @@ pub struct Context {
 }
 
 impl Context {
+    /// The master password of an existing vault. A missing vault is reported first, so
+    /// nobody types a password for a file that is not there.
     fn master_password(&mut self) -> Result<crate::secret::SecretString, CliError> {
+        if !self.vault.exists() {
+            return Err(StoreError::NotFound {
+                path: self.vault.clone(),
+            }
+            .into());
+        }
         input::master_password(self.password_file.as_deref(), &mut self.input)
     }
 }
@@ -383,7 +400,7 @@ pub fn run(cli: Cli) -> u8 {
     let result = match command {
         Command::Gui => Ok(EXIT_OK),
         Command::Init(args) => vaults::init(&mut ctx, &args),
-        Command::Passwd(args) => vaults::passwd(&mut ctx, &args.kdf),
+        Command::Passwd(args) => vaults::passwd(&mut ctx, &args),
         Command::List { json } => entries::list(&mut ctx, json),
         Command::Show { name, json } => entries::show(&mut ctx, &name, json),
         Command::Add(args) => entries::add(&mut ctx, args),

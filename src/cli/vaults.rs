@@ -1,6 +1,6 @@
 //! `init` and `passwd`: commands about the vault file itself.
 
-use super::{CliError, Context, EXIT_OK, KdfArgs, input};
+use super::{CliError, Context, EXIT_OK, KdfArgs, PasswdArgs, input};
 use crate::store::{KdfParams, VaultFile};
 use crate::vault::Vault;
 
@@ -32,16 +32,36 @@ pub fn init(ctx: &mut Context, args: &KdfArgs) -> Result<u8, CliError> {
     Ok(EXIT_OK)
 }
 
-/// `keyward passwd`: re-encrypts the vault under a new master password.
-pub fn passwd(ctx: &mut Context, args: &KdfArgs) -> Result<u8, CliError> {
-    let kdf = kdf_params(args)?;
+/// `keyward passwd`: re-encrypts the vault under a new master password. A KDF setting not
+/// given keeps the vault's own value, raised to the default if it is weaker, so changing the
+/// password never silently weakens the vault.
+pub fn passwd(ctx: &mut Context, args: &PasswdArgs) -> Result<u8, CliError> {
+    let default = KdfParams::default();
+    // Check the values given before asking for anything.
+    KdfParams::from_mib(
+        args.kdf_memory_mib.unwrap_or(default.memory_kib / 1024),
+        args.kdf_iterations.unwrap_or(default.iterations),
+        args.kdf_parallelism.unwrap_or(default.parallelism),
+    )
+    .map_err(|e| CliError::usage(format!("invalid key derivation setting: {e}")))?;
     let old = ctx.master_password()?;
     let (mut file, vault) = VaultFile::open_locked(&ctx.vault, old)?;
+    let current = file.kdf();
+    let kdf = KdfParams::from_mib(
+        args.kdf_memory_mib
+            .unwrap_or(current.memory_kib.max(default.memory_kib) / 1024),
+        args.kdf_iterations
+            .unwrap_or(current.iterations.max(default.iterations)),
+        args.kdf_parallelism
+            .unwrap_or(current.parallelism.max(default.parallelism)),
+    )
+    .map_err(|e| CliError::usage(format!("invalid key derivation setting: {e}")))?;
     let new = input::new_master_password(args.new_password_file.as_deref(), false, &mut ctx.input)?;
     file.set_password(new, kdf)?;
     file.save(&vault)?;
     eprintln!(
-        "Changed the master password of {} ({kdf})",
+        "Changed the master password of {} ({kdf}); the backup encrypted with the old \
+         password was removed.",
         ctx.vault.display()
     );
     Ok(EXIT_OK)

@@ -83,6 +83,16 @@ pub struct VaultFile {
     lock: Option<VaultLock>,
     /// Size of the last payload, to size the next serialisation buffer in one allocation.
     payload_hint: usize,
+    /// Set by [`VaultFile::set_password`]: the next save must not leave a backup that opens
+    /// with the old password.
+    password_changed: bool,
+}
+
+/// The file a vault path really names: a symlink is followed, so that saves replace the
+/// target (not the link) and every path to one vault shares one lock. A path that does not
+/// exist yet is used as it is.
+fn real_path(path: &Path) -> PathBuf {
+    fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
 }
 
 impl VaultFile {
@@ -110,6 +120,7 @@ impl VaultFile {
             fingerprint: None,
             lock: Some(lock),
             payload_hint: 0,
+            password_changed: false,
         };
         file.save(vault)?;
         file.lock = None;
@@ -119,6 +130,7 @@ impl VaultFile {
     /// Opens and decrypts the vault at `path` without taking its lock (reading is safe while
     /// another process saves, because saves replace the file atomically).
     pub fn open(path: &Path, password: SecretString) -> Result<(VaultFile, Vault), StoreError> {
+        let path = &real_path(path);
         let bytes = read_vault_bytes(path)?;
         let (header, plaintext) =
             format::open(&bytes, |h| kdf::derive_key(&password, &h.salt, h.kdf))
@@ -131,6 +143,7 @@ impl VaultFile {
             fingerprint: Some(fingerprint(&bytes)),
             lock: None,
             payload_hint: plaintext.expose().len(),
+            password_changed: false,
         };
         Ok((file, vault))
     }
@@ -146,6 +159,7 @@ impl VaultFile {
                 path: path.to_owned(),
             });
         }
+        let path = &real_path(path);
         let lock = VaultLock::acquire(path)?;
         let (mut file, vault) = Self::open(path, password)?;
         file.lock = Some(lock);
@@ -174,6 +188,7 @@ impl VaultFile {
         })?;
         self.password = password;
         self.kdf = kdf;
+        self.password_changed = true;
         Ok(())
     }
 
@@ -191,6 +206,10 @@ impl VaultFile {
     /// Encrypts `vault` with a fresh salt and nonce and replaces the file atomically and
     /// durably, keeping the previous version as `<vault>.bak`.
     ///
+    /// After a password change the backup is removed instead: it would still open with the
+    /// old password, which may be the reason for the change. Temporary files left by an
+    /// earlier save that was killed are removed while the lock is held.
+    ///
     /// Refuses with [`StoreError::ChangedOnDisk`] if the file is no longer what this value
     /// last read or wrote. On any error the file on disk is unchanged.
     pub fn save(&mut self, vault: &Vault) -> Result<(), StoreError> {
@@ -200,8 +219,26 @@ impl VaultFile {
             None => Some(VaultLock::acquire(&self.path)?),
         };
         self.check_unchanged()?;
-        write_atomically(&self.path, &bytes, self.fingerprint.is_some())?;
+        remove_stale_temp_files(&self.path);
+        let keep_backup = self.fingerprint.is_some() && !self.password_changed;
+        write_atomically(&self.path, &bytes, keep_backup)?;
         self.fingerprint = Some(fingerprint(&bytes));
+        if self.password_changed {
+            let backup = backup_path(&self.path);
+            match fs::remove_file(&backup) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(StoreError::Io {
+                        action: "saved, but could not remove the backup encrypted with the old \
+                                 password; delete it yourself:",
+                        path: backup,
+                        source,
+                    });
+                }
+            }
+            self.password_changed = false;
+        }
         Ok(())
     }
 
@@ -335,6 +372,30 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
         path: dir.to_owned(),
         source,
     })
+}
+
+/// Removes `.<vault name>.*.tmp` files beside the vault: only the lock holder writes them,
+/// so when the caller holds the lock, any that exist were left by a save that was killed.
+fn remove_stale_temp_files(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(listing) = fs::read_dir(dir) else {
+        return;
+    };
+    for item in listing.flatten() {
+        let file_name = item.file_name();
+        let file_name = file_name.to_string_lossy();
+        if file_name.starts_with(&prefix) && file_name.ends_with(".tmp") {
+            let _ = fs::remove_file(item.path());
+        }
+    }
 }
 
 /// Writes a file (an export, a calendar) the way the vault is written: a temporary file in
