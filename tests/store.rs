@@ -1,0 +1,631 @@
+//! `VaultFile` behaviour at the library level: create, backup, file modes, fresh salt and
+//! nonce, change detection, the lock, temporary files, redaction, and saves that fail because
+//! the disk is full or the folder is read-only.
+//!
+//! The CLI-level versions of these live in the CLI tests; here the library is called directly.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use chrono::{TimeZone, Utc};
+use keyward::secret::SecretString;
+use keyward::store::format::{HEADER_LEN, Header};
+use keyward::store::{KdfParams, StoreError, VaultFile, backup_path, lock_path};
+use keyward::vault::{Credential, Entry, Vault};
+
+const PASSWORD: &str = "store-test password";
+const SECRET: &str = "sk_live_StoreTestSecret0123456789abcdef";
+/// Small parameters: these tests are about files, not about the KDF.
+const KDF: KdfParams = KdfParams {
+    memory_kib: 1024,
+    iterations: 1,
+    parallelism: 1,
+};
+
+fn pw() -> SecretString {
+    SecretString::from(PASSWORD)
+}
+
+fn entry(name: &str) -> Entry {
+    let now = Utc
+        .with_ymd_and_hms(2026, 4, 1, 12, 0, 0)
+        .single()
+        .expect("date");
+    let mut e = Entry::new(
+        name,
+        Credential::SharedSecret {
+            key_id: format!("{name}-key-id"),
+            secret: SECRET.into(),
+            passphrase: None,
+        },
+        now,
+    );
+    e.notes = format!("notes of {name}");
+    e
+}
+
+fn vault_of(names: &[&str]) -> Vault {
+    let mut v = Vault::default();
+    for n in names {
+        v.add(entry(n)).expect("add");
+    }
+    v
+}
+
+fn names(v: &Vault) -> Vec<&str> {
+    v.entries.iter().map(|e| e.name.as_str()).collect()
+}
+
+/// The names in `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn temp_files(dir: &Path) -> Vec<String> {
+    listing(dir)
+        .into_iter()
+        .filter(|n| n.ends_with(".tmp"))
+        .collect()
+}
+
+fn new_vault(dir: &Path, names: &[&str]) -> PathBuf {
+    let path = dir.join("vault.keyward");
+    VaultFile::create(&path, pw(), KDF, &vault_of(names)).expect("create");
+    path
+}
+
+#[test]
+fn create_writes_a_vault_that_opens() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = new_vault(dir.path(), &["a", "b"]);
+    let (file, vault) = VaultFile::open(&path, pw()).expect("open");
+    assert_eq!(names(&vault), ["a", "b"]);
+    assert_eq!(file.kdf(), KDF);
+    assert_eq!(file.path(), path);
+    assert!(
+        !backup_path(&path).exists(),
+        "a new vault has no previous version"
+    );
+}
+
+#[test]
+fn create_refuses_an_existing_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("vault.keyward");
+    fs::write(&path, b"someone else's file").expect("write");
+    match VaultFile::create(&path, pw(), KDF, &vault_of(&["a"])) {
+        Err(StoreError::AlreadyExists { path: p }) => assert_eq!(p, path),
+        other => panic!("expected AlreadyExists, got {other:?}"),
+    }
+    assert_eq!(fs::read(&path).expect("read"), b"someone else's file");
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = new_vault(dir.path(), &["first"]);
+    let before = fs::read(&path).expect("read");
+    assert!(matches!(
+        VaultFile::create(&path, pw(), KDF, &vault_of(&["second"])),
+        Err(StoreError::AlreadyExists { .. })
+    ));
+    assert!(
+        fs::read(&path).expect("read") == before,
+        "the vault is untouched"
+    );
+}
+
+#[test]
+fn create_refuses_kdf_parameters_beyond_the_caps() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("vault.keyward");
+    let huge = KdfParams {
+        memory_kib: 4 * 1024 * 1024,
+        ..KDF
+    };
+    assert!(matches!(
+        VaultFile::create(&path, pw(), huge, &Vault::default()),
+        Err(StoreError::KdfRejected { .. })
+    ));
+    assert!(!path.exists());
+}
+
+#[test]
+fn open_of_a_missing_vault_is_not_found_and_creates_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("nothing.keyward");
+    assert!(matches!(
+        VaultFile::open(&path, pw()),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(matches!(
+        VaultFile::open_locked(&path, pw()),
+        Err(StoreError::NotFound { .. })
+    ));
+    assert!(
+        listing(dir.path()).is_empty(),
+        "no lock file for a missing vault"
+    );
+}
+
+#[test]
+fn save_keeps_the_previous_version_as_backup() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = new_vault(dir.path(), &["v1"]);
+    let v1_bytes = fs::read(&path).expect("read");
+    let (mut file, _) = VaultFile::open(&path, pw()).expect("open");
+
+    file.save(&vault_of(&["v1", "v2"])).expect("save 2");
+    let bak = backup_path(&path);
+    assert_eq!(bak, dir.path().join("vault.keyward.bak"));
+    assert!(
+        fs::read(&bak).expect("backup") == v1_bytes,
+        "the exact previous file"
+    );
+    let (_, old) = VaultFile::open(&bak, pw()).expect("the backup opens");
+    assert_eq!(names(&old), ["v1"]);
+
+    file.save(&vault_of(&["v1", "v2", "v3"])).expect("save 3");
+    let (_, old) = VaultFile::open(&bak, pw()).expect("the backup opens");
+    assert_eq!(names(&old), ["v1", "v2"], "the backup is one version back");
+    let (_, now) = VaultFile::open(&path, pw()).expect("open");
+    assert_eq!(names(&now), ["v1", "v2", "v3"]);
+
+    // After a password change the backup still opens with the password it was saved with.
+    file.set_password(SecretString::from("new password"), KDF)
+        .expect("set password");
+    file.save(&vault_of(&["v4"])).expect("save 4");
+    assert!(VaultFile::open(&bak, pw()).is_ok());
+    assert!(matches!(
+        VaultFile::open(&path, pw()),
+        Err(StoreError::WrongPasswordOrDamaged { .. })
+    ));
+    let (_, now) = VaultFile::open(&path, SecretString::from("new password")).expect("new pw");
+    assert_eq!(names(&now), ["v4"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn vault_backup_and_lock_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A folder that does not exist yet is created private too.
+    let path = dir.path().join("new-folder").join("vault.keyward");
+    VaultFile::create(&path, pw(), KDF, &vault_of(&["a"])).expect("create");
+    let (mut file, vault) = VaultFile::open(&path, pw()).expect("open");
+    file.save(&vault).expect("save");
+    let mode = |p: &Path| fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600, "vault");
+    assert_eq!(mode(&backup_path(&path)), 0o600, "backup");
+    assert_eq!(mode(&lock_path(&path)), 0o600, "lock");
+    assert_eq!(mode(&dir.path().join("new-folder")), 0o700, "folder");
+}
+
+#[test]
+fn every_save_uses_a_fresh_salt_and_nonce() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = new_vault(dir.path(), &["a"]);
+    let (mut file, vault) = VaultFile::open(&path, pw()).expect("open");
+    let mut headers = vec![fs::read(&path).expect("read")];
+    for _ in 0..3 {
+        file.save(&vault).expect("save the same vault");
+        headers.push(fs::read(&path).expect("read"));
+    }
+    let parsed: Vec<Header> = headers
+        .iter()
+        .map(|bytes| Header::parse(bytes).expect("header").0)
+        .collect();
+    for (i, a) in parsed.iter().enumerate() {
+        assert_eq!(a.kdf, KDF, "the KDF parameters are kept");
+        for b in &parsed[i + 1..] {
+            assert_ne!(a.salt, b.salt, "a new salt, hence a new key, on every save");
+            assert_ne!(a.nonce, b.nonce, "a new nonce on every save");
+        }
+    }
+    // Same content, different key and nonce: the ciphertexts share nothing.
+    assert_ne!(headers[1][HEADER_LEN..], headers[2][HEADER_LEN..]);
+}
+
+#[test]
+fn save_refuses_when_another_writer_replaced_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = new_vault(dir.path(), &["base"]);
+    let (mut first, _) = VaultFile::open(&path, pw()).expect("open first");
+    let (mut second, _) = VaultFile::open(&path, pw()).expect("open second");
+    second
+        .save(&vault_of(&["base", "from-second"]))
+        .expect("the second writer saves first");
+    let theirs = fs::read(&path).expect("read");
+
+    match first.save(&vault_of(&["base", "from-first"])) {
+        Err(StoreError::ChangedOnDisk { path: p }) => assert_eq!(p, path),
+        other => panic!("expected ChangedOnDisk, got {other:?}"),
+    }
+    assert!(
+        fs::read(&path).expect("read") == theirs,
+        "the other change is kept"
+    );
+    assert!(temp_files(dir.path()).is_empty());
+    assert!(first.check_unchanged().is_err());
+    // The second writer is still in step and can keep saving.
+    second
+        .save(&vault_of(&["base", "from-second", "again"]))
+        .expect("still in step");
+
+    // A sync tool replacing the file (a plain write, not a VaultFile) is detected too.
+    let (mut third, vault) = VaultFile::open(&path, pw()).expect("open third");
+    let other = dir.path().join("other.keyward");
+    VaultFile::create(&other, pw(), KDF, &vault_of(&["elsewhere"])).expect("other vault");
+    fs::copy(&other, &path).expect("sync tool");
+    assert!(matches!(
+        third.save(&vault),
+        Err(StoreError::ChangedOnDisk { .. })
+    ));
+    let (_, kept) = VaultFile::open(&path, pw()).expect("open");
+    assert_eq!(names(&kept), ["elsewhere"]);
+}
+
+#[test]
+fn save_refuses_when_the_file_was_deleted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = new_vault(dir.path(), &["a"]);
+    let (mut file, vault) = VaultFile::open(&path, pw()).expect("open");
+    fs::remove_file(&path).expect("delete");
+    assert!(matches!(
+        file.save(&vault),
+        Err(StoreError::ChangedOnDisk { .. })
+    ));
+    assert!(!path.exists(), "a deleted vault is not silently re-created");
+    assert!(temp_files(dir.path()).is_empty());
+}
+
+#[test]
+fn a_second_locked_open_gets_locked_until_the_first_is_dropped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = new_vault(dir.path(), &["a"]);
+    let (mut holder, _) = VaultFile::open_locked(&path, pw()).expect("first lock");
+
+    match VaultFile::open_locked(&path, pw()) {
+        Err(StoreError::Locked { path: p, lock }) => {
+            assert_eq!(p, path);
+            assert_eq!(lock, dir.path().join("vault.keyward.lock"));
+        }
+        other => panic!("expected Locked, got {other:?}"),
+    }
+    // Reading needs no lock, but an unlocked writer cannot save while the lock is held.
+    let (mut reader, _) = VaultFile::open(&path, pw()).expect("read while locked");
+    let before = fs::read(&path).expect("read");
+    assert!(matches!(
+        reader.save(&vault_of(&["intruder"])),
+        Err(StoreError::Locked { .. })
+    ));
+    assert!(fs::read(&path).expect("read") == before);
+    // The holder saves under its own lock.
+    holder.save(&vault_of(&["a", "b"])).expect("holder saves");
+
+    drop(holder);
+    let (mut next, v) = VaultFile::open_locked(&path, pw()).expect("the lock was released on drop");
+    assert_eq!(names(&v), ["a", "b"]);
+    next.save(&v).expect("save");
+    drop(next);
+    // Locks taken for a single save are released too.
+    let (mut a, v) = VaultFile::open(&path, pw()).expect("open");
+    a.save(&v).expect("save takes and releases the lock");
+    VaultFile::open_locked(&path, pw()).expect("free again");
+}
+
+#[test]
+fn saves_leave_no_temporary_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = new_vault(dir.path(), &["a"]);
+    let (mut file, mut vault) = VaultFile::open(&path, pw()).expect("open");
+    for i in 0..5 {
+        vault.add(entry(&format!("k{i}"))).expect("add");
+        file.save(&vault).expect("save");
+    }
+    assert_eq!(
+        listing(dir.path()),
+        ["vault.keyward", "vault.keyward.bak", "vault.keyward.lock"]
+    );
+    let (_, back) = VaultFile::open(&path, pw()).expect("open");
+    assert_eq!(back.entries.len(), 6);
+}
+
+#[test]
+fn debug_and_errors_never_show_the_password_or_a_secret() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = new_vault(dir.path(), &["a"]);
+    let (locked, vault) = VaultFile::open_locked(&path, pw()).expect("open");
+    let mut shown = vec![format!("{locked:?}"), format!("{vault:?}")];
+    let errors = [
+        VaultFile::open(&path, SecretString::from(SECRET)).expect_err("wrong password"),
+        VaultFile::open_locked(&path, pw()).expect_err("locked"),
+    ];
+    drop(locked);
+    let (mut stale, _) = VaultFile::open(&path, pw()).expect("open");
+    let (mut other, _) = VaultFile::open(&path, pw()).expect("open");
+    other.save(&vault).expect("save");
+    let changed = stale.save(&vault).expect_err("changed on disk");
+    for e in errors.iter().chain([&changed]) {
+        shown.push(format!("{e:?}"));
+        shown.push(e.to_string());
+    }
+    for text in &shown {
+        assert!(!text.contains(PASSWORD), "password in {text}");
+        assert!(!text.contains(SECRET), "secret in {text}");
+        assert!(
+            !text.contains("StoreTestSecret"),
+            "part of a secret in {text}"
+        );
+    }
+    assert!(
+        shown[0].contains("vault.keyward"),
+        "Debug is still useful: {}",
+        shown[0]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Saves that fail: a full disk, a read-only folder
+// ---------------------------------------------------------------------------------------------
+
+/// A vault large enough to exceed the limits below (about 200 KB).
+fn big_vault(base: &Vault) -> Vault {
+    let mut v = base.clone();
+    for i in 0..600 {
+        v.add(entry(&format!("bulk-{i:04}"))).expect("add");
+    }
+    v
+}
+
+/// A command that re-runs this test binary for one (ignored) helper test.
+fn helper_process(test: &str) -> Command {
+    let mut cmd = Command::new(std::env::current_exe().expect("the test binary"));
+    cmd.args([
+        test,
+        "--exact",
+        "--include-ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    cmd
+}
+
+const FSIZE_ENV: &str = "KEYWARD_TEST_FSIZE_VAULT";
+const FSIZE_LIMIT: u64 = 64 * 1024;
+
+#[cfg(target_os = "linux")]
+#[test]
+fn save_reports_a_full_disk_and_keeps_the_old_vault() {
+    use std::os::unix::process::CommandExt;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = new_vault(dir.path(), &["original"]);
+    let original = fs::read(&path).expect("read");
+    assert!((original.len() as u64) < FSIZE_LIMIT);
+
+    let mut cmd = helper_process("helper_save_under_a_file_size_limit");
+    cmd.env(FSIZE_ENV, &path);
+    // SAFETY: between fork and exec the closure only calls signal(2) and setrlimit(2), both
+    // async-signal-safe, with values computed before the fork.
+    unsafe {
+        cmd.pre_exec(|| {
+            // Without this the kernel kills the writer with SIGXFSZ instead of returning EFBIG.
+            if libc::signal(libc::SIGXFSZ, libc::SIG_IGN) == libc::SIG_ERR {
+                return Err(io::Error::last_os_error());
+            }
+            let limit = libc::rlimit {
+                rlim_cur: FSIZE_LIMIT as libc::rlim_t,
+                rlim_max: FSIZE_LIMIT as libc::rlim_t,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().expect("run the helper");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "helper failed:\n{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("HELPER save failed:") && stdout.contains("HELPER done"),
+        "the helper did not run its checks:\n{stdout}"
+    );
+    // The failed save changed nothing; the later small save worked and kept the original as
+    // the backup.
+    assert!(
+        fs::read(backup_path(&path)).expect("backup") == original,
+        "the vault was untouched by the failed save"
+    );
+    let (_, now) = VaultFile::open(&path, pw()).expect("open");
+    assert_eq!(names(&now), ["original", "after-the-failure"]);
+    assert!(
+        temp_files(dir.path()).is_empty(),
+        "{:?}",
+        listing(dir.path())
+    );
+}
+
+/// Runs in a child process whose file size limit is [`FSIZE_LIMIT`]: a big save fails with
+/// EFBIG and changes nothing; the same `VaultFile` then saves a small vault.
+#[test]
+#[ignore = "helper: run in a child process by save_reports_a_full_disk_and_keeps_the_old_vault"]
+fn helper_save_under_a_file_size_limit() {
+    let Some(path) = std::env::var_os(FSIZE_ENV) else {
+        println!("nothing to do: this helper only runs as a child of its parent test");
+        return;
+    };
+    let path = PathBuf::from(path);
+    let before = fs::read(&path).expect("read");
+    let (mut file, vault) = VaultFile::open(&path, pw()).expect("open");
+    let err = file
+        .save(&big_vault(&vault))
+        .expect_err("a save beyond the size limit fails");
+    match &err {
+        StoreError::Io { source, .. } => {
+            assert_eq!(source.raw_os_error(), Some(libc::EFBIG), "{err}")
+        }
+        other => panic!("expected an I/O error, got {other:?}"),
+    }
+    println!("HELPER save failed: {err}");
+    assert!(fs::read(&path).expect("read") == before, "vault unchanged");
+    let dir = path.parent().expect("parent");
+    assert!(temp_files(dir).is_empty(), "{:?}", listing(dir));
+    let mut small = vault.clone();
+    small.add(entry("after-the-failure")).expect("add");
+    file.save(&small)
+        .expect("the same VaultFile saves once the data fits");
+    println!("HELPER done");
+}
+
+/// A tmpfs mounted for one test; unmounted when dropped.
+#[cfg(target_os = "linux")]
+struct Tmpfs {
+    dir: std::ffi::CString,
+}
+
+#[cfg(target_os = "linux")]
+impl Tmpfs {
+    /// Mounts a tmpfs of `size_kib` on `dir`, or says why it could not.
+    fn mount(dir: &Path, size_kib: u32) -> io::Result<Tmpfs> {
+        use std::os::unix::ffi::OsStrExt;
+        let target =
+            std::ffi::CString::new(dir.as_os_str().as_bytes()).map_err(io::Error::other)?;
+        let options = std::ffi::CString::new(format!("size={size_kib}k,mode=0700"))
+            .map_err(io::Error::other)?;
+        // SAFETY: every pointer is a valid NUL-terminated string for the duration of the call.
+        let rc = unsafe {
+            libc::mount(
+                c"tmpfs".as_ptr(),
+                target.as_ptr(),
+                c"tmpfs".as_ptr(),
+                0,
+                options.as_ptr().cast(),
+            )
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Tmpfs { dir: target })
+    }
+
+    fn remount_read_only(&self) -> io::Result<()> {
+        // SAFETY: valid NUL-terminated strings; a null data pointer is allowed.
+        let rc = unsafe {
+            libc::mount(
+                c"tmpfs".as_ptr(),
+                self.dir.as_ptr(),
+                std::ptr::null(),
+                libc::MS_REMOUNT | libc::MS_RDONLY,
+                std::ptr::null(),
+            )
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        // SAFETY: a valid NUL-terminated path.
+        unsafe {
+            libc::umount2(self.dir.as_ptr(), libc::MNT_DETACH);
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn save_on_a_full_file_system_keeps_the_old_vault() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mount = dir.path().join("small-fs");
+    fs::create_dir(&mount).expect("mkdir");
+    let _fs = match Tmpfs::mount(&mount, 64) {
+        Ok(fs) => fs,
+        Err(e) => {
+            println!(
+                "SKIPPED: cannot mount a tmpfs here ({e}); the RLIMIT_FSIZE test covers a full disk"
+            );
+            return;
+        }
+    };
+    let path = new_vault(&mount, &["original"]);
+    let original = fs::read(&path).expect("read");
+    let (mut file, vault) = VaultFile::open(&path, pw()).expect("open");
+
+    let err = file
+        .save(&big_vault(&vault))
+        .expect_err("no space for the new version");
+    match &err {
+        StoreError::Io { source, .. } => {
+            assert_eq!(source.raw_os_error(), Some(libc::ENOSPC), "{err}")
+        }
+        other => panic!("expected an I/O error, got {other:?}"),
+    }
+    assert!(!err.is_unreadable(), "a full disk is not a damaged vault");
+    assert!(fs::read(&path).expect("read") == original);
+    assert!(temp_files(&mount).is_empty(), "{:?}", listing(&mount));
+    // The space is free again: a save that fits goes through.
+    file.save(&vault_of(&["original", "small"]))
+        .expect("save that fits");
+    assert!(fs::read(backup_path(&path)).expect("backup") == original);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn save_into_a_read_only_folder_fails_and_keeps_the_vault() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("ro");
+    fs::create_dir(&folder).expect("mkdir");
+    // Root ignores permission bits, so as root the folder becomes a read-only mount; other
+    // users get a folder without write permission.
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    let fs_guard = if root {
+        match Tmpfs::mount(&folder, 256) {
+            Ok(fs) => Some(fs),
+            Err(e) => {
+                println!("SKIPPED: running as root and cannot mount a tmpfs ({e})");
+                return;
+            }
+        }
+    } else {
+        None
+    };
+    let path = new_vault(&folder, &["original"]);
+    let original = fs::read(&path).expect("read");
+    let before = listing(&folder);
+    let (mut file, vault) = VaultFile::open(&path, pw()).expect("open");
+    match &fs_guard {
+        Some(fs) => fs.remount_read_only().expect("remount read-only"),
+        None => {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&folder, fs::Permissions::from_mode(0o500)).expect("chmod");
+        }
+    }
+
+    let err = file
+        .save(&vault_of(&["original", "new"]))
+        .expect_err("the folder cannot be written");
+    assert!(matches!(err, StoreError::Io { .. }), "{err:?}");
+    assert!(!err.is_unreadable());
+    assert!(fs::read(&path).expect("read") == original);
+    assert_eq!(listing(&folder), before, "nothing created or removed");
+    // Reading still works.
+    let (_, back) = VaultFile::open(&path, pw()).expect("open read-only");
+    assert_eq!(back, vault);
+
+    if fs_guard.is_none() {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&folder, fs::Permissions::from_mode(0o700)).expect("chmod back");
+    }
+}
