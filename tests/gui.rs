@@ -683,3 +683,29 @@ fn many_keys_are_virtualized_and_an_idle_window_stops_repainting() {
         "an idle window keeps repainting ({steps} frames)"
     );
 }
+
+#[test]
+fn the_key_derivation_strength_and_theme_can_be_changed() {
+    let mut gui = Gui::unlocked();
+    gui.click("Settings");
+    gui.click("Strength");
+    gui.click("Light: 19 MiB, 2 passes (old or small machines)");
+    gui.click("Re-encrypt");
+    let (file, _) = VaultFile::open(&gui.path, PASSWORD.into()).expect("opens");
+    assert_eq!(file.kdf().memory_kib, 19 * 1024);
+    assert_eq!(file.kdf().iterations, 2);
+    gui.click("Light");
+    assert_eq!(gui.app().prefs().theme, keyward::app::ThemeChoice::Light);
+    gui.click("Dark");
+    assert_eq!(gui.app().prefs().theme, keyward::app::ThemeChoice::Dark);
+}
+
+#[test]
+fn ctrl_n_opens_the_form() {
+    let mut gui = Gui::unlocked();
+    gui.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    gui.settle();
+    assert!(gui.has_label("Add key"));
+    assert!(gui.has_label("Save key"));
+}
