@@ -5,6 +5,7 @@
 
 mod entries;
 mod input;
+mod keys;
 mod output;
 mod reports;
 mod transfer;
@@ -138,6 +139,10 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         ics: PathBuf,
     },
+    /// Generate a key pair (Ed25519 or RSA) as a new key; print its public key (PEM)
+    Keygen(keys::KeygenArgs),
+    /// Sign a sample payload with a key, to check a bot's signing code (see docs/BEYOND.md)
+    Sign(keys::SignArgs),
 }
 
 /// Key derivation strength options of `init` and `passwd`.
@@ -414,6 +419,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Due { within, json } => reports::due(&mut ctx, within, json),
         Command::Audit { json } => reports::audit(&mut ctx, json),
         Command::Reminders { ics } => reports::reminders(&mut ctx, &ics),
+        Command::Keygen(args) => keys::keygen(&mut ctx, &args),
+        Command::Sign(args) => keys::sign(&mut ctx, &args),
     };
     match result {
         Ok(code) => code,
