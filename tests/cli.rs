@@ -1175,3 +1175,31 @@ fn vault_backup_and_lock_are_private() {
     assert_eq!(run_command(cmd, None).ok().stdout, "sec-a\n");
     assert!(s.temp_files().is_empty(), "left-over: {:?}", s.temp_files());
 }
+
+#[test]
+fn init_can_calibrate_the_passes_to_a_target_time() {
+    let s = Sandbox::new();
+    let r = s.run_pw(
+        &[
+            "init",
+            "--kdf-memory-mib",
+            "1",
+            "--kdf-parallelism",
+            "1",
+            "--kdf-target-ms",
+            "20",
+        ],
+        None,
+    );
+    r.ok().stderr_has("m=1 MiB").stderr_has("p=1");
+    assert!(s.list().is_empty(), "the calibrated vault opens");
+    // a target and an explicit pass count contradict each other
+    let other = Sandbox::new();
+    other
+        .run_pw(
+            &["init", "--kdf-target-ms", "20", "--kdf-iterations", "2"],
+            None,
+        )
+        .expect_code(2);
+    assert!(!other.vault.exists());
+}

@@ -157,6 +157,10 @@ pub struct KdfArgs {
     /// Argon2id lanes, each on its own thread (1..=16)
     #[arg(long, default_value_t = 4, value_name = "N")]
     pub kdf_parallelism: u32,
+    /// Instead of --kdf-iterations: choose the passes so unlocking takes about this long on
+    /// this machine (KeePassXC uses 1000)
+    #[arg(long, value_name = "MS", conflicts_with = "kdf_iterations")]
+    pub kdf_target_ms: Option<u64>,
     /// Read the new master password from the first line of this file
     #[arg(long, value_name = "FILE", env = "KEYWARD_NEW_PASSWORD_FILE")]
     pub new_password_file: Option<PathBuf>,

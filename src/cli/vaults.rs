@@ -1,16 +1,23 @@
 //! `init` and `passwd`: commands about the vault file itself.
 
 use super::{CliError, Context, EXIT_OK, KdfArgs, PasswdArgs, input};
-use crate::store::{KdfParams, VaultFile};
+use crate::store::{KdfParams, VaultFile, kdf};
 use crate::vault::Vault;
 
 fn kdf_params(args: &KdfArgs) -> Result<KdfParams, CliError> {
-    KdfParams::from_mib(
+    let params = KdfParams::from_mib(
         args.kdf_memory_mib,
         args.kdf_iterations,
         args.kdf_parallelism,
     )
-    .map_err(|e| CliError::usage(format!("invalid key derivation setting: {e}")))
+    .map_err(|e| CliError::usage(format!("invalid key derivation setting: {e}")))?;
+    match args.kdf_target_ms {
+        Some(ms) => {
+            eprintln!("Measuring this machine to choose the key derivation passes…");
+            kdf::calibrate(params, std::time::Duration::from_millis(ms)).map_err(CliError::other)
+        }
+        None => Ok(params),
+    }
 }
 
 /// `keyward init`: creates an empty vault.

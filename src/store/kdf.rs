@@ -107,6 +107,39 @@ impl KdfParams {
     }
 }
 
+/// The iteration count that makes one derivation take about `target`, given its fixed cost
+/// (allocating and filling the memory once) and the cost of each pass; clamped to
+/// `1..=MAX_ITERATIONS`.
+pub fn iterations_for(
+    target: std::time::Duration,
+    fixed: std::time::Duration,
+    per_pass: std::time::Duration,
+) -> u32 {
+    let per_pass = per_pass.as_secs_f64().max(1e-6);
+    let t = ((target.as_secs_f64() - fixed.as_secs_f64()) / per_pass).round();
+    t.clamp(1.0, f64::from(MAX_ITERATIONS)) as u32
+}
+
+/// Calibrates the iteration count so that unlocking takes about `target` on this machine
+/// (KeePassXC's approach; it uses 1 s), keeping `base`'s memory and parallelism. Runs the
+/// KDF with one and with three passes to separate the fixed cost from the cost per pass.
+pub fn calibrate(base: KdfParams, target: std::time::Duration) -> Result<KdfParams, String> {
+    let time = |iterations| -> Result<std::time::Duration, String> {
+        let started = std::time::Instant::now();
+        let probe = KdfParams { iterations, ..base };
+        derive_key(&SecretString::from("calibration"), &[0; SALT_LEN], probe)?;
+        Ok(started.elapsed())
+    };
+    let one = time(1)?;
+    let three = time(3)?;
+    let per_pass = three.saturating_sub(one) / 2;
+    let fixed = one.saturating_sub(per_pass);
+    Ok(KdfParams {
+        iterations: iterations_for(target, fixed, per_pass),
+        ..base
+    })
+}
+
 /// Derives the vault key from the password and salt. The lanes run on a thread pool of
 /// `parallelism` threads, so p = 4 really uses four threads.
 pub fn derive_key(
@@ -172,6 +205,35 @@ mod tests {
         assert!(KdfParams::default().check().is_ok());
         assert!(KdfParams::from_mib(0, 1, 1).is_err());
         assert!(KdfParams::from_mib(2048, 1, 1).is_err());
+    }
+
+    #[test]
+    fn iterations_scale_with_the_target_and_stay_in_bounds() {
+        use std::time::Duration;
+        let ms = Duration::from_millis;
+        for (target, fixed, per_pass, expected) in [
+            (ms(1000), ms(0), ms(100), 10),
+            (ms(1000), ms(100), ms(100), 9),
+            (ms(1000), ms(0), ms(300), 3),
+            (ms(1000), ms(50), ms(5000), 1),
+            (ms(1000), ms(2000), ms(100), 1),
+            (ms(1000), ms(0), ms(0), MAX_ITERATIONS),
+            (ms(0), ms(0), ms(100), 1),
+            (ms(250), ms(0), ms(100), 3),
+        ] {
+            assert_eq!(
+                iterations_for(target, fixed, per_pass),
+                expected,
+                "{target:?} {fixed:?} {per_pass:?}"
+            );
+        }
+        let calibrated = calibrate(
+            KdfParams::from_mib(1, 1, 1).expect("params"),
+            Duration::from_millis(1),
+        )
+        .expect("calibrate");
+        assert_eq!((calibrated.memory_kib, calibrated.parallelism), (1024, 1));
+        assert!(calibrated.check().is_ok());
     }
 
     #[test]
