@@ -13,6 +13,7 @@ pub mod app;
 pub mod calendar;
 pub mod cli;
 pub mod clipboard;
+pub mod exec;
 pub mod keys;
 pub mod platform;
 pub mod presets;

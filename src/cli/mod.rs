@@ -4,6 +4,7 @@
 //! 3 wrong password or damaged vault, 4 vault locked by another process, 5 other errors.
 
 mod entries;
+mod exec;
 mod input;
 mod keys;
 mod output;
@@ -143,6 +144,8 @@ pub enum Command {
     Keygen(keys::KeygenArgs),
     /// Sign a sample payload with a key, to check a bot's signing code (see docs/BEYOND.md)
     Sign(keys::SignArgs),
+    /// Run a command with keys in its environment, masked in its output
+    Exec(exec::ExecArgs),
 }
 
 /// Key derivation strength options of `init` and `passwd`.
@@ -425,6 +428,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Reminders { ics } => reports::reminders(&mut ctx, &ics),
         Command::Keygen(args) => keys::keygen(&mut ctx, &args),
         Command::Sign(args) => keys::sign(&mut ctx, &args),
+        Command::Exec(args) => exec::exec(&mut ctx, &args),
     };
     match result {
         Ok(code) => code,
