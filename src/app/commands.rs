@@ -85,6 +85,14 @@ pub(crate) enum Command {
     ReloadFromDisk,
     /// The file changed on disk: keep the vault in memory and save it over the other change.
     KeepMine,
+    /// Say this in the status bar.
+    ShowStatus(StatusLine),
+    /// Add the entries read from `source` under the clash rule, and save.
+    ApplyImport {
+        entries: Vec<Entry>,
+        rule: crate::transfer::ClashRule,
+        source: String,
+    },
 }
 
 impl KeywardApp {
@@ -129,6 +137,7 @@ impl KeywardApp {
                     _ => StatusLine::info("Clipboard cleared"),
                 };
             }
+            Command::ShowStatus(status) => self.status = status,
             Command::SetTheme(theme) => {
                 self.prefs.theme = theme;
                 ctx.set_theme(theme.preference());
@@ -379,6 +388,32 @@ fn apply_to_session(
                 "Key derivation set to {kdf}; re-encrypting…"
             )))
         }
+        Command::ApplyImport {
+            entries,
+            rule,
+            source,
+        } => {
+            let plan = match crate::transfer::plan_import(&session.vault, entries, rule) {
+                Ok(plan) => plan,
+                Err(e) => return Some(StatusLine::error(format!("Nothing imported: {e}"))),
+            };
+            let clashes = plan.clashes();
+            if !clashes.is_empty() {
+                return Some(StatusLine::error(format!(
+                    "Nothing imported: {} name(s) already taken: {}",
+                    clashes.len(),
+                    clashes.join(", ")
+                )));
+            }
+            let summary = super::transfer::summary(&plan);
+            session.vault = plan.vault;
+            session.dialog = None;
+            session.reveal = None;
+            session.changed(ctx);
+            Some(StatusLine::info(format!(
+                "Imported from {source}: {summary}; saving…"
+            )))
+        }
         Command::RetrySave => {
             session.save_error = None;
             session.start_save(ctx);
@@ -405,6 +440,7 @@ fn apply_to_session(
         | Command::PickNewVaultFile
         | Command::Lock(_)
         | Command::ClearClipboard
+        | Command::ShowStatus(_)
         | Command::SetTheme(_) => None,
     }
 }

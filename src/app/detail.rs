@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::commands::Command;
 use super::widgets::{SecretBuffer, badge, date, labelled_password, relative_days, urgency_color};
-use super::{Session, editor};
+use super::{Session, editor, transfer};
 use crate::vault::policy::{self, Urgency};
 use crate::vault::{CredentialKind, Entry, Field, FieldValue, Status};
 
@@ -19,6 +19,19 @@ pub(crate) enum Dialog {
     Rotate(RotateState),
     Compromise { id: Uuid, reason: String },
     Confirm(Confirm),
+    Export(Box<transfer::ExportState>),
+    Import(Box<transfer::ImportState>),
+}
+
+impl Dialog {
+    /// True while the dialog waits for a worker thread (a file dialog, an export, a read).
+    pub fn is_busy(&self) -> bool {
+        match self {
+            Dialog::Export(state) => state.is_busy(),
+            Dialog::Import(state) => state.is_busy(),
+            _ => false,
+        }
+    }
 }
 
 /// An action that asks first.
@@ -123,6 +136,40 @@ pub(crate) fn detail_panel(
                             format!(": {}", incident.reason)
                         }
                     ));
+                    match session.providers.find(&entry.provider) {
+                        Some(preset) if !preset.key_page.is_empty() => {
+                            ui.horizontal_wrapped(|ui| {
+                                ui.label("Key page:");
+                                ui.hyperlink_to(
+                                    format!("{} API keys", preset.name),
+                                    &preset.key_page,
+                                )
+                                .on_hover_text(&preset.key_page);
+                            });
+                        }
+                        _ => {
+                            ui.label(
+                                RichText::new(
+                                    "No preset for this provider: disable the key on its website.",
+                                )
+                                .weak(),
+                            );
+                        }
+                    }
+                    let open = incident
+                        .checklist
+                        .iter()
+                        .filter(|s| s.done_at.is_none())
+                        .count();
+                    ui.label(if open == 0 {
+                        RichText::new("Every step done.").weak()
+                    } else {
+                        RichText::new(format!(
+                            "{open} step(s) open: the key stays flagged until all are ticked or \
+                             it is revoked."
+                        ))
+                        .color(ui.visuals().warn_fg_color)
+                    });
                     for (i, step) in incident.checklist.iter().enumerate() {
                         let mut done = step.done_at.is_some();
                         if ui.checkbox(&mut done, &step.text).changed() {
@@ -209,6 +256,8 @@ pub(crate) enum DialogRequest {
     Rotate(Uuid),
     Compromise(Uuid),
     Confirm(Confirm),
+    Export,
+    Import,
 }
 
 impl DialogRequest {
@@ -225,6 +274,8 @@ impl DialogRequest {
                 reason: String::new(),
             },
             DialogRequest::Confirm(c) => Dialog::Confirm(c),
+            DialogRequest::Export => Dialog::Export(Box::new(transfer::ExportState::new())),
+            DialogRequest::Import => Dialog::Import(Box::new(transfer::ImportState::new())),
         }
     }
 }
@@ -427,7 +478,13 @@ pub(crate) fn dialogs_ui(
     let mut close = false;
     match dialog {
         Dialog::Editor(state) => {
-            close = editor::editor_dialog(ctx, state, now, commands);
+            close = editor::editor_dialog(ctx, state, &session.providers, now, commands);
+        }
+        Dialog::Export(state) => {
+            close = transfer::export_dialog(ctx, state, &session.vault, commands);
+        }
+        Dialog::Import(state) => {
+            close = transfer::import_dialog(ctx, state, &session.vault, now, commands);
         }
         Dialog::Rotate(state) => {
             let Some(entry) = session.vault.by_id(state.id) else {

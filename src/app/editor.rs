@@ -8,6 +8,7 @@ use egui::{RichText, Ui};
 use super::commands::Command;
 use super::widgets::{SecretBuffer, date, labelled_text};
 use crate::secret::SecretString;
+use crate::vault::providers::{Provider, Providers};
 use crate::vault::{
     Credential, CredentialKind, Entry, Environment, IpRule, Permission, validate_name,
 };
@@ -17,22 +18,6 @@ const STANDARD_PERMISSIONS: [&str; 4] = [
     Permission::TRADE,
     Permission::WITHDRAW,
     Permission::TRANSFER,
-];
-
-/// Provider names offered as presets (free text is accepted too).
-const PROVIDER_PRESETS: [&str; 12] = [
-    "binance",
-    "bybit",
-    "coinbase",
-    "kraken",
-    "kucoin",
-    "okx",
-    "github",
-    "openai",
-    "stripe",
-    "aws",
-    "cloudflare",
-    "gitlab",
 ];
 
 /// The form's state: text as typed, parsed on save.
@@ -145,6 +130,36 @@ impl EditorState {
                 .unwrap_or_default(),
             error: None,
         }
+    }
+}
+
+impl EditorState {
+    /// Gives the form the preset's shape: its provider id, its first credential kind (the
+    /// passphrase field and the permission suggestions follow from the provider).
+    fn apply_preset(&mut self, preset: &Provider) {
+        self.provider = preset.id.clone();
+        if let Some(kind) = preset.kinds.first() {
+            self.kind = *kind;
+        }
+    }
+
+    /// The custom permissions typed, one name each.
+    fn custom_list(&self) -> Vec<String> {
+        self.custom_permissions
+            .split(',')
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
+
+    /// Adds or removes one custom permission.
+    fn set_custom(&mut self, name: &str, on: bool) {
+        let mut list = self.custom_list();
+        list.retain(|p| p != name);
+        if on {
+            list.push(name.to_owned());
+        }
+        self.custom_permissions = list.join(", ");
     }
 }
 
@@ -290,6 +305,7 @@ fn problem(ui: &mut Ui, text: &Option<String>) {
 pub(crate) fn editor_dialog(
     ctx: &egui::Context,
     state: &mut EditorState,
+    providers: &Providers,
     _now: DateTime<Utc>,
     commands: &mut Vec<Command>,
 ) -> bool {
@@ -307,7 +323,7 @@ pub(crate) fn editor_dialog(
         ui.add_space(4.0);
         egui::ScrollArea::vertical()
             .max_height(max_height - 80.0)
-            .show(ui, |ui| form(ui, state, &problems));
+            .show(ui, |ui| form(ui, state, &problems, providers));
         ui.separator();
         if let Some(error) = &state.error {
             ui.colored_label(ui.visuals().error_fg_color, error);
@@ -335,7 +351,8 @@ pub(crate) fn editor_dialog(
     close || ctx.input(|i| i.key_pressed(egui::Key::Escape))
 }
 
-fn form(ui: &mut Ui, state: &mut EditorState, problems: &Problems) {
+fn form(ui: &mut Ui, state: &mut EditorState, problems: &Problems, providers: &Providers) {
+    let preset = providers.find(&state.provider).cloned();
     egui::Grid::new("editor-grid")
         .num_columns(2)
         .spacing([12.0, 6.0])
@@ -362,15 +379,22 @@ fn form(ui: &mut Ui, state: &mut EditorState, problems: &Problems) {
                 )
                 .labelled_by(label.id);
                 let presets = ui.label(RichText::new("or a preset").weak());
+                let mut chosen = None;
                 egui::ComboBox::from_id_salt("provider-presets")
-                    .selected_text("Presets")
+                    .selected_text(preset.as_ref().map_or("Presets", |p| p.name.as_str()))
                     .show_ui(ui, |ui| {
-                        for p in PROVIDER_PRESETS {
-                            ui.selectable_value(&mut state.provider, p.to_owned(), p);
+                        for p in &providers.list {
+                            let on = preset.as_ref().is_some_and(|q| q.id == p.id);
+                            if ui.selectable_label(on, &p.name).clicked() {
+                                chosen = Some(p);
+                            }
                         }
                     })
                     .response
                     .labelled_by(presets.id);
+                if let Some(p) = chosen {
+                    state.apply_preset(p);
+                }
             });
             ui.end_row();
             let label = ui.label("Environment");
@@ -403,8 +427,14 @@ fn form(ui: &mut Ui, state: &mut EditorState, problems: &Problems) {
                     ui.end_row();
                     secret_row(ui, "Secret", &mut state.secret, false);
                     ui.end_row();
-                    secret_row(ui, "Passphrase", &mut state.passphrase, false);
-                    ui.end_row();
+                    // Shown for providers that use one, unknown providers, and a passphrase
+                    // already typed.
+                    if preset.as_ref().is_none_or(|p| p.needs_passphrase)
+                        || !state.passphrase.is_empty()
+                    {
+                        secret_row(ui, "Passphrase", &mut state.passphrase, false);
+                        ui.end_row();
+                    }
                 }
                 CredentialKind::KeyPair => {
                     labelled_text(
@@ -441,6 +471,22 @@ fn form(ui: &mut Ui, state: &mut EditorState, problems: &Problems) {
             ui.horizontal_wrapped(|ui| {
                 for (on, name) in state.standard.iter_mut().zip(STANDARD_PERMISSIONS) {
                     ui.checkbox(on, name);
+                }
+                // The provider's own permission names, as suggestions.
+                let custom = state.custom_list();
+                for name in preset
+                    .iter()
+                    .flat_map(|p| p.permissions.iter())
+                    .filter(|p| !STANDARD_PERMISSIONS.contains(&p.as_str()))
+                {
+                    let mut on = custom.contains(name);
+                    if ui
+                        .checkbox(&mut on, name.as_str())
+                        .on_hover_text("A permission this provider uses")
+                        .changed()
+                    {
+                        state.set_custom(name, on);
+                    }
                 }
                 ui.add(
                     egui::TextEdit::singleline(&mut state.custom_permissions)

@@ -9,11 +9,15 @@ use egui::{Align, Layout, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 use uuid::Uuid;
 
+use std::collections::HashSet;
+
 use super::commands::{Command, LockReason};
 use super::widgets::urgency_color;
-use super::{Page, Session, detail, settings};
+use super::{Page, Session, audit_view, detail, reminders, settings};
+use crate::vault::audit::{self, Finding, ScheduledDate};
 use crate::vault::policy::{self, Urgency};
-use crate::vault::{Entry, Status, VaultSettings};
+use crate::vault::providers::Providers;
+use crate::vault::{Entry, Status, Vault, VaultSettings};
 
 /// A sidebar filter.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
@@ -55,11 +59,18 @@ impl Filter {
         }
     }
 
-    /// True when `entry` belongs under this filter. The rules are the vault's policy.
-    fn matches(&self, entry: &Entry, settings: &VaultSettings, now: DateTime<Utc>) -> bool {
+    /// True when `entry` belongs under this filter. The rules are the vault's policy; "needs
+    /// attention" is the audit's verdict (`attention` holds the names it flags).
+    fn matches(
+        &self,
+        entry: &Entry,
+        settings: &VaultSettings,
+        now: DateTime<Utc>,
+        attention: &HashSet<String>,
+    ) -> bool {
         match self {
             Filter::All => true,
-            Filter::Attention => policy::needs_attention(entry, settings, now),
+            Filter::Attention => attention.contains(&entry.name),
             Filter::RotationDue => policy::rotation_urgency(entry, settings, now) != Urgency::Fine,
             Filter::ExpiringSoon => {
                 policy::expiry_urgency(entry, settings, now) == Some(Urgency::Soon)
@@ -165,8 +176,9 @@ struct Counts {
     tags: Vec<(String, usize)>,
 }
 
-/// The filtered, sorted rows and the sidebar counts, recomputed only when the vault, the
-/// filter, the search, the sort or the day changes (100k rows stay smooth).
+/// The filtered, sorted rows, the sidebar counts, the audit's findings and the reminders'
+/// dates, recomputed only when the vault, the filter, the search, the sort or the day
+/// changes (100k rows stay smooth).
 #[derive(Default)]
 pub(crate) struct ViewCache {
     epoch: u64,
@@ -174,6 +186,9 @@ pub(crate) struct ViewCache {
     rows: Vec<usize>,
     counts_key: Option<(u64, i64)>,
     counts: Counts,
+    findings: Vec<Finding>,
+    attention: HashSet<String>,
+    schedule: Vec<ScheduledDate>,
 }
 
 impl ViewCache {
@@ -187,16 +202,31 @@ impl ViewCache {
         &self.rows
     }
 
-    fn refresh(
+    /// The audit's findings, most severe first, as last computed.
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    /// Every rotation due date and expiry, earliest first, as last computed.
+    pub fn schedule(&self) -> &[ScheduledDate] {
+        &self.schedule
+    }
+
+    pub fn refresh(
         &mut self,
         view: &ViewState,
-        entries: &[Entry],
-        settings: &VaultSettings,
+        vault: &Vault,
+        providers: &Providers,
         now: DateTime<Utc>,
     ) {
+        let entries = &vault.entries;
+        let settings = &vault.settings;
         let day = now.timestamp().div_euclid(86_400);
         if self.counts_key != Some((self.epoch, day)) {
-            self.counts = count(entries, settings, now);
+            self.findings = audit::audit(vault, providers, now);
+            self.attention = attention_names(&self.findings);
+            self.schedule = audit::schedule(vault, now);
+            self.counts = count(entries, settings, now, &self.attention);
             self.counts_key = Some((self.epoch, day));
         }
         let key = RowsKey {
@@ -214,7 +244,9 @@ impl ViewCache {
         let mut rows: Vec<usize> = entries
             .iter()
             .enumerate()
-            .filter(|(_, e)| view.filter.matches(e, settings, now) && matches_search(e, &needle))
+            .filter(|(_, e)| {
+                view.filter.matches(e, settings, now, &self.attention) && matches_search(e, &needle)
+            })
             .map(|(i, _)| i)
             .collect();
         rows.sort_by(|&a, &b| {
@@ -245,13 +277,27 @@ fn matches_search(entry: &Entry, needle: &str) -> bool {
         || entry.tags.iter().any(|t| has(t))
 }
 
-fn count(entries: &[Entry], settings: &VaultSettings, now: DateTime<Utc>) -> Counts {
+/// The names of the keys the audit says need attention (a finding of medium or worse).
+pub(crate) fn attention_names(findings: &[Finding]) -> HashSet<String> {
+    findings
+        .iter()
+        .filter(|f| audit::needs_attention(f))
+        .map(|f| f.name.clone())
+        .collect()
+}
+
+fn count(
+    entries: &[Entry],
+    settings: &VaultSettings,
+    now: DateTime<Utc>,
+    attention: &HashSet<String>,
+) -> Counts {
     let mut counts = Counts::default();
     let mut providers = std::collections::BTreeMap::<&str, usize>::new();
     let mut tags = std::collections::BTreeMap::<&str, usize>::new();
     for entry in entries {
         for (slot, filter) in counts.fixed.iter_mut().zip(Filter::FIXED.iter()) {
-            if filter.matches(entry, settings, now) {
+            if filter.matches(entry, settings, now, attention) {
                 *slot += 1;
             }
         }
@@ -270,49 +316,6 @@ fn count(entries: &[Entry], settings: &VaultSettings, now: DateTime<Utc>) -> Cou
     counts
 }
 
-/// What needs doing, naming the keys ("Rotation overdue: a, b. Expired: c."), for the status
-/// bar right after unlocking; `None` when nothing is due.
-pub(crate) fn reminder_summary(vault: &crate::vault::Vault, now: DateTime<Utc>) -> Option<String> {
-    let settings = &vault.settings;
-    let names = |pick: &dyn Fn(&Entry) -> bool| -> Vec<&str> {
-        vault
-            .entries
-            .iter()
-            .filter(|e| pick(e))
-            .map(|e| e.name.as_str())
-            .collect()
-    };
-    let groups = [
-        ("Compromised", names(&|e| e.status == Status::Compromised)),
-        (
-            "Rotation overdue",
-            names(&|e| policy::rotation_urgency(e, settings, now) == Urgency::Overdue),
-        ),
-        (
-            "Expired",
-            names(&|e| policy::expiry_urgency(e, settings, now) == Some(Urgency::Overdue)),
-        ),
-        (
-            "Expiring soon",
-            names(&|e| policy::expiry_urgency(e, settings, now) == Some(Urgency::Soon)),
-        ),
-    ];
-    let parts: Vec<String> = groups
-        .iter()
-        .filter(|(_, names)| !names.is_empty())
-        .map(|(title, names)| {
-            let shown: Vec<&str> = names.iter().take(3).copied().collect();
-            let more = names.len().saturating_sub(3);
-            if more > 0 {
-                format!("{title}: {} and {more} more", shown.join(", "))
-            } else {
-                format!("{title}: {}", shown.join(", "))
-            }
-        })
-        .collect();
-    (!parts.is_empty()).then(|| format!("{}.", parts.join(". ")))
-}
-
 /// Draws the unlocked main window.
 pub(crate) fn main_ui(
     ui: &mut Ui,
@@ -320,19 +323,21 @@ pub(crate) fn main_ui(
     now: DateTime<Utc>,
     commands: &mut Vec<Command>,
 ) {
-    session.cache.refresh(
-        &session.view,
-        &session.vault.entries,
-        &session.vault.settings,
-        now,
-    );
+    session
+        .cache
+        .refresh(&session.view, &session.vault, &session.providers, now);
     top_bar(ui, session, commands);
     if session.changed_on_disk {
         changed_on_disk_banner(ui, session, commands);
     }
-    if session.page == Page::Settings {
-        settings::settings_ui(ui, session, commands);
-        return;
+    if session.banner.is_some() {
+        reminders::banner_ui(ui, session);
+    }
+    match session.page {
+        Page::Settings => return settings::settings_ui(ui, session, commands),
+        Page::Reminders => return reminders::reminders_ui(ui, session, now),
+        Page::Audit => return audit_view::audit_ui(ui, session),
+        Page::Keys => {}
     }
     sidebar(ui, session);
     if let Some(id) = session.view.selected {
@@ -394,6 +399,24 @@ fn top_bar(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
                     };
                 }
                 if ui
+                    .button("Import…")
+                    .on_hover_text("Add keys from another password manager's file")
+                    .clicked()
+                {
+                    commands.push(Command::OpenDialog(detail::DialogRequest::Import));
+                }
+                if ui
+                    .button("Export…")
+                    .on_hover_text("Write the keys for another password manager")
+                    .clicked()
+                {
+                    commands.push(Command::OpenDialog(detail::DialogRequest::Export));
+                }
+                page_button(ui, &mut session.page, Page::Audit, "Audit")
+                    .on_hover_text("Every risk finding with its fix");
+                page_button(ui, &mut session.page, Page::Reminders, "Reminders")
+                    .on_hover_text("Rotation due dates and expiries by date");
+                if ui
                     .button("New key")
                     .on_hover_text("Add a key (Ctrl+N)")
                     .clicked()
@@ -404,6 +427,16 @@ fn top_bar(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
         });
         ui.add_space(2.0);
     });
+}
+
+/// A top-bar button that shows `page`, or the keys again when it already shows.
+fn page_button(ui: &mut Ui, current: &mut Page, page: Page, text: &str) -> egui::Response {
+    let open = *current == page;
+    let response = ui.add(egui::Button::selectable(open, text));
+    if response.clicked() {
+        *current = if open { Page::Keys } else { page };
+    }
+    response
 }
 
 fn changed_on_disk_banner(ui: &mut Ui, session: &Session, commands: &mut Vec<Command>) {

@@ -6,12 +6,16 @@
 //! - `commands.rs`: the one place that applies what the views ask for (lock, save, rotate…);
 //! - `jobs.rs`: worker threads for the KDF (unlock, create, save);
 //! - one file per view: `unlock.rs`, `list.rs` (search, sidebar, table), `detail.rs`,
-//!   `editor.rs`, `settings.rs`, `status.rs`; small widgets in `widgets.rs`.
+//!   `editor.rs`, `reminders.rs` (unlock banner, dates, calendar export), `audit_view.rs`,
+//!   `transfer.rs` (export and import dialogs), `settings.rs`, `status.rs`; small widgets in
+//!   `widgets.rs`.
 //!
-//! The views hold no rules: entries are judged by [`crate::vault::policy`] and stored by
+//! The views hold no rules: entries are judged by [`crate::vault::policy`] and
+//! [`crate::vault::audit`], moved in and out by [`crate::transfer`] and stored by
 //! [`crate::store`]. Nothing secret is persisted by eframe: only [`AppPrefs`].
 
 use eframe::egui;
+mod audit_view;
 mod clock;
 mod commands;
 mod detail;
@@ -19,8 +23,10 @@ mod editor;
 mod icon;
 mod jobs;
 mod list;
+mod reminders;
 mod settings;
 mod status;
+mod transfer;
 mod unlock;
 mod widgets;
 
@@ -208,6 +214,8 @@ pub(crate) enum Page {
     #[default]
     Keys,
     Settings,
+    Reminders,
+    Audit,
 }
 
 /// An unlocked vault and everything shown about it. Dropping it zeroizes every secret.
@@ -234,12 +242,21 @@ pub(crate) struct Session {
     pub dialog: Option<detail::Dialog>,
     pub page: Page,
     pub settings: settings::SettingsDraft,
+    /// The provider presets (built in plus the user's file), for the audit, the checklist's
+    /// key page link and the editor's presets.
+    pub providers: crate::vault::providers::Providers,
+    /// What is due or at risk, shown after unlocking until dismissed.
+    pub banner: Option<reminders::Banner>,
+    /// The calendar export's file dialog and write, while it runs.
+    pub calendar_job: Option<Job<reminders::CalendarDone>>,
 }
 
 impl Session {
     fn new(path: PathBuf, password: SecretString, file: VaultFile, vault: Vault) -> Self {
         let kdf = file.kdf();
         let settings = settings::SettingsDraft::new(&vault.settings, kdf);
+        // A broken user presets file is ignored here; `keyward audit` reports why.
+        let (providers, _warning) = crate::presets::load();
         Session {
             path,
             password,
@@ -259,6 +276,9 @@ impl Session {
             dialog: None,
             page: Page::Keys,
             settings,
+            providers,
+            banner: None,
+            calendar_job: None,
         }
     }
 
@@ -349,7 +369,12 @@ impl KeywardApp {
         match &self.screen {
             Screen::Unlock(u) => u.job.is_some(),
             Screen::Create(c) => c.job.is_some(),
-            Screen::Main(s) => s.save_job.is_some() || s.reload_job.is_some(),
+            Screen::Main(s) => {
+                s.save_job.is_some()
+                    || s.reload_job.is_some()
+                    || s.calendar_job.is_some()
+                    || s.dialog.as_ref().is_some_and(detail::Dialog::is_busy)
+            }
         }
     }
 
@@ -509,14 +534,18 @@ impl KeywardApp {
                 if let Some(status) = commands::poll_session_jobs(session, &ctx) {
                     self.status = status;
                 }
+                if let Some(status) = reminders::poll_calendar_job(session) {
+                    self.status = status;
+                }
             }
         }
     }
 
-    fn open_session(&mut self, session: Session, now: DateTime<Utc>, message: &str) {
+    fn open_session(&mut self, mut session: Session, now: DateTime<Utc>, message: &str) {
         self.prefs.last_vault = Some(session.path.clone());
-        let message = match list::reminder_summary(&session.vault, now) {
-            Some(due) => format!("{message}. {due}"),
+        session.banner = reminders::Banner::on_unlock(&session.vault, &session.providers, now);
+        let message = match &session.banner {
+            Some(banner) => format!("{message}. {}", banner.summary()),
             None => message.to_owned(),
         };
         self.screen = Screen::Main(Box::new(session));

@@ -354,6 +354,74 @@ pub fn due(vault: &Vault, within_days: u32, now: DateTime<Utc>) -> Vec<DueItem> 
     items
 }
 
+/// Which date of a key a [`ScheduledDate`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScheduleKind {
+    /// The rotation due date.
+    Rotation,
+    /// The expiry.
+    Expiry,
+}
+
+/// One dated task of one key: its rotation due date or its expiry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduledDate {
+    /// The key's identity.
+    pub id: uuid::Uuid,
+    /// The key's name.
+    pub name: String,
+    /// Rotation or expiry.
+    pub kind: ScheduleKind,
+    /// The date itself.
+    pub at: DateTime<Utc>,
+    /// Whole days from `now` to `at`: negative when past.
+    pub days: i64,
+    /// Past, within the vault's reminder lead time, or later.
+    pub urgency: policy::Urgency,
+}
+
+/// Every rotation due date and expiry of the keys that are not revoked, earliest first (so
+/// what is past comes first), each with its urgency under the vault's reminder lead time.
+pub fn schedule(vault: &Vault, now: DateTime<Utc>) -> Vec<ScheduledDate> {
+    use policy::Urgency;
+    let lead = vault.settings.reminder_lead_days;
+    let mut out = Vec::new();
+    for entry in vault.entries.iter().filter(|e| e.status != Status::Revoked) {
+        let mut push = |kind, at: DateTime<Utc>, urgency| {
+            out.push(ScheduledDate {
+                id: entry.id,
+                name: entry.name.clone(),
+                kind,
+                at,
+                days: signed_days(now, at),
+                urgency,
+            })
+        };
+        match policy::rotation_state(entry, &vault.settings, now) {
+            RotationState::Ok { due_at } => push(ScheduleKind::Rotation, due_at, Urgency::Fine),
+            RotationState::DueSoon { due_at, .. } => {
+                push(ScheduleKind::Rotation, due_at, Urgency::Soon)
+            }
+            RotationState::Overdue { due_at, .. } => {
+                push(ScheduleKind::Rotation, due_at, Urgency::Overdue)
+            }
+            RotationState::NoPolicy => {}
+        }
+        match policy::expiry_state(entry, lead, now) {
+            ExpiryState::Ok { expires_at } => push(ScheduleKind::Expiry, expires_at, Urgency::Fine),
+            ExpiryState::ExpiringSoon { expires_at, .. } => {
+                push(ScheduleKind::Expiry, expires_at, Urgency::Soon)
+            }
+            ExpiryState::Expired { expires_at, .. } => {
+                push(ScheduleKind::Expiry, expires_at, Urgency::Overdue)
+            }
+            ExpiryState::NotSet => {}
+        }
+    }
+    out.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.name.cmp(&b.name)));
+    out
+}
+
 /// Whole days from `now` to `at`, rounded toward zero: `-3` three days ago.
 fn signed_days(now: DateTime<Utc>, at: DateTime<Utc>) -> i64 {
     (at - now).num_days()
@@ -596,5 +664,48 @@ mod tests {
             ]
         );
         assert!(due(&v, 3, now).iter().all(|i| i.reason.is_overdue()));
+    }
+
+    #[test]
+    fn schedule_lists_every_date_past_first_with_its_urgency() {
+        use policy::Urgency;
+        let now = at(2026, 6, 1);
+        let mut overdue = shared("overdue", "a", now - Duration::days(100));
+        overdue.rotate_every_days = Some(90);
+        let mut expiring = shared("expiring", "b", now);
+        expiring.rotate_every_days = Some(0);
+        expiring.expires_at = Some(now + Duration::days(5));
+        let mut later = shared("later", "c", now);
+        later.rotate_every_days = Some(365);
+        let mut gone = shared("gone", "d", now - Duration::days(400));
+        gone.revoke();
+        let v = vault(vec![later, gone, expiring, overdue]);
+        let got: Vec<(String, ScheduleKind, i64, Urgency)> = schedule(&v, now)
+            .into_iter()
+            .map(|d| (d.name, d.kind, d.days, d.urgency))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "overdue".to_owned(),
+                    ScheduleKind::Rotation,
+                    -10,
+                    Urgency::Overdue
+                ),
+                (
+                    "expiring".to_owned(),
+                    ScheduleKind::Expiry,
+                    5,
+                    Urgency::Soon
+                ),
+                (
+                    "later".to_owned(),
+                    ScheduleKind::Rotation,
+                    365,
+                    Urgency::Fine
+                ),
+            ]
+        );
     }
 }

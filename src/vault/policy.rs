@@ -122,24 +122,6 @@ pub fn is_unrestricted(entry: &Entry) -> bool {
     entry.ip_whitelist.is_empty() || entry.ip_whitelist.iter().any(|r| r.is_everything())
 }
 
-/// True when an unrevoked key needs the user now: compromised, rotation overdue, expired or
-/// expiring within the lead time, or able to trade or move funds from any address.
-pub fn needs_attention(entry: &Entry, settings: &VaultSettings, now: DateTime<Utc>) -> bool {
-    match entry.status {
-        Status::Revoked => false,
-        Status::Compromised => true,
-        Status::Active => {
-            let risky_permission = entry
-                .permissions
-                .iter()
-                .any(|p| p.moves_funds() || p.as_str() == super::Permission::TRADE);
-            rotation_urgency(entry, settings, now) == Urgency::Overdue
-                || expiry_urgency(entry, settings, now).is_some_and(|u| u != Urgency::Fine)
-                || (risky_permission && is_unrestricted(entry))
-        }
-    }
-}
-
 /// The key's rotation state at `now`, with reminders starting `settings.reminder_lead_days`
 /// before the due date. Revoked keys need no rotation.
 pub fn rotation_state(
@@ -271,29 +253,13 @@ mod tests {
     }
 
     #[test]
-    fn unrestricted_and_attention() {
-        let settings = VaultSettings::default();
-        let now = at(2025, 1, 10);
+    fn unrestricted_means_no_whitelist_or_one_admitting_everything() {
         let mut e = Entry::new("k", Credential::Token { token: "t".into() }, at(2025, 1, 1));
-        assert!(is_unrestricted(&e));
-        assert!(
-            !needs_attention(&e, &settings, now),
-            "read-only, fresh, no expiry"
-        );
-        e.set_permissions(["withdraw"]);
-        assert!(
-            needs_attention(&e, &settings, now),
-            "withdraw from anywhere"
-        );
+        assert!(is_unrestricted(&e), "no whitelist");
         e.ip_whitelist = vec!["0.0.0.0/0".parse().expect("rule")];
         assert!(is_unrestricted(&e), "0.0.0.0/0 restricts nothing");
         e.ip_whitelist = vec!["203.0.113.7".parse().expect("rule")];
         assert!(!is_unrestricted(&e));
-        assert!(!needs_attention(&e, &settings, now));
-        e.mark_compromised("leak", now);
-        assert!(needs_attention(&e, &settings, now));
-        e.revoke();
-        assert!(!needs_attention(&e, &settings, now));
     }
 
     fn token_entry(created: DateTime<Utc>) -> Entry {
