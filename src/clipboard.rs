@@ -282,11 +282,13 @@ fn digest(salt: &[u8; 16], value: &str) -> [u8; 32] {
 }
 
 /// Copies `value` to the system clipboard and blocks, serving it, until it is cleared after
-/// `seconds` or replaced by someone else (then it returns at once). For `keyward copy`.
+/// `seconds`, replaced by someone else (then it returns at once), or `stop` is set (a signal:
+/// then it clears at once). For `keyward copy`.
 pub fn copy_and_wait(
     value: &str,
     label: &str,
     seconds: u32,
+    stop: &std::sync::atomic::AtomicBool,
 ) -> Result<ClearOutcome, ClipboardError> {
     let backend = SystemClipboard::new()?;
     let mut clipboard = TimedClipboard::new(Box::new(backend));
@@ -300,7 +302,10 @@ pub fn copy_and_wait(
         if let Some(outcome) = clipboard.tick(Utc::now()) {
             return Ok(outcome);
         }
-        std::thread::sleep(std::time::Duration::from_millis(250));
+        if stop.load(std::sync::atomic::Ordering::SeqCst) {
+            return Ok(clipboard.clear_now().unwrap_or(ClearOutcome::Cleared));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
         // Stop early once something else owns the clipboard: there is nothing left to clear.
         if clipboard.pending_replaced() {
             clipboard.pending = None;

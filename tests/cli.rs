@@ -1203,3 +1203,20 @@ fn init_can_calibrate_the_passes_to_a_target_time() {
         .expect_code(2);
     assert!(!other.vault.exists());
 }
+
+#[test]
+fn copy_without_a_display_says_so_and_leaks_nothing() {
+    let s = Sandbox::with_vault();
+    s.add("k", "copy-me-0123456789", &[]);
+    let mut cmd = s.command_pw(&["copy", "k", "--clear-after", "1"]);
+    cmd.env_remove("DISPLAY").env_remove("WAYLAND_DISPLAY");
+    let r = common::run_command(cmd, None);
+    r.expect_code(5)
+        .stderr_has("cannot use the clipboard")
+        .leaks_none(&["copy-me-0123456789"]);
+    s.run_pw(&["copy", "k", "--field", "passphrase"], None)
+        .expect_code(5)
+        .stderr_has("has no passphrase");
+    s.run_pw(&["copy", "k", "--clear-after", "0"], None)
+        .expect_code(2);
+}

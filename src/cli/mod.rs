@@ -3,6 +3,7 @@
 //! Messages go to stderr, data to stdout. Exit codes: 0 success, 1 findings, 2 usage error,
 //! 3 wrong password or damaged vault, 4 vault locked by another process, 5 other errors.
 
+mod copy;
 mod entries;
 mod exec;
 mod input;
@@ -97,6 +98,18 @@ pub enum Command {
         /// key, secret, passphrase, private-key or public-key
         #[arg(long, short, default_value = "secret")]
         field: String,
+    },
+    /// Copy one part to the clipboard and clear it after a while; stays running as the
+    /// clipboard owner until then (Ctrl+C clears at once)
+    Copy {
+        /// The key's name
+        name: String,
+        /// key, secret, passphrase, private-key or public-key
+        #[arg(long, short, default_value = "secret")]
+        field: String,
+        /// Seconds before the clipboard is cleared [default: the vault's setting, 20]
+        #[arg(long, value_name = "S")]
+        clear_after: Option<u32>,
     },
     /// Replace a key's secret with a new one read from stdin; the old one goes to history
     Rotate(RotateArgs),
@@ -419,6 +432,11 @@ pub fn run(cli: Cli) -> u8 {
         Command::Edit(args) => entries::edit(&mut ctx, args),
         Command::Get { name, field } => entries::get(&mut ctx, &name, &field),
         Command::Rotate(args) => entries::rotate(&mut ctx, &args),
+        Command::Copy {
+            name,
+            field,
+            clear_after,
+        } => copy::copy(&mut ctx, &name, &field, clear_after),
         Command::Compromised { name, reason } => entries::compromised(&mut ctx, &name, &reason),
         Command::Revoke { name } => entries::revoke(&mut ctx, &name),
         Command::Export(args) => transfer::export(&mut ctx, &args),

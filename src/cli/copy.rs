@@ -1,0 +1,73 @@
+//! `keyward copy`: a timed clipboard copy that stays alive as the clipboard owner (X11 serves
+//! the clipboard from the process that set it) until it clears.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::{CliError, Context, EXIT_OK};
+use crate::clipboard::{self, ClearOutcome};
+use crate::store::VaultFile;
+use crate::vault::Field;
+
+/// Set by SIGINT, SIGTERM or SIGHUP: clear the clipboard and exit instead of dying with the
+/// secret still on it.
+static STOP: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn request_stop(_signal: libc::c_int) {
+    STOP.store(true, Ordering::SeqCst);
+}
+
+fn clear_on_signals() {
+    #[cfg(unix)]
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        unsafe {
+            libc::signal(
+                signal,
+                request_stop as extern "C" fn(libc::c_int) as libc::sighandler_t,
+            );
+        }
+    }
+}
+
+/// `keyward copy NAME [--field F] [--clear-after S]`.
+pub fn copy(
+    ctx: &mut Context,
+    name: &str,
+    field: &str,
+    clear_after: Option<u32>,
+) -> Result<u8, CliError> {
+    let field: Field = field.parse().map_err(CliError::usage)?;
+    let password = ctx.master_password()?;
+    let (_file, vault) = VaultFile::open(&ctx.vault, password)?;
+    let entry = vault.require(name)?;
+    let value = entry.credential.field(field).ok_or_else(|| {
+        CliError::other(format!(
+            "'{name}' ({}) has no {field}",
+            entry.credential.kind()
+        ))
+    })?;
+    let seconds = clear_after.unwrap_or(vault.settings.clipboard_seconds);
+    if seconds == 0 {
+        return Err(CliError::usage("--clear-after must be at least 1 second"));
+    }
+    clear_on_signals();
+    let label = format!("{field} of {name}");
+    eprintln!(
+        "Copied the {label}; the clipboard is cleared in {seconds} s (Ctrl+C clears it now)."
+    );
+    let outcome = clipboard::copy_and_wait(value.expose(), &label, seconds, &STOP)
+        .map_err(|e| CliError::other(format!("cannot use the clipboard: {}", e.0)))?;
+    match outcome {
+        ClearOutcome::Cleared => eprintln!("Cleared the clipboard."),
+        ClearOutcome::AlreadyReplaced => {
+            eprintln!("The clipboard holds something else now; left it alone.")
+        }
+        ClearOutcome::Failed(e) => {
+            return Err(CliError::other(format!(
+                "could not clear the clipboard: {}; clear it yourself",
+                e.0
+            )));
+        }
+    }
+    Ok(EXIT_OK)
+}
