@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::{TimeZone, Utc};
-use keyward::secret::SecretString;
+use keyward::secret::{SecretBytes, SecretString};
 use keyward::store::format::{HEADER_LEN, Header};
 use keyward::store::{KdfParams, StoreError, VaultFile, backup_path, lock_path};
 use keyward::vault::{Credential, Entry, Vault};
@@ -175,17 +175,21 @@ fn save_keeps_the_previous_version_as_backup() {
     let (_, now) = VaultFile::open(&path, pw()).expect("open");
     assert_eq!(names(&now), ["v1", "v2", "v3"]);
 
-    // After a password change the backup still opens with the password it was saved with.
+    // After a password change the backup is removed: it would still open with the old
+    // password, which may be why it was changed. The next save makes a new one.
     file.set_password(SecretString::from("new password"), KDF)
         .expect("set password");
     file.save(&vault_of(&["v4"])).expect("save 4");
-    assert!(VaultFile::open(&bak, pw()).is_ok());
+    assert!(!bak.exists(), "no backup under the old password");
     assert!(matches!(
         VaultFile::open(&path, pw()),
         Err(StoreError::WrongPasswordOrDamaged { .. })
     ));
+    file.save(&vault_of(&["v4", "v5"])).expect("save 5");
+    let (_, old) = VaultFile::open(&bak, SecretString::from("new password")).expect("backup");
+    assert_eq!(names(&old), ["v4"]);
     let (_, now) = VaultFile::open(&path, SecretString::from("new password")).expect("new pw");
-    assert_eq!(names(&now), ["v4"]);
+    assert_eq!(names(&now), ["v4", "v5"]);
 }
 
 #[cfg(unix)]
@@ -367,6 +371,112 @@ fn debug_and_errors_never_show_the_password_or_a_secret() {
         shown[0].contains("vault.keyward"),
         "Debug is still useful: {}",
         shown[0]
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// No plaintext left behind in freed memory
+// ---------------------------------------------------------------------------------------------
+
+/// The system allocator, plus a check: while [`WATCH`] is on, every block freed (including
+/// the old block of a reallocation) is searched for [`MARKER`]. A hit means a copy of a
+/// secret was released without being zeroized, where a later allocation (or a core dump)
+/// could find it.
+struct WatchingAllocator;
+
+static WATCH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static MARKER_SEEN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// A secret no other test uses (built at run time so the binary's own data never holds it
+/// in one piece).
+const MARKER_HEAD: &str = "zq7-marker-";
+const MARKER_TAIL: &str = "only-in-the-freed-memory-test";
+
+// SAFETY: every call is forwarded to `System`; `realloc` keeps the trait's default
+// (alloc + copy + dealloc), so the old block passes through `dealloc` and is inspected
+// before it is released.
+unsafe impl std::alloc::GlobalAlloc for WatchingAllocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: forwarded with the caller's layout.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        if WATCH.load(std::sync::atomic::Ordering::Relaxed) {
+            // SAFETY: `ptr` is a live block of `layout.size()` bytes until it is released
+            // below; reading initialised-or-not bytes as u8 is what zeroize checks do too.
+            let block = unsafe { std::slice::from_raw_parts(ptr, layout.size()) };
+            let head = MARKER_HEAD.as_bytes();
+            let tail = MARKER_TAIL.as_bytes();
+            let len = head.len() + tail.len();
+            if block.len() >= len
+                && block
+                    .windows(len)
+                    .any(|w| w.starts_with(head) && w.ends_with(tail))
+            {
+                MARKER_SEEN.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+        // SAFETY: forwarded with the caller's pointer and layout.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: WatchingAllocator = WatchingAllocator;
+
+#[test]
+fn saving_leaves_no_plaintext_copy_in_freed_memory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("vault.keyward");
+    let marker = SecretString::new(format!("{MARKER_HEAD}{MARKER_TAIL}"));
+    // Big enough (about 200 KB) that the serialisation outgrows any first guess of its size.
+    let mut vault = big_vault(&Vault::default());
+    vault
+        .add(Entry::new(
+            "marked",
+            Credential::Token {
+                token: marker.clone(),
+            },
+            Utc.with_ymd_and_hms(2026, 4, 1, 0, 0, 0)
+                .single()
+                .expect("date"),
+        ))
+        .expect("add");
+    // Control: the allocator does see an unzeroized copy when there is one.
+    WATCH.store(true, std::sync::atomic::Ordering::SeqCst);
+    drop(String::from(marker.expose()));
+    WATCH.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert!(MARKER_SEEN.swap(0, std::sync::atomic::Ordering::SeqCst) >= 1);
+
+    WATCH.store(true, std::sync::atomic::Ordering::SeqCst);
+    // A new vault (no size hint), then a save of a grown vault (a hint that is too small).
+    let created = VaultFile::create(&path, pw(), KDF, &vault);
+    for i in 0..400 {
+        vault.add(entry(&format!("more-{i:04}"))).expect("add");
+    }
+    let saved = created.and_then(|mut file| file.save(&vault));
+    WATCH.store(false, std::sync::atomic::Ordering::SeqCst);
+    saved.expect("create and save");
+
+    // format::seal given a buffer without room for the tag.
+    let text = format!(r#"{{"secret":"{}"}}"#, marker.expose());
+    let mut exact = Vec::with_capacity(text.len());
+    exact.extend_from_slice(text.as_bytes());
+    keyward::secret::wipe(text);
+    let header = Header {
+        kdf: KDF,
+        salt: [1; 32],
+        nonce: [2; 24],
+    };
+    let key = keyward::store::kdf::derive_key(&pw(), &header.salt, KDF).expect("derive");
+    WATCH.store(true, std::sync::atomic::Ordering::SeqCst);
+    let sealed = keyward::store::format::seal(&header, &key, SecretBytes::new(exact));
+    WATCH.store(false, std::sync::atomic::Ordering::SeqCst);
+    sealed.expect("seal");
+    assert_eq!(
+        MARKER_SEEN.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "a plaintext copy of the payload was freed without being zeroized"
     );
 }
 

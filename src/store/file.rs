@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 use super::error::StoreError;
 use super::format::{self, FormatError, Header, NONCE_LEN};
@@ -211,7 +212,9 @@ impl VaultFile {
     /// earlier save that was killed are removed while the lock is held.
     ///
     /// Refuses with [`StoreError::ChangedOnDisk`] if the file is no longer what this value
-    /// last read or wrote. On any error the file on disk is unchanged.
+    /// last read or wrote. On any error the file on disk is unchanged, except when only the
+    /// final flush of the folder failed: the new version is then in place (not yet durable),
+    /// and this value is in step with it.
     pub fn save(&mut self, vault: &Vault) -> Result<(), StoreError> {
         let bytes = self.encrypt(vault)?;
         let _lock_for_this_save = match self.lock {
@@ -221,7 +224,15 @@ impl VaultFile {
         self.check_unchanged()?;
         remove_stale_temp_files(&self.path);
         let keep_backup = self.fingerprint.is_some() && !self.password_changed;
-        write_atomically(&self.path, &bytes, keep_backup)?;
+        if let Err(e) = write_atomically(&self.path, &bytes, keep_backup) {
+            // Only the flush of the folder can fail after the rename: the new version is then
+            // in place. Stay in step with it, or every later save would be refused as a
+            // change made by someone else.
+            if fs::read(&self.path).is_ok_and(|on_disk| on_disk == bytes) {
+                self.fingerprint = Some(fingerprint(&bytes));
+            }
+            return Err(e);
+        }
         self.fingerprint = Some(fingerprint(&bytes));
         if self.password_changed {
             let backup = backup_path(&self.path);
@@ -282,14 +293,54 @@ impl VaultFile {
     }
 }
 
-/// Serialises the vault to JSON in one zeroizing buffer sized up front, so that growing it
-/// does not leave unzeroized copies of secrets behind.
+/// Serialises the vault to JSON in a zeroizing buffer sized from `hint` (the last payload's
+/// length); if it must grow, the old buffer is wiped, so no unzeroized copy of a secret is
+/// left behind.
+///
+/// The buffer ends with at least [`format::TAG_LEN`] bytes of spare capacity, so that
+/// [`format::seal`] encrypts it in place without reallocating.
 pub fn serialize_payload(vault: &Vault, hint: usize) -> Result<SecretBytes, String> {
     let capacity = hint + hint / 4 + 64 * 1024;
-    let mut buffer = SecretBytes::new(Vec::with_capacity(capacity));
-    serde_json::to_writer(buffer.as_mut_vec(), vault)
+    let mut writer = ZeroizingWriter(Zeroizing::new(Vec::with_capacity(capacity)));
+    serde_json::to_writer(&mut writer, vault)
         .map_err(|e| format!("could not serialise the vault: {e}"))?;
-    Ok(buffer)
+    writer.reserve(format::TAG_LEN);
+    Ok(SecretBytes::new(std::mem::take(&mut *writer.0)))
+}
+
+/// A writer into a zeroizing buffer that grows by moving to a larger zeroizing buffer and
+/// wiping the old one. (A plain `Vec` would reallocate and release the old block with the
+/// plaintext still in it, whatever the guess of its size.)
+struct ZeroizingWriter(Zeroizing<Vec<u8>>);
+
+impl ZeroizingWriter {
+    fn reserve(&mut self, additional: usize) {
+        let needed = self.0.len().saturating_add(additional);
+        if needed > self.0.capacity() {
+            let mut bigger = Zeroizing::new(Vec::with_capacity(needed.max(self.0.capacity() * 2)));
+            bigger.extend_from_slice(&self.0);
+            // The old buffer is zeroized as it is dropped here.
+            self.0 = bigger;
+        }
+    }
+}
+
+impl Write for ZeroizingWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.reserve(data.len());
+        self.0.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.reserve(data.len());
+        self.0.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Parses decrypted JSON into a vault. Errors name a position only: a serde message could

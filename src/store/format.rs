@@ -3,6 +3,7 @@
 
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use zeroize::Zeroizing;
 
 use super::kdf::{DerivedKey, KdfParams, SALT_LEN};
 use crate::secret::SecretBytes;
@@ -125,7 +126,12 @@ pub fn seal(header: &Header, key: &DerivedKey, plaintext: SecretBytes) -> Result
     let cipher = XChaCha20Poly1305::new_from_slice(&key.0[..]).map_err(|e| e.to_string())?;
     let nonce = XNonce::from(header.nonce);
     let mut buffer = SecretBytes::into_inner(plaintext);
-    buffer.reserve_exact(TAG_LEN);
+    if buffer.capacity() - buffer.len() < TAG_LEN {
+        // Grow by hand: `reserve` would release the old block with the plaintext in it.
+        let mut bigger = Zeroizing::new(Vec::with_capacity(buffer.len() + TAG_LEN));
+        bigger.extend_from_slice(&buffer);
+        buffer = bigger;
+    }
     cipher
         .encrypt_in_place(&nonce, &header_bytes, &mut *buffer)
         .map_err(|_| "encryption failed".to_owned())?;
