@@ -39,13 +39,7 @@ pub fn copy(
     let field: Field = field.parse().map_err(CliError::usage)?;
     let password = ctx.master_password()?;
     let (_file, vault) = VaultFile::open(&ctx.vault, password)?;
-    let entry = vault.require(name)?;
-    let value = entry.credential.field(field).ok_or_else(|| {
-        CliError::other(format!(
-            "'{name}' ({}) has no {field}",
-            entry.credential.kind()
-        ))
-    })?;
+    let value = super::entries::require_field(&vault, name, field)?;
     let seconds = clear_after.unwrap_or(vault.settings.clipboard_seconds);
     if seconds == 0 {
         return Err(CliError::usage("--clear-after must be at least 1 second"));

@@ -7,7 +7,7 @@ use super::{AddArgs, CliError, Context, EXIT_OK, EditArgs, MetaArgs, RotateArgs,
 use crate::secret::SecretString;
 use crate::store::VaultFile;
 use crate::vault::{
-    Credential, CredentialKind, Entry, Environment, Field, IpRule, Vault, parse_date,
+    Credential, CredentialKind, Entry, Environment, Field, FieldValue, IpRule, Vault, parse_date,
     parse_optional_date,
 };
 
@@ -297,17 +297,26 @@ pub fn edit(ctx: &mut Context, args: EditArgs) -> Result<u8, CliError> {
     })
 }
 
-/// `keyward get NAME --field F`: prints exactly the value and a newline.
-pub fn get(ctx: &mut Context, name: &str, field: &str) -> Result<u8, CliError> {
-    let field: Field = field.parse().map_err(CliError::usage)?;
-    let (_file, vault) = open(ctx)?;
+/// One part of a key, or an error naming what the key lacks.
+pub fn require_field<'v>(
+    vault: &'v Vault,
+    name: &str,
+    field: Field,
+) -> Result<FieldValue<'v>, CliError> {
     let entry = vault.require(name)?;
-    let value = entry.credential.field(field).ok_or_else(|| {
+    entry.credential.field(field).ok_or_else(|| {
         CliError::other(format!(
             "'{name}' ({}) has no {field}",
             entry.credential.kind()
         ))
-    })?;
+    })
+}
+
+/// `keyward get NAME --field F`: prints exactly the value and a newline.
+pub fn get(ctx: &mut Context, name: &str, field: &str) -> Result<u8, CliError> {
+    let field: Field = field.parse().map_err(CliError::usage)?;
+    let (_file, vault) = open(ctx)?;
+    let value = require_field(&vault, name, field)?;
     // One buffer of the right size, zeroized on drop.
     let mut line = String::with_capacity(value.expose().len() + 1);
     line.push_str(value.expose());
