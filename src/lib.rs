@@ -17,6 +17,7 @@ pub mod exec;
 pub mod keys;
 pub mod platform;
 pub mod presets;
+pub mod scan;
 pub mod secret;
 pub mod store;
 pub mod transfer;

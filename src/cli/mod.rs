@@ -10,6 +10,7 @@ mod input;
 mod keys;
 mod output;
 mod reports;
+mod scan;
 mod transfer;
 mod vaults;
 
@@ -159,6 +160,8 @@ pub enum Command {
     Sign(keys::SignArgs),
     /// Run a command with keys in its environment, masked in its output
     Exec(exec::ExecArgs),
+    /// Find stored secrets in plain text under folders (leak scan); exit 1 when found
+    Scan(scan::ScanArgs),
 }
 
 /// Key derivation strength options of `init` and `passwd`.
@@ -447,6 +450,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Keygen(args) => keys::keygen(&mut ctx, &args),
         Command::Sign(args) => keys::sign(&mut ctx, &args),
         Command::Exec(args) => exec::exec(&mut ctx, &args),
+        Command::Scan(args) => scan::scan(&mut ctx, &args),
     };
     match result {
         Ok(code) => code,

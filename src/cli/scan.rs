@@ -1,0 +1,176 @@
+//! `scan`: the leak scan (PRODUCT §9). Exit 1 when a stored secret was found.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::Args;
+use serde::Serialize;
+
+use super::output::{self, print};
+use super::{CliError, Context, EXIT_FINDINGS, EXIT_OK};
+use crate::scan::{self, Hit, Location, Needles, Owner, Progress, ScanOptions, ScanReport};
+use crate::store::VaultFile;
+
+/// `scan` options.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or folders to scan
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Print JSON (documented in docs/BEYOND.md)
+    #[arg(long)]
+    pub json: bool,
+    /// Also scan every blob in the history (all refs) of each git repository found
+    #[arg(long)]
+    pub git: bool,
+    /// Also scan hidden files and folders (.git folders excepted: see --git)
+    #[arg(long)]
+    pub hidden: bool,
+    /// Do not honour .gitignore, .ignore and git exclude files
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Also report secrets found in binary files (files holding a NUL byte)
+    #[arg(long)]
+    pub binary: bool,
+    /// Walker threads [default: the number of CPUs]
+    #[arg(long, default_value_t = 0, hide_default_value = true, value_name = "N")]
+    pub threads: usize,
+}
+
+/// `scan --json`: the report.
+#[derive(Serialize)]
+struct ScanJson<'a> {
+    hits: &'a [Hit],
+    files_scanned: u64,
+    bytes_scanned: u64,
+    git_repositories: &'a [PathBuf],
+    git_blobs_scanned: u64,
+    binary_files_skipped: u64,
+    secrets_searched: usize,
+    not_searched_too_short: &'a [Owner],
+    errors: &'a [scan::ScanError],
+}
+
+/// `keyward scan PATH...`.
+pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<u8, CliError> {
+    for p in &args.paths {
+        if std::fs::symlink_metadata(p).is_err() {
+            return Err(CliError::usage(format!(
+                "no such file or folder: {}",
+                p.display()
+            )));
+        }
+    }
+    let password = ctx.master_password()?;
+    let (_file, vault) = VaultFile::open(&ctx.vault, password)?;
+    let needles = Needles::from_vault(&vault);
+    drop(vault);
+
+    let options = ScanOptions {
+        hidden: args.hidden,
+        no_ignore: args.no_ignore,
+        binary: args.binary,
+        git: args.git,
+        threads: args.threads,
+    };
+    let started = Instant::now();
+    let report = scan::scan(&args.paths, &needles, &options, &Progress::default());
+    let elapsed = started.elapsed();
+
+    if args.json {
+        print(&output::json(&ScanJson {
+            hits: &report.hits,
+            files_scanned: report.files_scanned,
+            bytes_scanned: report.bytes_scanned,
+            git_repositories: &report.git_repositories,
+            git_blobs_scanned: report.git_blobs_scanned,
+            binary_files_skipped: report.binary_files_skipped,
+            secrets_searched: needles.len(),
+            not_searched_too_short: &needles.too_short,
+            errors: &report.errors,
+        }))?;
+    } else {
+        print(&hit_lines(&report))?;
+    }
+    summary(&report, &needles, args, elapsed);
+    Ok(if report.hits.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
+}
+
+fn hit_lines(report: &ScanReport) -> String {
+    let mut out = String::new();
+    for hit in &report.hits {
+        let what = format!("{} of '{}'", hit.field, hit.entry);
+        match &hit.location {
+            Location::File { path } => out.push_str(&format!(
+                "{}:{}:{}: {what}\n",
+                path.display(),
+                hit.line,
+                hit.column
+            )),
+            Location::Git {
+                repository,
+                commit,
+                path,
+            } => out.push_str(&format!(
+                "{} (git {commit}) {path}:{}:{}: {what}\n",
+                repository.display(),
+                hit.line,
+                hit.column
+            )),
+        }
+    }
+    out
+}
+
+fn summary(report: &ScanReport, needles: &Needles, args: &ScanArgs, elapsed: std::time::Duration) {
+    for e in &report.errors {
+        eprintln!("keyward: cannot read {}: {}", e.path.display(), e.error);
+    }
+    if !needles.too_short.is_empty() {
+        let names: Vec<String> = needles
+            .too_short
+            .iter()
+            .map(|o| format!("{} of '{}'", o.field, o.entry))
+            .collect();
+        eprintln!(
+            "Not searched (shorter than {} characters, they would match everywhere): {}",
+            scan::MIN_SECRET_LEN,
+            names.join(", ")
+        );
+    }
+    if needles.is_empty() {
+        eprintln!("The vault holds no secret long enough to search for.");
+    }
+    let mb = report.bytes_scanned as f64 / 1_000_000.0;
+    let mut line = format!(
+        "Scanned {} files ({mb:.1} MB) in {:.2} s",
+        report.files_scanned,
+        elapsed.as_secs_f64()
+    );
+    if args.git {
+        line.push_str(&format!(
+            " and {} blobs of {} git repositories",
+            report.git_blobs_scanned,
+            report.git_repositories.len()
+        ));
+    }
+    let n = report.hits.len();
+    line.push_str(&match n {
+        0 => ": no stored secret found.".to_owned(),
+        1 => ": 1 stored secret found. Rotate it (`keyward rotate NAME`) or mark it compromised.".to_owned(),
+        _ => format!(
+            ": {n} places hold a stored secret. Rotate those keys (`keyward rotate NAME`) or mark them compromised."
+        ),
+    });
+    eprintln!("{line}");
+    if report.binary_files_skipped > 0 {
+        eprintln!(
+            "{} binary file(s) hold a stored secret and were not listed; add --binary to list them.",
+            report.binary_files_skipped
+        );
+    }
+}
