@@ -207,10 +207,9 @@ pub(crate) fn export_dialog(
         ));
         ui.add_enabled_ui(!busy, |ui| {
             ui.horizontal_wrapped(|ui| {
-                let label = ui.label("Format");
+                ui.label("Format");
                 for format in Format::ALL.into_iter().filter(|f| f.can_export()) {
-                    ui.radio_value(&mut state.format, format, format.as_str())
-                        .labelled_by(label.id);
+                    ui.radio_value(&mut state.format, format, format.as_str());
                 }
             });
             if path_row(ui, "Export file", &mut state.path, &mut state.pick) {
@@ -228,7 +227,7 @@ pub(crate) fn export_dialog(
             if let Some((_, warnings)) = &state.warnings {
                 ui.add_space(4.0);
                 for warning in warnings {
-                    ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ {warning}"));
+                    ui.colored_label(ui.visuals().warn_fg_color, format!("Warning: {warning}"));
                 }
             }
             ui.add_space(4.0);
@@ -407,11 +406,10 @@ pub(crate) fn import_dialog(
         let mut changed = false;
         ui.add_enabled_ui(!busy, |ui| {
             ui.horizontal_wrapped(|ui| {
-                let label = ui.label("Format");
+                ui.label("Format");
                 for format in Format::ALL {
                     changed |= ui
                         .radio_value(&mut state.format, format, format.as_str())
-                        .labelled_by(label.id)
                         .changed();
                 }
             });
@@ -436,15 +434,14 @@ pub(crate) fn import_dialog(
                 });
             }
             ui.horizontal(|ui| {
-                let label = ui.label("When a name is taken");
+                ui.label("When a name is taken");
                 for (rule, text) in [
                     (ClashRule::Refuse, "Ask me"),
                     (ClashRule::Skip, "Skip it"),
                     (ClashRule::Rename, "Import renamed"),
                     (ClashRule::Replace, "Replace mine"),
                 ] {
-                    ui.radio_value(&mut state.rule, rule, text)
-                        .labelled_by(label.id);
+                    ui.radio_value(&mut state.rule, rule, text);
                 }
             });
             ui.horizontal(|ui| {
