@@ -408,6 +408,8 @@ fn apply_to_session(
             let summary = super::transfer::summary(&plan);
             session.vault = plan.vault;
             session.dialog = None;
+            // The file password field's undo history held what was typed.
+            forget_widget_state(ctx);
             session.reveal = None;
             session.changed(ctx);
             Some(StatusLine::info(format!(

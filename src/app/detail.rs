@@ -613,6 +613,11 @@ pub(crate) fn dialogs_ui(
         }
     }
     if close {
+        let typed_passwords = matches!(session.dialog, Some(Dialog::Export(_) | Dialog::Import(_)));
         session.dialog = None;
+        if typed_passwords {
+            // The password fields' undo histories held what was typed.
+            super::forget_widget_state(ctx);
+        }
     }
 }
