@@ -23,16 +23,27 @@ use crate::vault::{Entry, Vault};
 /// A file chosen in a file dialog (`None`: cancelled).
 type Pick = Job<Option<PathBuf>>;
 
-/// Opens a file dialog on a worker thread: a save dialog for an export, else an open one.
-fn pick_file(ctx: &egui::Context, save: bool, title: &'static str) -> Pick {
+/// Opens a file dialog on a worker thread: a save dialog suggesting `save_as` for an
+/// export, else an open one.
+fn pick_file(ctx: &egui::Context, save_as: Option<String>, title: &'static str) -> Pick {
     jobs::spawn(ctx, move || {
         let dialog = rfd::FileDialog::new().set_title(title);
-        if save {
-            dialog.save_file()
-        } else {
-            dialog.pick_file()
+        match save_as {
+            Some(name) => dialog.set_file_name(name).save_file(),
+            None => dialog.pick_file(),
         }
     })
+}
+
+/// The file name an export dialog suggests for `format`.
+fn suggested_name(format: Format) -> String {
+    let extension = match format {
+        Format::Kdbx => "kdbx",
+        Format::KeepassXml => "xml",
+        Format::BitwardenJson => "json",
+        _ => "csv",
+    };
+    format!("keyward-export.{extension}")
 }
 
 /// Takes a finished file dialog's choice into `path`.
@@ -213,7 +224,11 @@ pub(crate) fn export_dialog(
                 }
             });
             if path_row(ui, "Export file", &mut state.path, &mut state.pick) {
-                state.pick = Some(pick_file(ctx, true, "Export keys to…"));
+                state.pick = Some(pick_file(
+                    ctx,
+                    Some(suggested_name(state.format)),
+                    "Export keys to…",
+                ));
             }
             let exists = !state.path.trim().is_empty()
                 && std::fs::symlink_metadata(state.path.trim()).is_ok();
@@ -414,7 +429,7 @@ pub(crate) fn import_dialog(
                 }
             });
             if path_row(ui, "Import file", &mut state.path, &mut state.pick) {
-                state.pick = Some(pick_file(ctx, false, "Import keys from…"));
+                state.pick = Some(pick_file(ctx, None, "Import keys from…"));
             }
             if state.format == Format::Kdbx {
                 changed |=
