@@ -327,7 +327,7 @@ fn apply_to_session(
                 )));
             };
             let seconds = session.vault.settings.clipboard_seconds.max(1);
-            let label = format!("{field} of {}", entry.name);
+            let label = format!("{} of {}", detail::field_noun(field), entry.name);
             Some(
                 match clipboard.copy(
                     value.expose(),

@@ -27,6 +27,7 @@ impl Dialog {
     /// True while the dialog waits for a worker thread (a file dialog, an export, a read).
     pub fn is_busy(&self) -> bool {
         match self {
+            Dialog::Editor(state) => state.is_busy(),
             Dialog::Export(state) => state.is_busy(),
             Dialog::Import(state) => state.is_busy(),
             _ => false,
@@ -51,7 +52,7 @@ pub(crate) struct RotateState {
 const MASK: &str = "••••••••••••";
 
 /// The part's name inside a sentence ("Copy API key", "Reveal secret").
-fn field_noun(field: Field) -> &'static str {
+pub(crate) fn field_noun(field: Field) -> &'static str {
     match field {
         Field::Key => "API key",
         Field::Secret => "secret",
@@ -345,6 +346,13 @@ fn credential(
                 .wrap_mode(egui::TextWrapMode::Wrap)
                 .selectable(matches!(value, FieldValue::Public(_))),
         );
+        if field == Field::PublicKey && !value.expose().is_empty() {
+            ui.label(
+                RichText::new("PEM (SPKI), the form providers ask for: not secret.")
+                    .weak()
+                    .small(),
+            );
+        }
     }
 }
 

@@ -6,7 +6,9 @@ use eframe::egui;
 use egui::{RichText, Ui};
 
 use super::commands::Command;
+use super::jobs::{self, Job, Poll};
 use super::widgets::{SecretBuffer, date, labelled_text};
+use crate::keys::{self, GeneratedKeyPair, KeyAlgorithm};
 use crate::secret::SecretString;
 use crate::vault::providers::{Provider, Providers};
 use crate::vault::{
@@ -46,6 +48,12 @@ pub(crate) struct EditorState {
     expires: String,
     last_used: String,
     rotate_days: String,
+    /// The algorithm "Generate key pair" uses.
+    keygen_alg: KeyAlgorithm,
+    /// A key pair being generated (RSA-4096 takes seconds).
+    keygen: Option<Job<Result<GeneratedKeyPair, String>>>,
+    /// What the last generation did, or why it failed.
+    keygen_note: Option<Result<String, String>>,
     /// An error from the vault when saving (e.g. the name is taken).
     pub error: Option<String>,
 }
@@ -128,8 +136,51 @@ impl EditorState {
                 .rotate_every_days
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
+            keygen_alg: KeyAlgorithm::Ed25519,
+            keygen: None,
+            keygen_note: None,
             error: None,
         }
+    }
+
+    /// True while a key pair is being generated.
+    pub fn is_busy(&self) -> bool {
+        self.keygen.is_some()
+    }
+
+    /// Starts generating a key pair on a worker thread.
+    fn start_keygen(&mut self, ctx: &egui::Context) {
+        if self.keygen.is_some() {
+            return;
+        }
+        let alg = self.keygen_alg;
+        self.keygen_note = None;
+        self.keygen = Some(jobs::spawn(ctx, move || {
+            keys::generate(alg).map_err(|e| e.to_string())
+        }));
+    }
+
+    /// Fills the private and public key fields when the generation has finished.
+    fn poll_keygen(&mut self) {
+        let Some(job) = &self.keygen else {
+            return;
+        };
+        let note = match job.poll() {
+            Poll::Pending => return,
+            Poll::Ready(Ok(pair)) => {
+                self.private_key = SecretBuffer::from_secret(&pair.private_key);
+                self.public_key = pair.public_key.clone();
+                Ok(format!(
+                    "Generated an {} key pair. Save the key, then upload the public key to \
+                     the provider.",
+                    self.keygen_alg
+                ))
+            }
+            Poll::Ready(Err(e)) => Err(format!("No key pair generated: {e}")),
+            Poll::Lost => Err("No key pair generated: the generator stopped".to_owned()),
+        };
+        self.keygen = None;
+        self.keygen_note = Some(note);
     }
 }
 
@@ -310,6 +361,7 @@ pub(crate) fn editor_dialog(
     commands: &mut Vec<Command>,
 ) -> bool {
     let mut close = false;
+    state.poll_keygen();
     let problems = state.problems();
     let title = if state.is_new {
         "Add key".to_owned()
@@ -445,6 +497,10 @@ fn form(ui: &mut Ui, state: &mut EditorState, problems: &Problems, providers: &P
                         360.0,
                     );
                     ui.end_row();
+                    if state.is_new {
+                        keygen_row(ui, state);
+                        ui.end_row();
+                    }
                     secret_row(ui, "Private key", &mut state.private_key, true);
                     ui.end_row();
                     let label = ui.label("Public key");
@@ -555,6 +611,47 @@ fn kind_text(kind: CredentialKind) -> &'static str {
         CredentialKind::KeyPair => "Key pair (Ed25519, RSA)",
         CredentialKind::Token => "Bearer token",
     }
+}
+
+/// The algorithm choice and the "Generate key pair" button of a new key pair.
+fn keygen_row(ui: &mut Ui, state: &mut EditorState) {
+    let label = ui.label("Key pair algorithm");
+    ui.vertical(|ui| {
+        ui.horizontal(|ui| {
+            for alg in [
+                KeyAlgorithm::Ed25519,
+                KeyAlgorithm::Rsa2048,
+                KeyAlgorithm::Rsa4096,
+            ] {
+                ui.radio_value(&mut state.keygen_alg, alg, alg.as_str());
+            }
+            let busy = state.keygen.is_some();
+            if ui
+                .add_enabled(!busy, egui::Button::new("Generate key pair"))
+                .on_hover_text(
+                    "Make a new key pair here; it fills the private and public key fields",
+                )
+                .clicked()
+            {
+                state.start_keygen(ui.ctx());
+            }
+            if busy {
+                ui.spinner();
+                ui.label(format!("Generating an {} key…", state.keygen_alg));
+            }
+        });
+        match &state.keygen_note {
+            Some(Ok(text)) => {
+                ui.label(RichText::new(text).weak());
+            }
+            Some(Err(text)) => {
+                ui.colored_label(ui.visuals().error_fg_color, text);
+            }
+            None => {}
+        }
+    })
+    .response
+    .labelled_by(label.id);
 }
 
 fn secret_row(ui: &mut Ui, title: &str, buffer: &mut SecretBuffer, multiline: bool) {
