@@ -102,3 +102,110 @@ fn generate_an_ed25519_key_pair_in_the_editor_and_copy_its_public_key() {
         gui.app().status_text()
     );
 }
+
+const BINANCE_DOC_SECRET: &str = "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j";
+const BINANCE_DOC_PAYLOAD: &str = "symbol=LTCBTC&side=BUY&type=LIMIT&timeInForce=GTC&quantity=1&price=0.1&recvWindow=5000&timestamp=1499827319559";
+const BINANCE_DOC_SIGNATURE: &str =
+    "c8db56825ae71d6d79447849e617115f4a920fa2acdcab2b053c4b2838bd6b71";
+
+/// A vault holding Binance's documented example key.
+fn binance_doc_vault() -> keyward::vault::Vault {
+    let mut vault = keyward::vault::Vault::default();
+    let mut entry = keyward::vault::Entry::new(
+        "binance-doc",
+        Credential::SharedSecret {
+            key_id: "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A".into(),
+            secret: BINANCE_DOC_SECRET.into(),
+            passphrase: None,
+        },
+        start(),
+    );
+    entry.provider = "binance".into();
+    vault.add(entry).expect("add");
+    vault
+}
+
+#[test]
+fn test_signature_panel_gives_binances_published_hmac() {
+    let mut gui = Gui::unlocked_on(&binance_doc_vault());
+    gui.select("binance-doc");
+    gui.click("Test signature");
+    assert!(
+        gui.has_label_containing("with the Binance preset"),
+        "the defaults come from the preset"
+    );
+    gui.type_into("Payload", BINANCE_DOC_PAYLOAD);
+    gui.click("Sign");
+    assert!(
+        gui.has_label("hmac-sha256 signature (hex) of the 110-byte payload:"),
+        "Binance signs shared secrets with HMAC-SHA256 in hex"
+    );
+    assert!(
+        gui.has_label(BINANCE_DOC_SIGNATURE),
+        "the published signature"
+    );
+    assert!(
+        !gui.has_label_containing(BINANCE_DOC_SECRET),
+        "the secret stays masked"
+    );
+    gui.click("Copy signature");
+    assert_eq!(
+        gui.clipboard.contents().as_deref(),
+        Some(BINANCE_DOC_SIGNATURE)
+    );
+    // Another algorithm: the old signature goes, the new one is HMAC-SHA512.
+    choose(&mut gui, "Algorithm", "hmac-sha512");
+    assert!(
+        !gui.has_label(BINANCE_DOC_SIGNATURE),
+        "a stale signature is not shown"
+    );
+    gui.click("Sign");
+    let expected = keys::SignatureEncoding::Hex.encode(
+        &keys::sign(
+            &binance_doc_vault().entries[0].credential,
+            SignatureAlgorithm::HmacSha512,
+            BINANCE_DOC_PAYLOAD.as_bytes(),
+        )
+        .expect("sign"),
+    );
+    assert!(
+        gui.has_label(&expected),
+        "HMAC-SHA512 as the library makes it"
+    );
+}
+
+#[test]
+fn test_signature_of_a_key_pair_defaults_to_its_own_algorithm_and_verifies() {
+    let pair = keys::generate(keys::KeyAlgorithm::Ed25519).expect("generate");
+    let mut vault = keyward::vault::Vault::default();
+    let mut entry = keyward::vault::Entry::new(
+        "binance-ed",
+        Credential::KeyPair {
+            key_id: "ED-1".into(),
+            private_key: pair.private_key,
+            public_key: pair.public_key.clone(),
+        },
+        start(),
+    );
+    entry.provider = "binance".into();
+    vault.add(entry).expect("add");
+    let mut gui = Gui::unlocked_on(&vault);
+    gui.select("binance-ed");
+    gui.click("Test signature");
+    gui.type_into("Payload", "timestamp=1");
+    gui.click("Sign");
+    assert!(gui.has_label("ed25519 signature (base64) of the 11-byte payload:"));
+    gui.click("Copy signature");
+    let text = gui.clipboard.contents().expect("copied");
+    use base64::Engine as _;
+    use ed25519_dalek::Verifier as _;
+    use ed25519_dalek::pkcs8::DecodePublicKey as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .expect("base64");
+    let signature = ed25519_dalek::Signature::from_slice(&bytes).expect("64 bytes");
+    ed25519_dalek::VerifyingKey::from_public_key_pem(&pair.public_key)
+        .expect("public key")
+        .verify(b"timestamp=1", &signature)
+        .expect("verifies with the public key");
+}

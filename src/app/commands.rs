@@ -67,6 +67,8 @@ pub(crate) enum Command {
     Copy { id: Uuid, field: Field },
     /// Copy a previous secret from the history.
     CopyHistory { id: Uuid, index: usize },
+    /// Copy text the app made (a test signature) to the timed clipboard.
+    CopyText { text: String, label: String },
     /// Clear the clipboard now.
     ClearClipboard,
     /// Show a secret part for a few seconds.
@@ -348,6 +350,20 @@ fn apply_to_session(
             Some(
                 match clipboard.copy(
                     item.value.expose(),
+                    label.clone(),
+                    Duration::seconds(i64::from(seconds)),
+                    now,
+                ) {
+                    Ok(()) => StatusLine::info(format!("Copied the {label}")),
+                    Err(e) => StatusLine::error(e.to_string()),
+                },
+            )
+        }
+        Command::CopyText { text, label } => {
+            let seconds = session.vault.settings.clipboard_seconds.max(1);
+            Some(
+                match clipboard.copy(
+                    &text,
                     label.clone(),
                     Duration::seconds(i64::from(seconds)),
                     now,

@@ -119,6 +119,14 @@ pub(crate) fn detail_panel(
                 );
                 ui.separator();
                 credential(ui, entry, reveal, now, commands);
+                super::signature::signature_ui(
+                    ui,
+                    &mut session.signature,
+                    entry,
+                    &session.providers,
+                    session.changes,
+                    commands,
+                );
                 ui.separator();
                 permissions(ui, entry);
                 ip_lists(ui, entry);

@@ -7,8 +7,8 @@
 //! - `jobs.rs`: worker threads for the KDF (unlock, create, save);
 //! - one file per view: `unlock.rs`, `list.rs` (search, sidebar, table), `detail.rs`,
 //!   `editor.rs`, `reminders.rs` (unlock banner, dates, calendar export), `audit_view.rs`,
-//!   `transfer.rs` (export and import dialogs), `settings.rs`, `status.rs`; small widgets in
-//!   `widgets.rs`.
+//!   `transfer.rs` (export and import dialogs), `signature.rs` (the detail view's test
+//!   signature), `settings.rs`, `status.rs`; small widgets in `widgets.rs`.
 //!
 //! The views hold no rules: entries are judged by [`crate::vault::policy`] and
 //! [`crate::vault::audit`], moved in and out by [`crate::transfer`] and stored by
@@ -25,6 +25,7 @@ mod jobs;
 mod list;
 mod reminders;
 mod settings;
+mod signature;
 mod status;
 mod transfer;
 mod unlock;
@@ -249,6 +250,8 @@ pub(crate) struct Session {
     pub banner: Option<reminders::Banner>,
     /// The calendar export's file dialog and write, while it runs.
     pub calendar_job: Option<Job<reminders::CalendarDone>>,
+    /// The detail view's "Test signature" panel.
+    pub signature: signature::SignaturePanel,
 }
 
 impl Session {
@@ -279,6 +282,7 @@ impl Session {
             providers,
             banner: None,
             calendar_job: None,
+            signature: signature::SignaturePanel::default(),
         }
     }
 
