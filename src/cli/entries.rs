@@ -13,7 +13,7 @@ use crate::vault::{
 
 /// Metadata options, parsed and validated before anything is asked or opened, so that a
 /// typo costs neither a password prompt nor a KDF run.
-struct ParsedMeta {
+pub(super) struct ParsedMeta {
     environment: Option<Environment>,
     allow: Vec<IpRule>,
     deny: Vec<IpRule>,
@@ -34,7 +34,7 @@ fn parse_rules(texts: &[String]) -> Result<Vec<IpRule>, CliError> {
         .collect()
 }
 
-fn parse_meta(meta: &MetaArgs) -> Result<ParsedMeta, CliError> {
+pub(super) fn parse_meta(meta: &MetaArgs) -> Result<ParsedMeta, CliError> {
     let usage = CliError::usage;
     Ok(ParsedMeta {
         environment: meta
@@ -78,7 +78,11 @@ fn parse_meta(meta: &MetaArgs) -> Result<ParsedMeta, CliError> {
 }
 
 /// Applies the options that were given; list options add to what the entry has.
-fn apply_meta(entry: &mut Entry, meta: &MetaArgs, parsed: ParsedMeta) -> Result<(), CliError> {
+pub(super) fn apply_meta(
+    entry: &mut Entry,
+    meta: &MetaArgs,
+    parsed: ParsedMeta,
+) -> Result<(), CliError> {
     if let Some(p) = &meta.provider {
         entry.provider = p.trim().to_owned();
     }

@@ -4,10 +4,10 @@
 use clap::Args;
 
 use super::output::print;
-use super::{CliError, Context, EXIT_OK};
+use super::{CliError, Context, EXIT_OK, MetaArgs, entries};
 use crate::keys::{self, KeyAlgorithm, SignatureAlgorithm, SignatureEncoding, SignatureScheme};
 use crate::store::VaultFile;
-use crate::vault::{Credential, Entry, Environment, IpRule, parse_optional_date};
+use crate::vault::{Credential, Entry};
 
 /// `keygen` options.
 #[derive(Debug, Args)]
@@ -17,36 +17,10 @@ pub struct KeygenArgs {
     /// ed25519, rsa-2048 or rsa-4096
     #[arg(long, default_value = "ed25519")]
     pub alg: String,
-    /// Provider (binance, bybit, …)
-    #[arg(long)]
-    pub provider: Option<String>,
-    /// The key id the provider issues once the public key is uploaded
-    #[arg(long)]
-    pub key_id: Option<String>,
-    /// prod, test or other
-    #[arg(long = "env", value_name = "ENV")]
-    pub environment: Option<String>,
-    /// Add a tag (repeatable)
-    #[arg(long = "tag", value_name = "TAG")]
-    pub tags: Vec<String>,
-    /// What this key is for
-    #[arg(long)]
-    pub purpose: Option<String>,
-    /// Add a permission granted at the provider (repeatable)
-    #[arg(long = "permission", value_name = "NAME")]
-    pub permissions: Vec<String>,
-    /// Add an IP address or CIDR range to the whitelist (repeatable)
-    #[arg(long = "allow", value_name = "ADDR_OR_CIDR")]
-    pub allow: Vec<String>,
-    /// Expiry date (YYYY-MM-DD or RFC 3339), or "never"
-    #[arg(long, value_name = "DATE|never")]
-    pub expires: Option<String>,
-    /// Rotation period in days (0 = no policy)
-    #[arg(long, value_name = "DAYS")]
-    pub rotate_every: Option<u32>,
-    /// Free notes
-    #[arg(long)]
-    pub notes: Option<String>,
+    /// Metadata, as for `add` (the key id is the one the provider issues once the public key
+    /// is uploaded).
+    #[command(flatten)]
+    pub meta: MetaArgs,
 }
 
 /// `sign` options.
@@ -74,23 +48,12 @@ fn usage(e: impl ToString) -> CliError {
 pub fn keygen(ctx: &mut Context, args: &KeygenArgs) -> Result<u8, CliError> {
     let alg: KeyAlgorithm = args.alg.parse().map_err(usage)?;
     crate::vault::validate_name(&args.name).map_err(usage)?;
-    let environment: Option<Environment> = args
-        .environment
-        .as_deref()
-        .map(str::parse)
-        .transpose()
-        .map_err(CliError::usage)?;
-    let allow = args
-        .allow
-        .iter()
-        .map(|a| a.parse::<IpRule>().map_err(usage))
-        .collect::<Result<Vec<_>, _>>()?;
-    let expires = args
-        .expires
-        .as_deref()
-        .map(parse_optional_date)
-        .transpose()
-        .map_err(|e| CliError::usage(format!("--expires: {e}")))?;
+    if args.meta.public_key_file.is_some() {
+        return Err(CliError::usage(
+            "keygen makes the public key; drop --public-key-file",
+        ));
+    }
+    let parsed = entries::parse_meta(&args.meta)?;
 
     let password = ctx.master_password()?;
     if alg != KeyAlgorithm::Ed25519 {
@@ -107,35 +70,16 @@ pub fn keygen(ctx: &mut Context, args: &KeygenArgs) -> Result<u8, CliError> {
     let generated = keys::generate(alg).map_err(|e| CliError::other(e.to_string()))?;
     let public_key = generated.public_key.clone();
 
-    let now = chrono::Utc::now();
     let mut entry = Entry::new(
         args.name.clone(),
         Credential::KeyPair {
-            key_id: args.key_id.clone().unwrap_or_default().trim().to_owned(),
+            key_id: String::new(),
             private_key: generated.private_key,
             public_key: generated.public_key,
         },
-        now,
+        chrono::Utc::now(),
     );
-    if let Some(p) = &args.provider {
-        entry.provider = p.trim().to_owned();
-    }
-    if let Some(env) = environment {
-        entry.environment = env;
-    }
-    entry.set_tags(&args.tags);
-    entry.set_permissions(&args.permissions);
-    entry.ip_whitelist = allow;
-    if let Some(e) = expires {
-        entry.expires_at = e;
-    }
-    entry.rotate_every_days = args.rotate_every;
-    if let Some(p) = &args.purpose {
-        entry.purpose = p.clone();
-    }
-    if let Some(n) = &args.notes {
-        entry.notes = n.clone();
-    }
+    entries::apply_meta(&mut entry, &args.meta, parsed)?;
 
     let (mut file, mut vault) = VaultFile::open_locked(&ctx.vault, password)?;
     vault.add(entry)?;
