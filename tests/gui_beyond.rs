@@ -209,3 +209,120 @@ fn test_signature_of_a_key_pair_defaults_to_its_own_algorithm_and_verifies() {
         .verify(b"timestamp=1", &signature)
         .expect("verifies with the public key");
 }
+
+/// Every label and value in the window, to check that no secret is shown.
+fn all_text(gui: &Gui) -> String {
+    use egui_kittest::kittest::NodeT as _;
+    gui.harness
+        .query_all_by(|_| true)
+        .map(|n| {
+            let node = n.accesskit_node();
+            format!(
+                "{} {}\n",
+                node.label().unwrap_or_default(),
+                node.value().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn scan_a_folder_finds_a_planted_secret_and_marks_its_key_compromised() {
+    let mut gui = Gui::unlocked();
+    let tree = tempfile::tempdir().expect("temp dir");
+    let bot = tree.path().join("bot");
+    std::fs::create_dir(&bot).expect("mkdir");
+    std::fs::write(
+        bot.join("config.py"),
+        format!("# settings\nAPI_KEY = \"BNC-KEY-1\"\nSECRET = \"{BINANCE_SECRET}\"\n"),
+    )
+    .expect("write");
+    std::fs::write(bot.join("README.md"), "nothing to see\n").expect("write");
+    std::fs::write(tree.path().join(".env"), format!("S={BINANCE_SECRET}\n")).expect("write");
+
+    gui.click("Scan a folder…");
+    gui.type_into("Folder to scan", &tree.path().display().to_string());
+    gui.click("Scan");
+    assert!(
+        gui.app()
+            .status_text()
+            .contains("1 place(s) hold a stored secret"),
+        "{}",
+        gui.app().status_text()
+    );
+    let place = format!("bot{}config.py:3:11", std::path::MAIN_SEPARATOR);
+    assert!(gui.has_label(&place), "the hit's path:line:column");
+    assert!(gui.has_label("binance-bot"), "the hit names the key");
+    assert!(gui.has_label_containing("2 file(s)"), "the counters");
+    let text = all_text(&gui);
+    assert!(
+        !text.contains(BINANCE_SECRET),
+        "no secret on screen:\n{text}"
+    );
+    assert!(!gui.app().status_text().contains(BINANCE_SECRET));
+
+    // "Mark compromised…" goes through the normal dialog, its reason filled in.
+    gui.click("Mark compromised…");
+    assert_eq!(
+        gui.field("What happened").value().as_deref(),
+        Some(format!("Found in plain text at {place}").as_str())
+    );
+    gui.click("Mark compromised");
+    assert!(
+        gui.app()
+            .status_text()
+            .starts_with("Marked 'binance-bot' compromised")
+            || gui.app().status_text() == "Saved",
+        "{}",
+        gui.app().status_text()
+    );
+    let vault = gui.vault_on_disk();
+    let entry = vault.get("binance-bot").expect("entry");
+    assert_eq!(entry.status, keyward::vault::Status::Compromised);
+    assert!(
+        entry
+            .incident
+            .as_ref()
+            .is_some_and(|i| i.reason.contains("config.py:3:11")),
+        "the reason says where it was found"
+    );
+    assert!(
+        !gui.has_label("Mark compromised…"),
+        "a compromised key's hit says so instead"
+    );
+    assert!(gui.has_label("compromised"));
+
+    // Hidden files too: the .env file is found as well.
+    gui.click("Hidden files and folders");
+    gui.click("Scan");
+    assert!(
+        gui.app()
+            .status_text()
+            .contains("2 place(s) hold a stored secret"),
+        "{}",
+        gui.app().status_text()
+    );
+    assert!(gui.has_label(".env:1:3"));
+
+    // The key's name opens it in the key list.
+    gui.harness
+        .query_all_by_label("binance-bot")
+        .next()
+        .expect("link")
+        .click();
+    gui.settle();
+    assert!(
+        gui.has_label("Test signature"),
+        "the detail panel of the key shows"
+    );
+    assert!(gui.has_label("Copy secret"));
+}
+
+#[test]
+fn scan_of_a_missing_folder_says_so() {
+    let mut gui = Gui::unlocked();
+    gui.click("Scan a folder…");
+    gui.type_into("Folder to scan", "/no/such/folder/here");
+    gui.click("Scan");
+    assert!(gui.has_label("No such file or folder: /no/such/folder/here"));
+}

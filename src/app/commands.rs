@@ -55,6 +55,8 @@ pub(crate) enum Command {
     },
     /// Mark compromised with a reason.
     MarkCompromised { id: Uuid, reason: String },
+    /// Open the mark-compromised dialog with the reason filled in (a leak scan hit).
+    OpenCompromise { id: Uuid, reason: String },
     /// Mark revoked.
     Revoke(Uuid),
     /// Copy the key under an unused name.
@@ -220,6 +222,11 @@ fn apply_to_session(
             session.dialog = Some(detail::Dialog::Editor(Box::new(editor::EditorState::edit(
                 entry,
             ))));
+            None
+        }
+        Command::OpenCompromise { id, reason } => {
+            session.vault.by_id(id)?;
+            session.dialog = Some(detail::Dialog::Compromise { id, reason });
             None
         }
         Command::OpenDialog(request) => {

@@ -13,7 +13,7 @@ use std::collections::HashSet;
 
 use super::commands::{Command, LockReason};
 use super::widgets::urgency_color;
-use super::{Page, Session, audit_view, detail, reminders, settings};
+use super::{Page, Session, audit_view, detail, reminders, scan_view, settings};
 use crate::vault::audit::{self, Finding, ScheduledDate};
 use crate::vault::policy::{self, Urgency};
 use crate::vault::providers::Providers;
@@ -337,6 +337,7 @@ pub(crate) fn main_ui(
         Page::Settings => return settings::settings_ui(ui, session, commands),
         Page::Reminders => return reminders::reminders_ui(ui, session, now),
         Page::Audit => return audit_view::audit_ui(ui, session),
+        Page::Scan => return scan_view::scan_ui(ui, session, commands),
         Page::Keys => {}
     }
     sidebar(ui, session);
@@ -412,6 +413,8 @@ fn top_bar(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
                 {
                     commands.push(Command::OpenDialog(detail::DialogRequest::Export));
                 }
+                page_button(ui, &mut session.page, Page::Scan, "Scan a folder…")
+                    .on_hover_text("Find files that hold a stored secret in plain text");
                 page_button(ui, &mut session.page, Page::Audit, "Audit")
                     .on_hover_text("Every risk finding with its fix");
                 page_button(ui, &mut session.page, Page::Reminders, "Reminders")

@@ -8,7 +8,8 @@
 //! - one file per view: `unlock.rs`, `list.rs` (search, sidebar, table), `detail.rs`,
 //!   `editor.rs`, `reminders.rs` (unlock banner, dates, calendar export), `audit_view.rs`,
 //!   `transfer.rs` (export and import dialogs), `signature.rs` (the detail view's test
-//!   signature), `settings.rs`, `status.rs`; small widgets in `widgets.rs`.
+//!   signature), `scan_view.rs` (the leak scan), `settings.rs`, `status.rs`; small widgets
+//!   in `widgets.rs`.
 //!
 //! The views hold no rules: entries are judged by [`crate::vault::policy`] and
 //! [`crate::vault::audit`], moved in and out by [`crate::transfer`] and stored by
@@ -24,6 +25,7 @@ mod icon;
 mod jobs;
 mod list;
 mod reminders;
+mod scan_view;
 mod settings;
 mod signature;
 mod status;
@@ -217,6 +219,7 @@ pub(crate) enum Page {
     Settings,
     Reminders,
     Audit,
+    Scan,
 }
 
 /// An unlocked vault and everything shown about it. Dropping it zeroizes every secret.
@@ -252,6 +255,8 @@ pub(crate) struct Session {
     pub calendar_job: Option<Job<reminders::CalendarDone>>,
     /// The detail view's "Test signature" panel.
     pub signature: signature::SignaturePanel,
+    /// The leak scan view: its folder, options, running scan and last results.
+    pub scan: scan_view::ScanState,
 }
 
 impl Session {
@@ -283,6 +288,7 @@ impl Session {
             banner: None,
             calendar_job: None,
             signature: signature::SignaturePanel::default(),
+            scan: scan_view::ScanState::default(),
         }
     }
 
@@ -377,6 +383,7 @@ impl KeywardApp {
                 s.save_job.is_some()
                     || s.reload_job.is_some()
                     || s.calendar_job.is_some()
+                    || s.scan.is_busy()
                     || s.dialog.as_ref().is_some_and(detail::Dialog::is_busy)
             }
         }
@@ -541,6 +548,9 @@ impl KeywardApp {
                 if let Some(status) = reminders::poll_calendar_job(session) {
                     self.status = status;
                 }
+                if let Some(status) = scan_view::poll_scan(session) {
+                    self.status = status;
+                }
             }
         }
     }
@@ -573,6 +583,11 @@ impl KeywardApp {
         if self.clipboard.remaining(now).is_some() || session.reveal.is_some() {
             self.ctx
                 .request_repaint_after(std::time::Duration::from_secs(1));
+        }
+        if session.scan.is_running() {
+            // The scan's counters move.
+            self.ctx
+                .request_repaint_after(std::time::Duration::from_millis(250));
         }
         let minutes = session.vault.settings.idle_lock_minutes;
         if minutes > 0 {

@@ -1,0 +1,479 @@
+//! The leak scan view, "Scan a folder…" (PRODUCT §9): a folder, the options of
+//! `keyward scan`, the scan on a worker thread with live counters, and the places found
+//! linked to their keys, each with "Mark compromised". The walk and the matching are
+//! [`crate::scan`]'s; a hit names the key and the part, never the secret.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use egui::{Align, Layout, RichText, Ui};
+use egui_extras::{Column, TableBuilder};
+
+use super::commands::Command;
+use super::jobs::{self, Job, Poll};
+use super::{Page, Session, StatusLine, detail, display_path};
+use crate::scan::{self, Hit, Location, Needles, Owner, Progress, ScanOptions, ScanReport};
+use crate::vault::Status;
+
+/// The scan view's state; dropped (and a running scan stopped) on lock.
+#[derive(Default)]
+pub(crate) struct ScanState {
+    folder: String,
+    hidden: bool,
+    no_ignore: bool,
+    git: bool,
+    binary: bool,
+    pick: Option<Job<Option<PathBuf>>>,
+    running: Option<Running>,
+    done: Option<Finished>,
+    error: Option<String>,
+}
+
+/// A scan in progress.
+struct Running {
+    job: Job<ScanReport>,
+    progress: Arc<Progress>,
+    started: Instant,
+    folder: PathBuf,
+    searched: usize,
+    too_short: Vec<Owner>,
+}
+
+impl Drop for Running {
+    /// A scan nobody waits for (the vault was locked) stops early.
+    fn drop(&mut self) {
+        self.progress.cancel.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A finished (or stopped) scan.
+struct Finished {
+    report: ScanReport,
+    folder: PathBuf,
+    elapsed: Duration,
+    searched: usize,
+    too_short: Vec<Owner>,
+    stopped: bool,
+}
+
+impl ScanState {
+    /// True while the folder dialog or the scan runs.
+    pub fn is_busy(&self) -> bool {
+        self.pick.is_some() || self.running.is_some()
+    }
+
+    /// True while the scan runs (the view repaints to show the counters).
+    pub fn is_running(&self) -> bool {
+        self.running.is_some()
+    }
+}
+
+/// Megabytes, as the counters show them.
+fn megabytes(bytes: u64) -> f64 {
+    bytes as f64 / 1_000_000.0
+}
+
+/// "12 files, 3.4 MB, 56.7 MB/s".
+fn rate_text(files: u64, bytes: u64, elapsed: Duration) -> String {
+    let seconds = elapsed.as_secs_f64().max(0.001);
+    format!(
+        "{files} file(s), {:.1} MB, {:.1} MB/s",
+        megabytes(bytes),
+        megabytes(bytes) / seconds
+    )
+}
+
+/// Collects the folder dialog's choice and the finished scan; returns what to say in the
+/// status bar.
+pub(crate) fn poll_scan(session: &mut Session) -> Option<StatusLine> {
+    let state = &mut session.scan;
+    if let Some(pick) = &state.pick {
+        match pick.poll() {
+            Poll::Pending => {}
+            Poll::Ready(choice) => {
+                state.pick = None;
+                if let Some(folder) = choice {
+                    state.folder = display_path(&folder);
+                }
+            }
+            Poll::Lost => state.pick = None,
+        }
+    }
+    let running = state.running.as_ref()?;
+    let (report, stopped) = match running.job.poll() {
+        Poll::Pending => return None,
+        Poll::Ready(report) => {
+            let stopped = running.progress.cancel.load(Ordering::Relaxed);
+            (report, stopped)
+        }
+        Poll::Lost => {
+            state.running = None;
+            state.error = Some("The scan stopped unexpectedly.".to_owned());
+            return Some(StatusLine::error("The leak scan stopped unexpectedly"));
+        }
+    };
+    let mut running = state.running.take()?;
+    let finished = Finished {
+        report,
+        folder: std::mem::take(&mut running.folder),
+        elapsed: running.started.elapsed(),
+        searched: running.searched,
+        too_short: std::mem::take(&mut running.too_short),
+        stopped,
+    };
+    let hits = finished.report.hits.len();
+    let status = if stopped {
+        StatusLine::info(format!("Scan stopped: {hits} place(s) found so far"))
+    } else if hits == 0 {
+        StatusLine::info(format!(
+            "Scan finished: no stored secret found in {}",
+            display_path(&finished.folder)
+        ))
+    } else {
+        StatusLine::error(format!(
+            "Scan finished: {hits} place(s) hold a stored secret in plain text"
+        ))
+    };
+    state.done = Some(finished);
+    Some(status)
+}
+
+/// Starts the scan of the folder typed, with the vault's secrets as needles.
+fn start_scan(session: &mut Session, ctx: &egui::Context) {
+    let state = &mut session.scan;
+    if state.running.is_some() {
+        return;
+    }
+    state.error = None;
+    let folder = PathBuf::from(state.folder.trim());
+    if std::fs::symlink_metadata(&folder).is_err() {
+        state.error = Some(format!("No such file or folder: {}", display_path(&folder)));
+        return;
+    }
+    let needles = Needles::from_vault(&session.vault);
+    if needles.is_empty() {
+        state.error = Some(format!(
+            "Nothing to search for: no stored secret is {} characters or longer.",
+            scan::MIN_SECRET_LEN
+        ));
+        return;
+    }
+    let searched = needles.len();
+    let too_short = needles.too_short.clone();
+    let options = ScanOptions {
+        hidden: state.hidden,
+        no_ignore: state.no_ignore,
+        binary: state.binary,
+        git: state.git,
+        threads: 0,
+    };
+    let progress = Arc::new(Progress::default());
+    let worker_progress = Arc::clone(&progress);
+    let paths = vec![folder.clone()];
+    let job = jobs::spawn(ctx, move || {
+        let report = scan::scan(&paths, &needles, &options, &worker_progress);
+        // The needles hold the secrets: wiped here, on the worker, when the scan ends.
+        drop(needles);
+        report
+    });
+    state.done = None;
+    state.running = Some(Running {
+        job,
+        progress,
+        started: Instant::now(),
+        folder,
+        searched,
+        too_short,
+    });
+}
+
+/// Where a hit is, as the user reads it: `path:line:column`, relative to the scanned folder.
+fn place(hit: &Hit, folder: &Path) -> String {
+    let short = |p: &Path| {
+        display_path(
+            p.strip_prefix(folder)
+                .ok()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(p),
+        )
+    };
+    match &hit.location {
+        Location::File { path } => format!("{}:{}:{}", short(path), hit.line, hit.column),
+        Location::Git {
+            repository,
+            commit,
+            path,
+        } => format!(
+            "{path}:{}:{} in git history of {} (commit {})",
+            hit.line,
+            hit.column,
+            short(repository),
+            commit.get(..10).unwrap_or(commit)
+        ),
+    }
+}
+
+/// Draws the scan view.
+pub(crate) fn scan_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
+    let mut start = false;
+    let mut select = None;
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.heading("Leak scan");
+        ui.label(
+            RichText::new(
+                "Finds every file where a stored secret (secret, token, passphrase, private \
+                 key) appears in plain text, as `keyward scan` does. Results name the key and \
+                 the part, never the secret.",
+            )
+            .weak(),
+        );
+        ui.add_space(4.0);
+        let state = &mut session.scan;
+        let idle = state.running.is_none();
+        ui.horizontal(|ui| {
+            let label = ui.label("Folder to scan");
+            let field = ui
+                .add(
+                    egui::TextEdit::singleline(&mut state.folder)
+                        .hint_text("a folder path, or Choose…")
+                        .desired_width(420.0),
+                )
+                .labelled_by(label.id);
+            if ui
+                .add_enabled(state.pick.is_none(), egui::Button::new("Choose…"))
+                .clicked()
+            {
+                state.pick = Some(jobs::spawn(ui.ctx(), || {
+                    rfd::FileDialog::new()
+                        .set_title("Scan a folder for stored secrets")
+                        .pick_folder()
+                }));
+            }
+            let ready = idle && !state.folder.trim().is_empty();
+            let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+            if ui
+                .add_enabled(ready, egui::Button::new("Scan"))
+                .on_disabled_hover_text("Type or choose a folder first")
+                .clicked()
+                || (ready && enter)
+            {
+                start = true;
+            }
+        });
+        ui.horizontal_wrapped(|ui| {
+            ui.add_enabled(
+                idle,
+                egui::Checkbox::new(&mut state.hidden, "Hidden files and folders"),
+            );
+            ui.add_enabled(
+                idle,
+                egui::Checkbox::new(&mut state.no_ignore, "Ignored files too"),
+            )
+            .on_hover_text("Do not honour .gitignore, .ignore and git exclude files");
+            ui.add_enabled(idle, egui::Checkbox::new(&mut state.git, "Git history"))
+                .on_hover_text(
+                    "Also every file in every commit of each git repository found: a key \
+                     deleted from the files still leaks from the history",
+                );
+            ui.add_enabled(idle, egui::Checkbox::new(&mut state.binary, "Binary files"))
+                .on_hover_text("Also list secrets found in binary files");
+        });
+        if let Some(error) = &state.error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        if let Some(running) = &state.running {
+            let files = running.progress.files.load(Ordering::Relaxed);
+            let bytes = running.progress.bytes.load(Ordering::Relaxed);
+            ui.add_space(4.0);
+            ui.horizontal(|ui| {
+                ui.add(
+                    egui::ProgressBar::new(0.0)
+                        .animate(true)
+                        .desired_width(420.0)
+                        .text(format!(
+                            "Scanning: {}",
+                            rate_text(files, bytes, running.started.elapsed())
+                        )),
+                );
+                if ui.button("Stop scan").clicked() {
+                    running.progress.cancel.store(true, Ordering::Relaxed);
+                }
+            });
+            return;
+        }
+        let Some(done) = &state.done else {
+            return;
+        };
+        ui.add_space(4.0);
+        ui.add(
+            egui::ProgressBar::new(1.0)
+                .desired_width(420.0)
+                .text(format!(
+                    "{}: {} in {:.1} s",
+                    if done.stopped { "Stopped" } else { "Done" },
+                    rate_text(
+                        done.report.files_scanned,
+                        done.report.bytes_scanned,
+                        done.elapsed
+                    ),
+                    done.elapsed.as_secs_f64()
+                )),
+        );
+        summary(ui, done);
+        if done.report.hits.is_empty() {
+            return;
+        }
+        ui.add_space(4.0);
+        let line = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
+        let vault = &session.vault;
+        TableBuilder::new(ui)
+            .id_salt("scan-hits")
+            .striped(true)
+            .cell_layout(Layout::left_to_right(Align::Center))
+            .column(Column::remainder().at_least(240.0).clip(true))
+            .column(Column::initial(180.0).clip(true))
+            .column(Column::initial(90.0))
+            .column(Column::initial(150.0))
+            .header(22.0, |mut header| {
+                for title in ["Place (path:line:column)", "Key", "Part", ""] {
+                    header.col(|ui| {
+                        ui.label(RichText::new(title).strong());
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(line, done.report.hits.len(), |mut row| {
+                    let Some(hit) = done.report.hits.get(row.index()) else {
+                        return;
+                    };
+                    let entry = vault.get(&hit.entry);
+                    let place = place(hit, &done.folder);
+                    row.col(|ui| {
+                        ui.add(egui::Label::new(RichText::new(&place).monospace()).truncate());
+                    });
+                    row.col(|ui| match entry {
+                        Some(entry) => {
+                            if ui
+                                .add(egui::Button::new(&hit.entry).frame(false))
+                                .on_hover_text("Open this key")
+                                .clicked()
+                            {
+                                select = Some(entry.id);
+                            }
+                        }
+                        None => {
+                            ui.label(
+                                RichText::new(format!("{} (no longer in the vault)", hit.entry))
+                                    .weak(),
+                            );
+                        }
+                    });
+                    row.col(|ui| {
+                        ui.label(detail::field_noun(hit.field));
+                    });
+                    row.col(|ui| match entry {
+                        Some(entry) if entry.status == Status::Compromised => {
+                            ui.colored_label(ui.visuals().error_fg_color, "compromised");
+                        }
+                        Some(entry) => {
+                            let mark = ui
+                                .button("Mark compromised…")
+                                .on_hover_text(
+                                    "Open the incident checklist for this key: disable it at \
+                                     the provider and rotate it",
+                                )
+                                .clicked();
+                            if mark {
+                                commands.push(Command::OpenCompromise {
+                                    id: entry.id,
+                                    reason: format!("Found in plain text at {place}"),
+                                });
+                            }
+                        }
+                        None => {}
+                    });
+                });
+            });
+    });
+    if start {
+        start_scan(session, ui.ctx());
+    }
+    if let Some(id) = select {
+        session.view.selected = Some(id);
+        session.page = Page::Keys;
+    }
+}
+
+/// What the scan covered and what it left out.
+fn summary(ui: &mut Ui, done: &Finished) {
+    let report = &done.report;
+    let hits = report.hits.len();
+    let text = if hits == 0 {
+        format!(
+            "No stored secret found in {} ({} secret value(s) searched).",
+            display_path(&done.folder),
+            done.searched
+        )
+    } else {
+        format!(
+            "{hits} place(s) hold a stored secret ({} secret value(s) searched). Each of \
+             these keys should be treated as leaked: mark it compromised and rotate it.",
+            done.searched
+        )
+    };
+    if hits == 0 {
+        ui.label(text);
+    } else {
+        ui.colored_label(ui.visuals().error_fg_color, text);
+    }
+    if !report.git_repositories.is_empty() {
+        ui.label(
+            RichText::new(format!(
+                "Git history: {} blob(s) in {} repositor(ies).",
+                report.git_blobs_scanned,
+                report.git_repositories.len()
+            ))
+            .weak(),
+        );
+    }
+    if report.binary_files_skipped > 0 {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!(
+                "{} binary file(s) hold a stored secret but are not listed: tick \"Binary \
+                 files\" to list them.",
+                report.binary_files_skipped
+            ),
+        );
+    }
+    if !done.too_short.is_empty() {
+        let names: Vec<String> = done
+            .too_short
+            .iter()
+            .map(|o| format!("{} ({})", o.entry, detail::field_noun(o.field)))
+            .collect();
+        ui.label(
+            RichText::new(format!(
+                "Not searched, shorter than {} characters: {}.",
+                scan::MIN_SECRET_LEN,
+                names.join(", ")
+            ))
+            .weak(),
+        );
+    }
+    if !report.errors.is_empty() {
+        egui::CollapsingHeader::new(format!(
+            "{} file(s) or repositories could not be read",
+            report.errors.len()
+        ))
+        .id_salt("scan-errors")
+        .show(ui, |ui| {
+            for e in &report.errors {
+                ui.label(format!("{}: {}", display_path(&e.path), e.error));
+            }
+        });
+    }
+}
