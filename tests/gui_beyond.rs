@@ -36,6 +36,15 @@ fn generate_an_ed25519_key_pair_in_the_editor_and_copy_its_public_key() {
         gui.has_label_containing("Generated an ed25519 key pair"),
         "the editor says what it made"
     );
+    let form = all_text(&gui);
+    assert!(
+        form.contains("BEGIN PUBLIC KEY"),
+        "the public key is in the form"
+    );
+    assert!(
+        !form.contains("BEGIN PRIVATE KEY"),
+        "the generated private key is masked in the form"
+    );
     let shown = gui
         .field("Public key")
         .value()
@@ -316,6 +325,14 @@ fn scan_a_folder_finds_a_planted_secret_and_marks_its_key_compromised() {
         "the detail panel of the key shows"
     );
     assert!(gui.has_label("Copy secret"));
+
+    // Locking forgets the scan: folder, options and results.
+    gui.click("Lock");
+    gui.unlock(PASSWORD);
+    gui.click("Scan a folder…");
+    assert_eq!(gui.field("Folder to scan").value().as_deref(), Some(""));
+    assert!(!gui.has_label(".env:1:3"), "no results after a lock");
+    assert!(!gui.is_ticked("Hidden files and folders"));
 }
 
 #[test]
