@@ -381,3 +381,56 @@ fn an_rsa_2048_key_pair_from_the_editor_signs_with_rsa_sha256() {
         .verify(b"api_key=X&timestamp=1", &signature)
         .expect("verifies with the saved public key");
 }
+
+/// Runs git in `dir` with a fixed identity and no user configuration.
+fn git(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+}
+
+#[test]
+fn scan_with_git_history_finds_a_secret_deleted_from_the_files() {
+    let mut gui = Gui::unlocked();
+    let tree = tempfile::tempdir().expect("temp dir");
+    let repo = tree.path().join("bot");
+    std::fs::create_dir(&repo).expect("mkdir");
+    git(&repo, &["init", "-q"]);
+    std::fs::write(repo.join("keys.txt"), format!("{BINANCE_SECRET}\n")).expect("write");
+    git(&repo, &["add", "keys.txt"]);
+    git(&repo, &["commit", "-q", "-m", "add keys"]);
+    git(&repo, &["rm", "-q", "keys.txt"]);
+    git(&repo, &["commit", "-q", "-m", "remove keys"]);
+
+    gui.click("Scan a folder…");
+    gui.type_into("Folder to scan", &tree.path().display().to_string());
+    gui.click("Scan");
+    assert!(
+        gui.app()
+            .status_text()
+            .starts_with("Scan finished: no stored secret found"),
+        "{}",
+        gui.app().status_text()
+    );
+    gui.click("Git history");
+    gui.click("Scan");
+    assert!(
+        gui.app()
+            .status_text()
+            .contains("1 place(s) hold a stored secret"),
+        "{}",
+        gui.app().status_text()
+    );
+    assert!(gui.has_label_containing("keys.txt:1:1 in git history of bot (commit "));
+    assert!(gui.has_label("binance-bot"));
+    assert!(!all_text(&gui).contains(BINANCE_SECRET));
+}
