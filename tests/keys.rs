@@ -423,3 +423,41 @@ fn sign_refuses_what_cannot_sign() {
         .stderr_has("pkcs#8")
         .leaks_none(&["bm90LWEta2V5LWF0LWFsbC1zZWNyZXQ"]);
 }
+
+#[test]
+fn keygen_replace_rotates_a_key_pair() {
+    let s = Sandbox::with_vault();
+    let first = keygen(&s, "bot", "ed25519");
+    s.run_pw(&["edit", "bot", "--key-id", "OLD-ID"], None).ok();
+    let old_private = s.get("bot", "private-key");
+
+    let run = s.run_pw(&["keygen", "bot", "--alg", "rsa-2048", "--replace"], None);
+    run.ok().leaks_none(&[&pem_body(&old_private)]);
+    let second = run.stdout.clone();
+    assert_ne!(second, first, "a new public key");
+    assert_eq!(s.get("bot", "public-key"), second);
+    let derived = openssl(&["pkey", "-pubout"], Some(&s.get("bot", "private-key")));
+    derived.ok();
+    assert_eq!(derived.stdout, second, "the new private key matches");
+    let show = s.show("bot");
+    assert_eq!(
+        show["history_count"], 1,
+        "the old private key is in the history"
+    );
+    assert_eq!(
+        show["key_id"], "",
+        "the old key id belonged to the old public key"
+    );
+    assert!(show["rotated_at"].is_string());
+
+    // Only an existing key pair can be replaced.
+    s.run_pw(&["keygen", "nope", "--replace"], None)
+        .expect_code(5)
+        .stderr_has("no key named");
+    s.add("hmac", BINANCE_SECRET, &[]);
+    let before = s.vault_bytes();
+    s.run_pw(&["keygen", "hmac", "--replace"], None)
+        .expect_code(2)
+        .stderr_has("keyward rotate hmac");
+    assert_eq!(s.vault_bytes(), before);
+}

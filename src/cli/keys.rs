@@ -17,6 +17,10 @@ pub struct KeygenArgs {
     /// ed25519, rsa-2048 or rsa-4096
     #[arg(long, default_value = "ed25519")]
     pub alg: String,
+    /// Give an existing key-pair key a new pair (a rotation: the old private key goes to its
+    /// history; the key id is cleared unless --key-id is given)
+    #[arg(long)]
+    pub replace: bool,
     /// Metadata, as for `add` (the key id is the one the provider issues once the public key
     /// is uploaded).
     #[command(flatten)]
@@ -56,41 +60,74 @@ pub fn keygen(ctx: &mut Context, args: &KeygenArgs) -> Result<u8, CliError> {
     let parsed = entries::parse_meta(&args.meta)?;
 
     let password = ctx.master_password()?;
-    if alg != KeyAlgorithm::Ed25519 {
+    if args.replace || alg != KeyAlgorithm::Ed25519 {
         // An RSA key takes seconds: check the password and the name first, then generate
         // outside the lock and take it only for the read-modify-write.
         let (_file, vault) = VaultFile::open(&ctx.vault, password.clone())?;
-        if vault.get(&args.name).is_some() {
-            return Err(CliError::from(crate::vault::VaultError::DuplicateName(
-                args.name.clone(),
-            )));
+        check_target(&vault, args)?;
+        if alg != KeyAlgorithm::Ed25519 {
+            eprintln!("Generating an {alg} key…");
         }
-        eprintln!("Generating an {alg} key…");
     }
     let generated = keys::generate(alg).map_err(|e| CliError::other(e.to_string()))?;
     let public_key = generated.public_key.clone();
-
-    let mut entry = Entry::new(
-        args.name.clone(),
-        Credential::KeyPair {
-            key_id: String::new(),
-            private_key: generated.private_key,
-            public_key: generated.public_key,
-        },
-        chrono::Utc::now(),
-    );
-    entries::apply_meta(&mut entry, &args.meta, parsed)?;
+    let now = chrono::Utc::now();
 
     let (mut file, mut vault) = VaultFile::open_locked(&ctx.vault, password)?;
-    vault.add(entry)?;
-    file.save(&vault)?;
-    eprintln!(
-        "Added '{}' ({alg} key pair). Upload the public key below to the provider; the \
-         private key stays in the vault (`keyward get {} --field public-key` prints it again).",
-        args.name, args.name
-    );
+    check_target(&vault, args)?;
+    if args.replace {
+        let mut entry = vault.require(&args.name)?.clone();
+        entry.rotate(generated.private_key, Some(generated.public_key), now);
+        if let Credential::KeyPair { key_id, .. } = &mut entry.credential {
+            // The provider issues a new id for the new public key.
+            key_id.clear();
+        }
+        entries::apply_meta(&mut entry, &args.meta, parsed)?;
+        vault.update(entry)?;
+        file.save(&vault)?;
+        eprintln!(
+            "Replaced the key pair of '{}' ({alg}); the old private key is kept in its history. \
+             Upload the new public key below, then delete the old one at the provider.",
+            args.name
+        );
+    } else {
+        let mut entry = Entry::new(
+            args.name.clone(),
+            Credential::KeyPair {
+                key_id: String::new(),
+                private_key: generated.private_key,
+                public_key: generated.public_key,
+            },
+            now,
+        );
+        entries::apply_meta(&mut entry, &args.meta, parsed)?;
+        vault.add(entry)?;
+        file.save(&vault)?;
+        eprintln!(
+            "Added '{}' ({alg} key pair). Upload the public key below to the provider; the \
+             private key stays in the vault (`keyward get {} --field public-key` prints it again).",
+            args.name, args.name
+        );
+    }
     print(&format!("{public_key}\n"))?;
     Ok(EXIT_OK)
+}
+
+/// `keygen` adds a new name, or with `--replace` renews an existing key pair.
+fn check_target(vault: &crate::vault::Vault, args: &KeygenArgs) -> Result<(), CliError> {
+    match (vault.get(&args.name), args.replace) {
+        (Some(_), false) => Err(crate::vault::VaultError::DuplicateName(args.name.clone()).into()),
+        (None, true) => Err(crate::vault::VaultError::NotFound(args.name.clone()).into()),
+        (Some(e), true) if e.credential.kind() != crate::vault::CredentialKind::KeyPair => {
+            Err(CliError::usage(format!(
+                "'{}' is a {}, not a key pair; `keyward rotate {}` replaces its secret",
+                args.name,
+                e.credential.kind(),
+                args.name
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// `keyward sign NAME --payload TEXT`: prints the signature on stdout, the scheme on stderr.
