@@ -349,3 +349,25 @@ fn errors_come_before_the_command_runs() {
     exec(&s, &["--env", "S=bot"], &["sh", "-c", &touch]).expect_code(3);
     assert!(!marker.exists(), "the command must not run after an error");
 }
+
+#[test]
+fn mark_used_records_the_date_and_releases_the_lock_before_the_command() {
+    let s = sandbox();
+    assert!(s.show("bot")["last_used_at"].is_null());
+    // The child changes the vault itself: the lock must be free while it runs.
+    let edit = format!(
+        "'{}' --vault '{}' --password-file '{}' edit gh --tag from-child",
+        common::keyward_bin(),
+        s.vault.display(),
+        s.password_file.display()
+    );
+    exec(&s, &["--mark-used", "--env", "S=bot"], &["sh", "-c", &edit]).ok();
+    let bot = s.show("bot");
+    assert!(bot["last_used_at"].is_string(), "{bot}");
+    let gh = s.show("gh");
+    assert!(
+        gh["last_used_at"].is_null(),
+        "only injected keys are marked"
+    );
+    assert_eq!(gh["tags"], serde_json::json!(["from-child"]));
+}

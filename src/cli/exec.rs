@@ -24,6 +24,10 @@ pub struct ExecArgs {
     /// Pass the command's output through untouched instead of masking the injected values
     #[arg(long)]
     pub no_masking: bool,
+    /// Record today as the "last used" date of the keys injected (this saves the vault;
+    /// without it exec writes nothing)
+    #[arg(long)]
+    pub mark_used: bool,
     /// The command and its arguments, after --
     #[arg(last = true, required = true, value_name = "COMMAND")]
     pub command: Vec<String>,
@@ -48,7 +52,12 @@ pub fn exec(ctx: &mut Context, args: &ExecArgs) -> Result<u8, CliError> {
     }
 
     let password = ctx.master_password()?;
-    let (_file, vault) = VaultFile::open(&ctx.vault, password)?;
+    let (mut file, mut vault) = if args.mark_used {
+        VaultFile::open_locked(&ctx.vault, password)?
+    } else {
+        VaultFile::open(&ctx.vault, password)?
+    };
+    let mut used: Vec<String> = Vec::new();
     let mut env: Vec<(String, SecretString)> = Vec::new();
     let mut masked: Vec<SecretString> = Vec::new();
     for spec in specs {
@@ -70,6 +79,7 @@ pub fn exec(ctx: &mut Context, args: &ExecArgs) -> Result<u8, CliError> {
                         entry.status
                     );
                 }
+                used.push(name.clone());
                 (SecretString::from(value.expose()), true)
             }
         };
@@ -79,8 +89,18 @@ pub fn exec(ctx: &mut Context, args: &ExecArgs) -> Result<u8, CliError> {
         env.retain(|(var, _)| var != &spec.var);
         env.push((spec.var, value));
     }
-    // The rest of the vault is not needed while the command runs.
+    if args.mark_used && !used.is_empty() {
+        let now = chrono::Utc::now();
+        for name in &used {
+            if let Some(entry) = vault.get_mut(name) {
+                entry.last_used_at = Some(now);
+            }
+        }
+        file.save(&vault)?;
+    }
+    // The rest of the vault (and its lock) is not needed while the command runs.
     drop(vault);
+    drop(file);
 
     let launch = Launch {
         command: &args.command,
