@@ -1,7 +1,7 @@
 //! The vault on disk: open, atomic and durable save, backup, lock file, change detection.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -272,8 +272,8 @@ impl VaultFile {
 
     /// Checks that the file on disk is still what was last read or written here.
     pub fn check_unchanged(&self) -> Result<(), StoreError> {
-        let on_disk = match fs::read(&self.path) {
-            Ok(bytes) => Some(fingerprint(&bytes)),
+        let on_disk = match fingerprint_of_file(&self.path) {
+            Ok(hash) => Some(hash),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(source) => {
                 return Err(StoreError::Io {
@@ -297,14 +297,14 @@ impl VaultFile {
 /// length); if it must grow, the old buffer is wiped, so no unzeroized copy of a secret is
 /// left behind.
 ///
-/// The buffer ends with at least [`format::TAG_LEN`] bytes of spare capacity, so that
-/// [`format::seal`] encrypts it in place without reallocating.
+/// The buffer ends with at least [`format::HEADER_LEN`] + [`format::TAG_LEN`] bytes of spare
+/// capacity, so that [`format::seal`] turns it into the file without reallocating.
 pub fn serialize_payload(vault: &Vault, hint: usize) -> Result<SecretBytes, String> {
     let capacity = hint + hint / 4 + 64 * 1024;
     let mut writer = ZeroizingWriter(Zeroizing::new(Vec::with_capacity(capacity)));
     serde_json::to_writer(&mut writer, vault)
         .map_err(|e| format!("could not serialise the vault: {e}"))?;
-    writer.reserve(format::TAG_LEN);
+    writer.reserve(format::HEADER_LEN + format::TAG_LEN);
     Ok(SecretBytes::new(std::mem::take(&mut *writer.0)))
 }
 
@@ -390,6 +390,21 @@ fn format_error(path: &Path, e: FormatError) -> StoreError {
 
 fn fingerprint(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
+}
+
+/// The fingerprint of the file at `path`, read in chunks: no buffer the size of the vault.
+fn fingerprint_of_file(path: &Path) -> io::Result<[u8; 32]> {
+    let mut file = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut chunk = vec![0u8; 256 * 1024];
+    loop {
+        match file.read(&mut chunk) {
+            Ok(0) => return Ok(hasher.finalize().into()),
+            Ok(n) => hasher.update(&chunk[..n]),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 fn random_bytes<const N: usize>() -> Result<[u8; N], String> {

@@ -121,25 +121,32 @@ impl Header {
 
 /// Encrypts `plaintext` (consumed; its buffer becomes the ciphertext, so no plain copy is
 /// left behind) under `key`, and returns the complete file bytes.
+///
+/// The file is built in the plaintext's own buffer: given [`HEADER_LEN`] + [`TAG_LEN`] bytes
+/// of spare capacity (as [`crate::store::serialize_payload`] leaves), sealing allocates
+/// nothing, which matters for a payload of tens of megabytes.
 pub fn seal(header: &Header, key: &DerivedKey, plaintext: SecretBytes) -> Result<Vec<u8>, String> {
     let header_bytes = header.to_bytes();
     let cipher = XChaCha20Poly1305::new_from_slice(&key.0[..]).map_err(|e| e.to_string())?;
     let nonce = XNonce::from(header.nonce);
     let mut buffer = SecretBytes::into_inner(plaintext);
-    if buffer.capacity() - buffer.len() < TAG_LEN {
+    let len = buffer.len();
+    if buffer.capacity() - len < HEADER_LEN + TAG_LEN {
         // Grow by hand: `reserve` would release the old block with the plaintext in it.
-        let mut bigger = Zeroizing::new(Vec::with_capacity(buffer.len() + TAG_LEN));
+        let mut bigger = Zeroizing::new(Vec::with_capacity(len + HEADER_LEN + TAG_LEN));
         bigger.extend_from_slice(&buffer);
         buffer = bigger;
     }
     cipher
         .encrypt_in_place(&nonce, &header_bytes, &mut *buffer)
         .map_err(|_| "encryption failed".to_owned())?;
-    // The buffer now holds ciphertext only; build the file around it.
-    let mut file = Vec::with_capacity(HEADER_LEN + buffer.len());
-    file.extend_from_slice(&header_bytes);
-    file.extend_from_slice(&buffer);
-    Ok(file)
+    // The buffer now holds ciphertext and tag only; move them up to make room for the header
+    // (within the capacity: no reallocation).
+    let sealed = buffer.len();
+    buffer.resize(sealed + HEADER_LEN, 0);
+    buffer.copy_within(..sealed, HEADER_LEN);
+    buffer[..HEADER_LEN].copy_from_slice(&header_bytes);
+    Ok(std::mem::take(&mut *buffer))
 }
 
 /// Authenticates and decrypts a whole vault file, returning the header and the plaintext.
