@@ -8,6 +8,16 @@ use ipnet::IpNet;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// One validated entry of an IP whitelist or blacklist.
+///
+/// ```
+/// use keyward::vault::IpRule;
+///
+/// let office: IpRule = "203.0.113.0/24".parse().expect("a CIDR range");
+/// assert!(office.contains("203.0.113.9".parse().expect("an address")));
+/// // Host bits after the prefix are almost always a typo: refused, with the reason.
+/// let typo = "203.0.113.7/24".parse::<IpRule>().expect_err("host bits set");
+/// assert!(typo.to_string().contains("host bits"));
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum IpRule {
     /// A single address, e.g. `203.0.113.7` or `2001:db8::1`.
