@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
-use crate::vault::policy::{self, ExpiryState, RotationState};
+use crate::vault::policy;
 use crate::vault::{Entry, Status, Vault};
 
 /// One all-day reminder.
@@ -29,13 +29,7 @@ pub fn reminders(vault: &Vault, now: DateTime<Utc>) -> Vec<Reminder> {
     let mut out = Vec::new();
     for entry in vault.entries.iter().filter(|e| e.status != Status::Revoked) {
         let what = describe(entry);
-        let rotation_due = match policy::rotation_state(entry, &vault.settings, now) {
-            RotationState::Ok { due_at }
-            | RotationState::DueSoon { due_at, .. }
-            | RotationState::Overdue { due_at, .. } => Some(due_at),
-            RotationState::NoPolicy => None,
-        };
-        if let Some(due_at) = rotation_due {
+        if let Some(due_at) = policy::rotation_state(entry, &vault.settings, now).due_at() {
             let overdue = due_at <= now;
             out.push(Reminder {
                 uid: format!("{}-rotation@keyward", entry.id),
@@ -55,14 +49,7 @@ pub fn reminders(vault: &Vault, now: DateTime<Utc>) -> Vec<Reminder> {
                 overdue,
             });
         }
-        let lead = vault.settings.reminder_lead_days;
-        let expiry = match policy::expiry_state(entry, lead, now) {
-            ExpiryState::Ok { expires_at }
-            | ExpiryState::ExpiringSoon { expires_at, .. }
-            | ExpiryState::Expired { expires_at, .. } => Some(expires_at),
-            ExpiryState::NotSet => None,
-        };
-        if let Some(expires_at) = expiry {
+        if let Some(expires_at) = entry.expires_at {
             let expired = expires_at <= now;
             out.push(Reminder {
                 uid: format!("{}-expiry@keyward", entry.id),

@@ -33,6 +33,18 @@ pub enum RotationState {
     },
 }
 
+impl RotationState {
+    /// The rotation due date, when a policy applies.
+    pub fn due_at(&self) -> Option<DateTime<Utc>> {
+        match *self {
+            RotationState::NoPolicy => None,
+            RotationState::Ok { due_at }
+            | RotationState::DueSoon { due_at, .. }
+            | RotationState::Overdue { due_at, .. } => Some(due_at),
+        }
+    }
+}
+
 /// Where a key stands against its expiry date.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExpiryState {
