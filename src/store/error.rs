@@ -25,10 +25,16 @@ pub enum StoreError {
         /// The vault path.
         path: PathBuf,
     },
-    /// The file was written by a newer keyward.
+    /// The file claims a format version this build does not read: written by a newer
+    /// keyward, or (a version below any ever written) damaged.
     #[error(
         "{path} uses vault format version {version}, which this keyward does not support \
-         (it reads version {supported}); upgrade keyward"
+         (it reads version {supported}); {}",
+        if version > supported {
+            "upgrade keyward"
+        } else {
+            "no keyward ever wrote it, so the file is damaged: restore it from the backup"
+        }
     )]
     UnsupportedVersion {
         /// The vault path.
