@@ -410,6 +410,14 @@ fn bitwarden_documented_fixture_imports() {
         now(),
     )
     .expect("import");
+    assert!(
+        imported
+            .notices
+            .iter()
+            .any(|n| n.contains("left out 1 Bitwarden item")),
+        "the left-out note is reported: {:?}",
+        imported.notices
+    );
     let v = Vault {
         entries: imported.entries,
         ..Vault::default()

@@ -157,8 +157,9 @@ pub fn export(vault: &Vault) -> Result<SecretBytes, TransferError> {
     Ok(SecretBytes::new(out))
 }
 
-/// The login items of a Bitwarden JSON export.
-pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
+/// The login items of a Bitwarden JSON export, and how many other items (cards,
+/// identities, secure notes) were left out.
+pub fn import(bytes: &[u8], path: &Path) -> Result<(Vec<Record>, usize), TransferError> {
     let text = utf8(bytes, path, Format::BitwardenJson)?;
     let malformed = |what: String| TransferError::Malformed {
         path: path.to_owned(),
@@ -181,7 +182,12 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
             "this is an encrypted Bitwarden export; export again as unencrypted JSON".into(),
         ));
     }
-    Ok(export
+    let skipped = export
+        .items
+        .iter()
+        .filter(|item| item.kind != TYPE_LOGIN)
+        .count();
+    let records = export
         .items
         .into_iter()
         .filter(|item| item.kind == TYPE_LOGIN)
@@ -220,5 +226,6 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
                 expires: None,
             }
         })
-        .collect())
+        .collect();
+    Ok((records, skipped))
 }

@@ -261,6 +261,7 @@ pub fn import(
     options: &ImportOptions,
     now: DateTime<Utc>,
 ) -> Result<Imported, TransferError> {
+    let mut notices = Vec::new();
     let records = match format {
         Format::Kdbx => {
             let password = options.password.as_ref().ok_or_else(|| {
@@ -269,13 +270,21 @@ pub fn import(
             kdbx::import(bytes, path, password)?
         }
         Format::KeepassXml => keepass_xml::import(bytes, path)?,
-        Format::BitwardenJson => bitwarden::import(bytes, path)?,
+        Format::BitwardenJson => {
+            let (records, skipped) = bitwarden::import(bytes, path)?;
+            if skipped > 0 {
+                notices.push(format!(
+                    "left out {skipped} Bitwarden item(s) that are not logins (cards, \
+                     identities, secure notes)"
+                ));
+            }
+            records
+        }
         Format::KeepassxcCsv => keepassxc_csv::import(bytes, path)?,
         Format::OnePasswordCsv => onepassword_csv::import(bytes, path)?,
         Format::Dotenv => dotenv::import(bytes, path)?,
         Format::Csv => generic_csv::import(bytes, path, &options.columns)?,
     };
-    let mut notices = Vec::new();
     let entries = records
         .into_iter()
         .enumerate()
