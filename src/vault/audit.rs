@@ -323,35 +323,25 @@ pub struct DueItem {
 /// Rotations and expiries that are past or fall within `within_days` of `now`, soonest
 /// (most overdue) first. Revoked keys are left out.
 pub fn due(vault: &Vault, within_days: u32, now: DateTime<Utc>) -> Vec<DueItem> {
-    let settings = super::VaultSettings {
-        reminder_lead_days: within_days,
-        ..vault.settings.clone()
-    };
-    let mut items = Vec::new();
-    for entry in vault.entries.iter().filter(|e| e.status != Status::Revoked) {
-        let mut push = |reason, due_at: DateTime<Utc>| {
-            items.push(DueItem {
-                name: entry.name.clone(),
+    use policy::Urgency;
+    dated_tasks(vault, within_days, now)
+        .into_iter()
+        .filter_map(|task| {
+            let reason = match (task.kind, task.urgency) {
+                (_, Urgency::Fine) => return None,
+                (ScheduleKind::Rotation, Urgency::Overdue) => DueReason::RotationOverdue,
+                (ScheduleKind::Rotation, Urgency::Soon) => DueReason::RotationDueSoon,
+                (ScheduleKind::Expiry, Urgency::Overdue) => DueReason::Expired,
+                (ScheduleKind::Expiry, Urgency::Soon) => DueReason::ExpiringSoon,
+            };
+            Some(DueItem {
+                name: task.name,
                 reason,
-                due_at,
-                days: signed_days(now, due_at),
+                due_at: task.at,
+                days: task.days,
             })
-        };
-        match policy::rotation_state(entry, &settings, now) {
-            RotationState::Overdue { due_at, .. } => push(DueReason::RotationOverdue, due_at),
-            RotationState::DueSoon { due_at, .. } => push(DueReason::RotationDueSoon, due_at),
-            RotationState::Ok { .. } | RotationState::NoPolicy => {}
-        }
-        match policy::expiry_state(entry, within_days, now) {
-            ExpiryState::Expired { expires_at, .. } => push(DueReason::Expired, expires_at),
-            ExpiryState::ExpiringSoon { expires_at, .. } => {
-                push(DueReason::ExpiringSoon, expires_at)
-            }
-            ExpiryState::Ok { .. } | ExpiryState::NotSet => {}
-        }
-    }
-    items.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.name.cmp(&b.name)));
-    items
+        })
+        .collect()
 }
 
 /// Which date of a key a [`ScheduledDate`] is.
@@ -383,39 +373,40 @@ pub struct ScheduledDate {
 /// Every rotation due date and expiry of the keys that are not revoked, earliest first (so
 /// what is past comes first), each with its urgency under the vault's reminder lead time.
 pub fn schedule(vault: &Vault, now: DateTime<Utc>) -> Vec<ScheduledDate> {
-    use policy::Urgency;
-    let lead = vault.settings.reminder_lead_days;
+    dated_tasks(vault, vault.settings.reminder_lead_days, now)
+}
+
+/// Every rotation due date and expiry of the keys that are not revoked, earliest first,
+/// with urgencies under a lead time of `lead_days`: what both the due report and the
+/// schedule are made of.
+fn dated_tasks(vault: &Vault, lead_days: u32, now: DateTime<Utc>) -> Vec<ScheduledDate> {
+    let settings = super::VaultSettings {
+        reminder_lead_days: lead_days,
+        ..vault.settings.clone()
+    };
     let mut out = Vec::new();
     for entry in vault.entries.iter().filter(|e| e.status != Status::Revoked) {
-        let mut push = |kind, at: DateTime<Utc>, urgency| {
-            out.push(ScheduledDate {
-                id: entry.id,
-                name: entry.name.clone(),
-                kind,
-                at,
-                days: signed_days(now, at),
-                urgency,
-            })
-        };
-        match policy::rotation_state(entry, &vault.settings, now) {
-            RotationState::Ok { due_at } => push(ScheduleKind::Rotation, due_at, Urgency::Fine),
-            RotationState::DueSoon { due_at, .. } => {
-                push(ScheduleKind::Rotation, due_at, Urgency::Soon)
+        let rotation = policy::rotation_state(entry, &settings, now);
+        let expiry = policy::expiry_state(entry, lead_days, now);
+        let dates = [
+            (
+                ScheduleKind::Rotation,
+                rotation.due_at(),
+                rotation.urgency(),
+            ),
+            (ScheduleKind::Expiry, expiry.expires_at(), expiry.urgency()),
+        ];
+        for (kind, at, urgency) in dates {
+            if let Some(at) = at {
+                out.push(ScheduledDate {
+                    id: entry.id,
+                    name: entry.name.clone(),
+                    kind,
+                    at,
+                    days: signed_days(now, at),
+                    urgency,
+                });
             }
-            RotationState::Overdue { due_at, .. } => {
-                push(ScheduleKind::Rotation, due_at, Urgency::Overdue)
-            }
-            RotationState::NoPolicy => {}
-        }
-        match policy::expiry_state(entry, lead, now) {
-            ExpiryState::Ok { expires_at } => push(ScheduleKind::Expiry, expires_at, Urgency::Fine),
-            ExpiryState::ExpiringSoon { expires_at, .. } => {
-                push(ScheduleKind::Expiry, expires_at, Urgency::Soon)
-            }
-            ExpiryState::Expired { expires_at, .. } => {
-                push(ScheduleKind::Expiry, expires_at, Urgency::Overdue)
-            }
-            ExpiryState::NotSet => {}
         }
     }
     out.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.name.cmp(&b.name)));

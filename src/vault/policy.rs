@@ -43,6 +43,15 @@ impl RotationState {
             | RotationState::Overdue { due_at, .. } => Some(due_at),
         }
     }
+
+    /// How urgent the rotation is: fine without a policy or before the lead time.
+    pub fn urgency(&self) -> Urgency {
+        match self {
+            RotationState::NoPolicy | RotationState::Ok { .. } => Urgency::Fine,
+            RotationState::DueSoon { .. } => Urgency::Soon,
+            RotationState::Overdue { .. } => Urgency::Overdue,
+        }
+    }
 }
 
 /// Where a key stands against its expiry date.
@@ -69,6 +78,27 @@ pub enum ExpiryState {
         /// Whole days since (0 = less than a day ago).
         days_ago: i64,
     },
+}
+
+impl ExpiryState {
+    /// The expiry date, when one is set.
+    pub fn expires_at(&self) -> Option<DateTime<Utc>> {
+        match *self {
+            ExpiryState::NotSet => None,
+            ExpiryState::Ok { expires_at }
+            | ExpiryState::ExpiringSoon { expires_at, .. }
+            | ExpiryState::Expired { expires_at, .. } => Some(expires_at),
+        }
+    }
+
+    /// How urgent the expiry is: fine when none is set or it is beyond the lead time.
+    pub fn urgency(&self) -> Urgency {
+        match self {
+            ExpiryState::NotSet | ExpiryState::Ok { .. } => Urgency::Fine,
+            ExpiryState::ExpiringSoon { .. } => Urgency::Soon,
+            ExpiryState::Expired { .. } => Urgency::Overdue,
+        }
+    }
 }
 
 /// Whole days the current secret has been in use at `now` (0 for a date in the future).
@@ -105,11 +135,7 @@ pub enum Urgency {
 /// How urgent the rotation of `entry` is at `now` (a summary of [`rotation_state`]). A
 /// revoked key, or one without a rotation policy, never needs rotating.
 pub fn rotation_urgency(entry: &Entry, settings: &VaultSettings, now: DateTime<Utc>) -> Urgency {
-    match rotation_state(entry, settings, now) {
-        RotationState::NoPolicy | RotationState::Ok { .. } => Urgency::Fine,
-        RotationState::DueSoon { .. } => Urgency::Soon,
-        RotationState::Overdue { .. } => Urgency::Overdue,
-    }
+    rotation_state(entry, settings, now).urgency()
 }
 
 /// How close `entry` is to its expiry at `now` (a summary of [`expiry_state`]); `None` when
@@ -120,12 +146,11 @@ pub fn expiry_urgency(
     now: DateTime<Utc>,
 ) -> Option<Urgency> {
     let state = expiry_state(entry, settings.reminder_lead_days, now);
-    Some(match state {
-        ExpiryState::NotSet => return None,
-        _ if entry.status == Status::Revoked => Urgency::Fine,
-        ExpiryState::Ok { .. } => Urgency::Fine,
-        ExpiryState::ExpiringSoon { .. } => Urgency::Soon,
-        ExpiryState::Expired { .. } => Urgency::Overdue,
+    state.expires_at()?;
+    Some(if entry.status == Status::Revoked {
+        Urgency::Fine
+    } else {
+        state.urgency()
     })
 }
 
