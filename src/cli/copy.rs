@@ -5,7 +5,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{CliError, Context, EXIT_OK};
 use crate::clipboard::{self, ClearOutcome};
-use crate::store::VaultFile;
 use crate::vault::Field;
 
 /// Set by SIGINT, SIGTERM or SIGHUP: clear the clipboard and exit instead of dying with the
@@ -37,8 +36,7 @@ pub fn copy(
     clear_after: Option<u32>,
 ) -> Result<u8, CliError> {
     let field: Field = field.parse().map_err(CliError::usage)?;
-    let password = ctx.master_password()?;
-    let (_file, vault) = VaultFile::open(&ctx.vault, password)?;
+    let vault = ctx.open_vault()?;
     let value = super::entries::require_field(&vault, name, field)?;
     let seconds = clear_after.unwrap_or(vault.settings.clipboard_seconds);
     if seconds == 0 {

@@ -160,11 +160,6 @@ fn now() -> DateTime<Utc> {
     Utc::now()
 }
 
-fn open(ctx: &mut Context) -> Result<(VaultFile, Vault), CliError> {
-    let password = ctx.master_password()?;
-    Ok(VaultFile::open(&ctx.vault, password)?)
-}
-
 /// Opens the vault for a read-modify-write under its lock, applies `change`, saves.
 fn modify(
     ctx: &mut Context,
@@ -180,7 +175,7 @@ fn modify(
 
 /// `keyward list`.
 pub fn list(ctx: &mut Context, json: bool) -> Result<u8, CliError> {
-    let (_file, vault) = open(ctx)?;
+    let vault = ctx.open_vault()?;
     let now = now();
     if json {
         let items: Vec<EntryJson> = vault
@@ -199,7 +194,7 @@ pub fn list(ctx: &mut Context, json: bool) -> Result<u8, CliError> {
 
 /// `keyward show NAME`.
 pub fn show(ctx: &mut Context, name: &str, json: bool) -> Result<u8, CliError> {
-    let (_file, vault) = open(ctx)?;
+    let vault = ctx.open_vault()?;
     let entry = vault.require(name)?;
     let now = now();
     if json {
@@ -319,7 +314,7 @@ pub fn require_field<'v>(
 /// `keyward get NAME --field F`: prints exactly the value and a newline.
 pub fn get(ctx: &mut Context, name: &str, field: &str) -> Result<u8, CliError> {
     let field: Field = field.parse().map_err(CliError::usage)?;
-    let (_file, vault) = open(ctx)?;
+    let vault = ctx.open_vault()?;
     let value = require_field(&vault, name, field)?;
     // One buffer of the right size, zeroized on drop.
     let mut line = String::with_capacity(value.expose().len() + 1);

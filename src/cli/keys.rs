@@ -144,8 +144,7 @@ pub fn sign(ctx: &mut Context, args: &SignArgs) -> Result<u8, CliError> {
         .map(str::parse)
         .transpose()
         .map_err(usage)?;
-    let password = ctx.master_password()?;
-    let (_file, vault) = VaultFile::open(&ctx.vault, password)?;
+    let vault = ctx.open_vault()?;
     let entry = vault.require(&args.name)?;
 
     let (providers, warning) = crate::presets::load();

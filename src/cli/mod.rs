@@ -394,6 +394,14 @@ impl Context {
         }
         input::master_password(self.password_file.as_deref(), &mut self.input)
     }
+
+    /// Asks for the master password and opens the vault to read it (no lock: saves replace
+    /// the file atomically).
+    fn open_vault(&mut self) -> Result<crate::vault::Vault, CliError> {
+        let password = self.master_password()?;
+        let (_file, vault) = crate::store::VaultFile::open(&self.vault, password)?;
+        Ok(vault)
+    }
 }
 
 /// Runs a parsed command line and returns the process exit code; errors are printed to

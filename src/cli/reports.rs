@@ -7,15 +7,14 @@ use chrono::Utc;
 use super::output::{self, print};
 use super::{CliError, Context, EXIT_FINDINGS, EXIT_OK};
 use crate::calendar;
-use crate::store::{VaultFile, write_file_atomically};
+use crate::store::write_file_atomically;
 use crate::vault::audit::{self, DueReason};
 use crate::vault::providers::Severity;
 
 /// `keyward due`: rotations and expiries past or within the window; exit 1 when anything is
 /// overdue or expired.
 pub fn due(ctx: &mut Context, within: Option<u32>, json: bool) -> Result<u8, CliError> {
-    let password = ctx.master_password()?;
-    let (_file, vault) = VaultFile::open(&ctx.vault, password)?;
+    let vault = ctx.open_vault()?;
     let within = within.unwrap_or(vault.settings.reminder_lead_days);
     let now = Utc::now();
     let items = audit::due(&vault, within, now);
@@ -55,8 +54,7 @@ pub fn due(ctx: &mut Context, within: Option<u32>, json: bool) -> Result<u8, Cli
 
 /// `keyward audit`: risk findings, most severe first; exit 1 when any is high or critical.
 pub fn audit(ctx: &mut Context, json: bool) -> Result<u8, CliError> {
-    let password = ctx.master_password()?;
-    let (_file, vault) = VaultFile::open(&ctx.vault, password)?;
+    let vault = ctx.open_vault()?;
     let (providers, warning) = crate::presets::load();
     if let Some(w) = warning {
         eprintln!("keyward: warning: {w}");
@@ -99,8 +97,7 @@ pub fn audit(ctx: &mut Context, json: bool) -> Result<u8, CliError> {
 
 /// `keyward reminders --ics FILE`: writes the iCalendar file (atomically, mode 0600).
 pub fn reminders(ctx: &mut Context, ics: &Path) -> Result<u8, CliError> {
-    let password = ctx.master_password()?;
-    let (_file, vault) = VaultFile::open(&ctx.vault, password)?;
+    let vault = ctx.open_vault()?;
     let now = Utc::now();
     let reminders = calendar::reminders(&vault, now);
     let text = calendar::to_ics(&reminders, vault.settings.reminder_lead_days, now);

@@ -9,7 +9,6 @@ use serde::Serialize;
 use super::output::{self, print};
 use super::{CliError, Context, EXIT_FINDINGS, EXIT_OK};
 use crate::scan::{self, Hit, Location, Needles, Owner, Progress, ScanOptions, ScanReport};
-use crate::store::VaultFile;
 
 /// `scan` options.
 #[derive(Debug, Args)]
@@ -61,8 +60,7 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<u8, CliError> {
             )));
         }
     }
-    let password = ctx.master_password()?;
-    let (_file, vault) = VaultFile::open(&ctx.vault, password)?;
+    let vault = ctx.open_vault()?;
     let needles = Needles::from_vault(&vault);
     drop(vault);
 

@@ -97,8 +97,7 @@ pub fn export(ctx: &mut Context, args: &ExportArgs) -> Result<u8, CliError> {
         }
         .into());
     }
-    let password = ctx.master_password()?;
-    let (_file, vault) = VaultFile::open(&ctx.vault, password)?;
+    let vault = ctx.open_vault()?;
     let export_password = if format == Format::Kdbx {
         Some(new_export_password(ctx, args)?)
     } else {
