@@ -20,6 +20,27 @@ use zeroize::Zeroizing;
 #[error("clipboard: {0}")]
 pub struct ClipboardError(pub String);
 
+/// A clipboard clear delay that cannot work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClearDelayError {
+    /// Zero seconds: the secret would be gone before it could be pasted.
+    #[error(
+        "clearing the clipboard after 0 seconds leaves no time to paste: use at least 1 second \
+         (--clear-after, or the vault's clipboard setting in the app's Settings)"
+    )]
+    Zero,
+}
+
+/// How long a copied secret stays on the clipboard, from a number of seconds (the vault's
+/// setting or `--clear-after`). Zero is refused, by the app and the CLI alike.
+pub fn clear_delay(seconds: u32) -> Result<Duration, ClearDelayError> {
+    if seconds == 0 {
+        return Err(ClearDelayError::Zero);
+    }
+    Ok(Duration::seconds(i64::from(seconds)))
+}
+
 /// Access to a clipboard holding text.
 pub trait ClipboardBackend: Send {
     /// Puts `text` on the clipboard, marked as a secret that clipboard managers should not keep.
@@ -282,22 +303,17 @@ fn digest(salt: &[u8; 16], value: &str) -> [u8; 32] {
 }
 
 /// Copies `value` to the system clipboard and blocks, serving it, until it is cleared after
-/// `seconds`, replaced by someone else (then it returns at once), or `stop` is set (a signal:
+/// `clear_after` (see [`clear_delay`]), replaced by someone else (then it returns at once), or `stop` is set (a signal:
 /// then it clears at once). For `keyward copy`.
 pub fn copy_and_wait(
     value: &str,
     label: &str,
-    seconds: u32,
+    clear_after: Duration,
     stop: &std::sync::atomic::AtomicBool,
 ) -> Result<ClearOutcome, ClipboardError> {
     let backend = SystemClipboard::new()?;
     let mut clipboard = TimedClipboard::new(Box::new(backend));
-    clipboard.copy(
-        value,
-        label,
-        Duration::seconds(i64::from(seconds)),
-        Utc::now(),
-    )?;
+    clipboard.copy(value, label, clear_after, Utc::now())?;
     loop {
         if let Some(outcome) = clipboard.tick(Utc::now()) {
             return Ok(outcome);
@@ -338,6 +354,19 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 1, 1, 12, 0, 0)
             .single()
             .expect("date")
+    }
+
+    #[test]
+    fn a_zero_clear_delay_is_refused_and_one_second_is_the_least() {
+        assert_eq!(clear_delay(0), Err(ClearDelayError::Zero));
+        assert!(
+            clear_delay(0)
+                .expect_err("zero")
+                .to_string()
+                .contains("at least 1 second")
+        );
+        assert_eq!(clear_delay(1), Ok(Duration::seconds(1)));
+        assert_eq!(clear_delay(20), Ok(Duration::seconds(20)));
     }
 
     #[test]

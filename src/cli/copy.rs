@@ -39,15 +39,13 @@ pub fn copy(
     let vault = ctx.open_vault()?;
     let value = super::entries::require_field(&vault, name, field)?;
     let seconds = clear_after.unwrap_or(vault.settings.clipboard_seconds);
-    if seconds == 0 {
-        return Err(CliError::usage("--clear-after must be at least 1 second"));
-    }
+    let delay = clipboard::clear_delay(seconds).map_err(|e| CliError::usage(e.to_string()))?;
     clear_on_signals();
     let label = format!("{field} of {name}");
     eprintln!(
         "Copied the {label}; the clipboard is cleared in {seconds} s (Ctrl+C clears it now)."
     );
-    let outcome = clipboard::copy_and_wait(value.expose(), &label, seconds, &STOP)
+    let outcome = clipboard::copy_and_wait(value.expose(), &label, delay, &STOP)
         .map_err(|e| CliError::other(format!("cannot use the clipboard: {}", e.0)))?;
     match outcome {
         ClearOutcome::Cleared => eprintln!("Cleared the clipboard."),

@@ -5,10 +5,8 @@ use chrono::{DateTime, Utc};
 use super::output::{self, EntryJson, print};
 use super::{AddArgs, CliError, Context, EXIT_OK, EditArgs, MetaArgs, RotateArgs, input};
 use crate::secret::SecretString;
-use crate::store::VaultFile;
 use crate::vault::{
-    Credential, CredentialKind, Entry, Environment, Field, FieldValue, IpRule, Vault, parse_date,
-    parse_optional_date,
+    Credential, CredentialKind, DateInput, Entry, Environment, Field, FieldValue, IpRule, Vault,
 };
 
 /// Metadata options, parsed and validated before anything is asked or opened, so that a
@@ -17,10 +15,10 @@ pub(super) struct ParsedMeta {
     environment: Option<Environment>,
     allow: Vec<IpRule>,
     deny: Vec<IpRule>,
-    expires: Option<Option<DateTime<Utc>>>,
-    created: Option<DateTime<Utc>>,
-    rotated: Option<DateTime<Utc>>,
-    last_used: Option<Option<DateTime<Utc>>>,
+    expires: Option<Option<DateInput>>,
+    created: Option<DateInput>,
+    rotated: Option<DateInput>,
+    last_used: Option<Option<DateInput>>,
     public_key: Option<String>,
 }
 
@@ -48,25 +46,25 @@ pub(super) fn parse_meta(meta: &MetaArgs) -> Result<ParsedMeta, CliError> {
         expires: meta
             .expires
             .as_deref()
-            .map(parse_optional_date)
+            .map(DateInput::parse_optional)
             .transpose()
             .map_err(|e| usage(format!("--expires: {e}")))?,
         created: meta
             .created
             .as_deref()
-            .map(parse_date)
+            .map(DateInput::parse)
             .transpose()
             .map_err(|e| usage(format!("--created: {e}")))?,
         rotated: meta
             .rotated
             .as_deref()
-            .map(parse_date)
+            .map(DateInput::parse)
             .transpose()
             .map_err(|e| usage(format!("--rotated: {e}")))?,
         last_used: meta
             .last_used
             .as_deref()
-            .map(parse_optional_date)
+            .map(DateInput::parse_optional)
             .transpose()
             .map_err(|e| usage(format!("--last-used: {e}")))?,
         public_key: meta
@@ -110,20 +108,21 @@ pub(super) fn apply_meta(
     }
     add_rules(&mut entry.ip_whitelist, parsed.allow);
     add_rules(&mut entry.ip_blacklist, parsed.deny);
+    // A date naming the day already stored keeps its time (the same rule as the editor's).
     if let Some(e) = parsed.expires {
-        entry.expires_at = e;
+        entry.expires_at = e.map(|d| d.resolve(entry.expires_at));
     }
     if let Some(days) = meta.rotate_every {
         entry.rotate_every_days = Some(days);
     }
     if let Some(c) = parsed.created {
-        entry.created_at = c;
+        entry.created_at = c.resolve(Some(entry.created_at));
     }
     if let Some(r) = parsed.rotated {
-        entry.rotated_at = Some(r);
+        entry.rotated_at = Some(r.resolve(entry.rotated_at));
     }
     if let Some(u) = parsed.last_used {
-        entry.last_used_at = u;
+        entry.last_used_at = u.map(|d| d.resolve(entry.last_used_at));
     }
     if let Some(id) = &meta.key_id {
         match &mut entry.credential {
@@ -166,9 +165,9 @@ fn modify(
     password: SecretString,
     change: impl FnOnce(&mut Vault) -> Result<String, CliError>,
 ) -> Result<u8, CliError> {
-    let (mut file, mut vault) = VaultFile::open_locked(&ctx.vault, password)?;
+    let (mut file, mut vault) = ctx.open_locked(password)?;
     let message = change(&mut vault)?;
-    file.save(&vault)?;
+    ctx.save(&mut file, &mut vault)?;
     eprintln!("{message}");
     Ok(EXIT_OK)
 }
@@ -333,7 +332,7 @@ pub fn rotate(ctx: &mut Context, args: &RotateArgs) -> Result<u8, CliError> {
         .map(input::read_public_key)
         .transpose()?;
     let password = ctx.master_password()?;
-    let (mut file, mut vault) = VaultFile::open_locked(&ctx.vault, password)?;
+    let (mut file, mut vault) = ctx.open_locked(password)?;
     let kind = vault.require(&args.name)?.credential.kind();
     if public_key.is_some() && kind != CredentialKind::KeyPair {
         return Err(CliError::usage(
@@ -364,7 +363,7 @@ pub fn rotate(ctx: &mut Context, args: &RotateArgs) -> Result<u8, CliError> {
         ));
     }
     entry.rotate(new_secret, public_key, now());
-    file.save(&vault)?;
+    ctx.save(&mut file, &mut vault)?;
     eprintln!(
         "Rotated '{}'; the old secret is kept in its history.",
         args.name

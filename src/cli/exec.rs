@@ -7,7 +7,6 @@ use clap::Args;
 use super::{CliError, Context};
 use crate::exec::{self, EnvSpec, Launch, Source};
 use crate::secret::SecretString;
-use crate::store::VaultFile;
 use crate::vault::Status;
 
 /// `exec` options.
@@ -53,9 +52,9 @@ pub fn exec(ctx: &mut Context, args: &ExecArgs) -> Result<u8, CliError> {
 
     let password = ctx.master_password()?;
     let (mut file, mut vault) = if args.mark_used {
-        VaultFile::open_locked(&ctx.vault, password)?
+        ctx.open_locked(password)?
     } else {
-        VaultFile::open(&ctx.vault, password)?
+        ctx.open_unlocked(password)?
     };
     let mut used: Vec<String> = Vec::new();
     let mut env: Vec<(String, SecretString)> = Vec::new();
@@ -96,7 +95,7 @@ pub fn exec(ctx: &mut Context, args: &ExecArgs) -> Result<u8, CliError> {
                 entry.last_used_at = Some(now);
             }
         }
-        file.save(&vault)?;
+        ctx.save(&mut file, &mut vault)?;
     }
     // The rest of the vault (and its lock) is not needed while the command runs.
     drop(vault);

@@ -6,7 +6,6 @@ use clap::Args;
 use super::output::print;
 use super::{CliError, Context, EXIT_OK, MetaArgs, entries};
 use crate::keys::{self, KeyAlgorithm, SignatureAlgorithm, SignatureEncoding, SignatureScheme};
-use crate::store::VaultFile;
 use crate::vault::{Credential, Entry};
 
 /// `keygen` options.
@@ -63,7 +62,7 @@ pub fn keygen(ctx: &mut Context, args: &KeygenArgs) -> Result<u8, CliError> {
     if args.replace || alg != KeyAlgorithm::Ed25519 {
         // An RSA key takes seconds: check the password and the name first, then generate
         // outside the lock and take it only for the read-modify-write.
-        let (_file, vault) = VaultFile::open(&ctx.vault, password.clone())?;
+        let (_file, vault) = ctx.open_unlocked(password.clone())?;
         check_target(&vault, args)?;
         if alg != KeyAlgorithm::Ed25519 {
             eprintln!("Generating an {alg} key…");
@@ -73,7 +72,7 @@ pub fn keygen(ctx: &mut Context, args: &KeygenArgs) -> Result<u8, CliError> {
     let public_key = generated.public_key.clone();
     let now = chrono::Utc::now();
 
-    let (mut file, mut vault) = VaultFile::open_locked(&ctx.vault, password)?;
+    let (mut file, mut vault) = ctx.open_locked(password)?;
     check_target(&vault, args)?;
     if args.replace {
         let mut entry = vault.require(&args.name)?.clone();
@@ -84,7 +83,7 @@ pub fn keygen(ctx: &mut Context, args: &KeygenArgs) -> Result<u8, CliError> {
         }
         entries::apply_meta(&mut entry, &args.meta, parsed)?;
         vault.update(entry)?;
-        file.save(&vault)?;
+        ctx.save(&mut file, &mut vault)?;
         eprintln!(
             "Replaced the key pair of '{}' ({alg}); the old private key is kept in its history. \
              Upload the new public key below, then delete the old one at the provider.",
@@ -102,7 +101,7 @@ pub fn keygen(ctx: &mut Context, args: &KeygenArgs) -> Result<u8, CliError> {
         );
         entries::apply_meta(&mut entry, &args.meta, parsed)?;
         vault.add(entry)?;
-        file.save(&vault)?;
+        ctx.save(&mut file, &mut vault)?;
         eprintln!(
             "Added '{}' ({alg} key pair). Upload the public key below to the provider; the \
              private key stays in the vault (`keyward get {} --field public-key` prints it again).",
@@ -147,11 +146,7 @@ pub fn sign(ctx: &mut Context, args: &SignArgs) -> Result<u8, CliError> {
     let vault = ctx.open_vault()?;
     let entry = vault.require(&args.name)?;
 
-    let (providers, warning) = crate::presets::load();
-    if let Some(w) = warning {
-        eprintln!("keyward: {w}");
-    }
-    let preset = providers.find(&entry.provider);
+    let preset = ctx.providers().find(&entry.provider);
     let defaults = keys::default_scheme(&entry.credential, preset.map(|p| p.signature.as_str()));
     let scheme = match (alg, defaults) {
         (Some(algorithm), Ok(d)) => SignatureScheme {

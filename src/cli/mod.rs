@@ -21,8 +21,10 @@ use clap::{Args, Parser, Subcommand};
 
 pub use input::Input;
 
-use crate::store::{StoreError, default_vault_path};
-use crate::vault::VaultError;
+use crate::secret::SecretString;
+use crate::store::{StoreError, VaultFile, default_vault_path};
+use crate::vault::providers::Providers;
+use crate::vault::{Vault, VaultError};
 
 /// Exit code: success.
 pub const EXIT_OK: u8 = 0;
@@ -180,6 +182,14 @@ pub struct KdfArgs {
     /// this machine (KeePassXC uses 1000)
     #[arg(long, value_name = "MS", conflicts_with = "kdf_iterations")]
     pub kdf_target_ms: Option<u64>,
+    /// Instead of the --kdf-* numbers: light (19 MiB, 2 passes), standard (the defaults) or
+    /// strong (256 MiB, 4 passes)
+    #[arg(
+        long,
+        value_name = "PRESET",
+        conflicts_with_all = ["kdf_memory_mib", "kdf_iterations", "kdf_parallelism", "kdf_target_ms"]
+    )]
+    pub kdf_preset: Option<String>,
     /// Read the new master password from the first line of this file
     #[arg(long, value_name = "FILE", env = "KEYWARD_NEW_PASSWORD_FILE")]
     pub new_password_file: Option<PathBuf>,
@@ -197,6 +207,14 @@ pub struct PasswdArgs {
     /// Argon2id lanes (1..=16) [default: the vault's, at least 4]
     #[arg(long, value_name = "N")]
     pub kdf_parallelism: Option<u32>,
+    /// Instead of the --kdf-* numbers: light (19 MiB, 2 passes), standard (the defaults) or
+    /// strong (256 MiB, 4 passes)
+    #[arg(
+        long,
+        value_name = "PRESET",
+        conflicts_with_all = ["kdf_memory_mib", "kdf_iterations", "kdf_parallelism"]
+    )]
+    pub kdf_preset: Option<String>,
     /// Read the new master password from the first line of this file
     #[arg(long, value_name = "FILE", env = "KEYWARD_NEW_PASSWORD_FILE")]
     pub new_password_file: Option<PathBuf>,
@@ -380,12 +398,14 @@ pub struct Context {
     pub password_file: Option<PathBuf>,
     /// stdin, read in order.
     pub input: Input,
+    /// The provider presets, loaded on first use.
+    providers: Option<Providers>,
 }
 
 impl Context {
     /// The master password of an existing vault. A missing vault is reported first, so
     /// nobody types a password for a file that is not there.
-    fn master_password(&mut self) -> Result<crate::secret::SecretString, CliError> {
+    fn master_password(&mut self) -> Result<SecretString, CliError> {
         if !self.vault.exists() {
             return Err(StoreError::NotFound {
                 path: self.vault.clone(),
@@ -397,10 +417,46 @@ impl Context {
 
     /// Asks for the master password and opens the vault to read it (no lock: saves replace
     /// the file atomically).
-    fn open_vault(&mut self) -> Result<crate::vault::Vault, CliError> {
+    fn open_vault(&mut self) -> Result<Vault, CliError> {
         let password = self.master_password()?;
-        let (_file, vault) = crate::store::VaultFile::open(&self.vault, password)?;
+        let (_file, vault) = self.open_unlocked(password)?;
         Ok(vault)
+    }
+
+    /// Opens the vault with `password` to read it; provider names are normalised (as the
+    /// app does on unlock).
+    fn open_unlocked(&mut self, password: SecretString) -> Result<(VaultFile, Vault), CliError> {
+        let (file, mut vault) = VaultFile::open(&self.vault, password)?;
+        self.providers().normalise(&mut vault);
+        Ok((file, vault))
+    }
+
+    /// Opens the vault with `password` under its lock, to change it; provider names are
+    /// normalised.
+    fn open_locked(&mut self, password: SecretString) -> Result<(VaultFile, Vault), CliError> {
+        let (file, mut vault) = VaultFile::open_locked(&self.vault, password)?;
+        self.providers().normalise(&mut vault);
+        Ok((file, vault))
+    }
+
+    /// Saves `vault` to `file`, every provider name in its canonical form first (so a key
+    /// added as "Binance" is stored as the preset's id, as the editor stores it).
+    fn save(&mut self, file: &mut VaultFile, vault: &mut Vault) -> Result<(), CliError> {
+        self.providers().normalise(vault);
+        file.save(vault)?;
+        Ok(())
+    }
+
+    /// The built-in provider presets and the user's own; a user file that cannot be used is
+    /// reported once on stderr.
+    fn providers(&mut self) -> &Providers {
+        self.providers.get_or_insert_with(|| {
+            let (providers, warning) = crate::presets::load();
+            if let Some(w) = warning {
+                eprintln!("keyward: warning: {w}");
+            }
+            providers
+        })
     }
 }
 
@@ -432,6 +488,7 @@ pub fn run(cli: Cli) -> u8 {
         vault,
         password_file: cli.password_file,
         input: Input::new(),
+        providers: None,
     };
     let result = match command {
         Command::Gui => Ok(EXIT_OK),

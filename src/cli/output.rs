@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::vault::{Entry, Field, VaultSettings, policy};
+use crate::vault::providers::Severity;
+use crate::vault::{Entry, Field, VaultSettings, exposure, policy};
 
 /// One key as `list --json` and `show --json` print it.
 #[derive(Debug, Serialize)]
@@ -88,11 +89,20 @@ fn date(d: Option<DateTime<Utc>>) -> String {
 }
 
 fn ip_summary(entry: &Entry) -> String {
-    if entry.ip_whitelist.is_empty() || entry.ip_whitelist.iter().any(|r| r.is_everything()) {
+    if policy::is_unrestricted(entry) {
         "unrestricted".to_owned()
     } else {
         format!("{} allowed", entry.ip_whitelist.len())
     }
+}
+
+/// What a missing IP whitelist means for this key, in the audit's own terms.
+fn unrestricted_note(entry: &Entry) -> Option<&'static str> {
+    Some(match exposure::unrestricted_severity(entry)? {
+        Severity::Critical => "critical: a leaked key can move funds from anywhere",
+        Severity::High => "high risk: a leaked key can trade from anywhere",
+        _ => "a leaked key works from any address",
+    })
 }
 
 /// The plain table of `list`.
@@ -193,14 +203,12 @@ pub fn details(entry: &Entry, settings: &VaultSettings, now: DateTime<Utc>) -> S
             .collect::<Vec<_>>()
             .join(", ")
     };
-    put(
-        "ip whitelist:",
-        if entry.ip_whitelist.is_empty() {
-            "(none: unrestricted)".to_owned()
-        } else {
-            rules(&entry.ip_whitelist)
-        },
-    );
+    let whitelist = match (entry.ip_whitelist.is_empty(), unrestricted_note(entry)) {
+        (true, Some(note)) => format!("(none: unrestricted; {note})"),
+        (false, Some(note)) => format!("{} (unrestricted; {note})", rules(&entry.ip_whitelist)),
+        (_, None) => rules(&entry.ip_whitelist),
+    };
+    put("ip whitelist:", whitelist);
     put("ip blacklist:", rules(&entry.ip_blacklist));
     put("created:", date(Some(entry.created_at)));
     put("rotated:", date(entry.rotated_at));

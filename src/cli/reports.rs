@@ -55,11 +55,7 @@ pub fn due(ctx: &mut Context, within: Option<u32>, json: bool) -> Result<u8, Cli
 /// `keyward audit`: risk findings, most severe first; exit 1 when any is high or critical.
 pub fn audit(ctx: &mut Context, json: bool) -> Result<u8, CliError> {
     let vault = ctx.open_vault()?;
-    let (providers, warning) = crate::presets::load();
-    if let Some(w) = warning {
-        eprintln!("keyward: warning: {w}");
-    }
-    let findings = audit::audit(&vault, &providers, Utc::now());
+    let findings = audit::audit(&vault, ctx.providers(), Utc::now());
     if json {
         print(&output::json(&findings))?;
     } else if findings.is_empty() {

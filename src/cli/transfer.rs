@@ -8,7 +8,6 @@ use clap::Args;
 
 use super::{CliError, Context, EXIT_OK, EXIT_OTHER, EXIT_UNREADABLE, EXIT_USAGE, input};
 use crate::secret::SecretString;
-use crate::store::VaultFile;
 use crate::transfer::{
     self, ClashRule, ExportOptions, Format, ImportAction, ImportOptions, TransferError,
     parse_column_maps, plan_import, write_private_file,
@@ -195,11 +194,11 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<u8, CliError> {
     }
     let master = ctx.master_password()?;
     let (mut file, vault) = if args.dry_run {
-        VaultFile::open(&ctx.vault, master)?
+        ctx.open_unlocked(master)?
     } else {
-        VaultFile::open_locked(&ctx.vault, master)?
+        ctx.open_locked(master)?
     };
-    let plan = plan_import(&vault, imported.entries, rule)?;
+    let mut plan = plan_import(&vault, imported.entries, rule)?;
     let mut report = String::new();
     for p in &plan.entries {
         let line = match &p.action {
@@ -219,19 +218,11 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<u8, CliError> {
             if args.dry_run { "would be " } else { "" }
         )));
     }
-    let summary = format!(
-        "{} added, {} renamed, {} replaced, {} skipped",
-        plan.count(&ImportAction::Add),
-        plan.count(&ImportAction::Rename {
-            from: String::new()
-        }),
-        plan.count(&ImportAction::Replace),
-        plan.count(&ImportAction::Skip),
-    );
+    let summary = plan.summary();
     if args.dry_run {
         eprintln!("Dry run: {summary}; the vault is unchanged.");
     } else {
-        file.save(&plan.vault)?;
+        ctx.save(&mut file, &mut plan.vault)?;
         eprintln!("Imported from {}: {summary}.", args.file.display());
     }
     Ok(EXIT_OK)

@@ -1,10 +1,21 @@
 //! `init` and `passwd`: commands about the vault file itself.
 
 use super::{CliError, Context, EXIT_OK, KdfArgs, PasswdArgs, input};
-use crate::store::{KdfParams, VaultFile, kdf};
+use crate::secret::SecretString;
+use crate::store::{KdfParams, KdfPreset, PasswordStrength, VaultFile, kdf, strength};
 use crate::vault::Vault;
 
+/// The preset named by `--kdf-preset`, if given.
+fn preset(name: Option<&str>) -> Result<Option<KdfPreset>, CliError> {
+    name.map(str::parse::<KdfPreset>)
+        .transpose()
+        .map_err(|e| CliError::usage(e.to_string()))
+}
+
 fn kdf_params(args: &KdfArgs) -> Result<KdfParams, CliError> {
+    if let Some(preset) = preset(args.kdf_preset.as_deref())? {
+        return Ok(preset.params());
+    }
     let params = KdfParams::from_mib(
         args.kdf_memory_mib,
         args.kdf_iterations,
@@ -17,6 +28,15 @@ fn kdf_params(args: &KdfArgs) -> Result<KdfParams, CliError> {
             kdf::calibrate(params, std::time::Duration::from_millis(ms)).map_err(CliError::other)
         }
         None => Ok(params),
+    }
+}
+
+/// Prints the master password policy's warnings (a weak password, a weak KDF) on stderr. The
+/// CLI warns where the app refuses: scripts make throw-away test vaults.
+fn warn_about_setup(password: &SecretString, kdf: KdfParams) {
+    let strength = PasswordStrength::of(password.expose());
+    for warning in strength::setup_warnings(&strength, kdf) {
+        eprintln!("keyward: warning: {warning}");
     }
 }
 
@@ -34,6 +54,7 @@ pub fn init(ctx: &mut Context, args: &KdfArgs) -> Result<u8, CliError> {
         .as_deref()
         .or(ctx.password_file.as_deref());
     let password = input::new_master_password(file, true, &mut ctx.input)?;
+    warn_about_setup(&password, kdf);
     VaultFile::create(&ctx.vault, password, kdf, &Vault::default())?;
     eprintln!("Created {} ({kdf})", ctx.vault.display());
     Ok(EXIT_OK)
@@ -44,6 +65,7 @@ pub fn init(ctx: &mut Context, args: &KdfArgs) -> Result<u8, CliError> {
 /// password never silently weakens the vault.
 pub fn passwd(ctx: &mut Context, args: &PasswdArgs) -> Result<u8, CliError> {
     let default = KdfParams::default();
+    let preset = preset(args.kdf_preset.as_deref())?;
     // Check the values given before asking for anything.
     KdfParams::from_mib(
         args.kdf_memory_mib.unwrap_or(default.memory_kib / 1024),
@@ -52,20 +74,24 @@ pub fn passwd(ctx: &mut Context, args: &PasswdArgs) -> Result<u8, CliError> {
     )
     .map_err(|e| CliError::usage(format!("invalid key derivation setting: {e}")))?;
     let old = ctx.master_password()?;
-    let (mut file, vault) = VaultFile::open_locked(&ctx.vault, old)?;
+    let (mut file, mut vault) = ctx.open_locked(old)?;
     let current = file.kdf();
-    let kdf = KdfParams::from_mib(
-        args.kdf_memory_mib
-            .unwrap_or(current.memory_kib.max(default.memory_kib) / 1024),
-        args.kdf_iterations
-            .unwrap_or(current.iterations.max(default.iterations)),
-        args.kdf_parallelism
-            .unwrap_or(current.parallelism.max(default.parallelism)),
-    )
-    .map_err(|e| CliError::usage(format!("invalid key derivation setting: {e}")))?;
+    let kdf = match preset {
+        Some(preset) => preset.params(),
+        None => KdfParams::from_mib(
+            args.kdf_memory_mib
+                .unwrap_or(current.memory_kib.max(default.memory_kib) / 1024),
+            args.kdf_iterations
+                .unwrap_or(current.iterations.max(default.iterations)),
+            args.kdf_parallelism
+                .unwrap_or(current.parallelism.max(default.parallelism)),
+        )
+        .map_err(|e| CliError::usage(format!("invalid key derivation setting: {e}")))?,
+    };
     let new = input::new_master_password(args.new_password_file.as_deref(), false, &mut ctx.input)?;
+    warn_about_setup(&new, kdf);
     file.set_password(new, kdf)?;
-    file.save(&vault)?;
+    ctx.save(&mut file, &mut vault)?;
     eprintln!(
         "Changed the master password of {} ({kdf}); the backup encrypted with the old \
          password was removed.",

@@ -79,6 +79,13 @@ impl KdfParams {
         Ok(params)
     }
 
+    /// True when guessing costs less than under the default: less memory or fewer passes.
+    /// Fewer lanes over the same memory is not weaker.
+    pub fn is_below_default(&self) -> bool {
+        let default = Self::default();
+        self.memory_kib < default.memory_kib || self.iterations < default.iterations
+    }
+
     /// Refuses parameters outside the caps, saying which one and why. Called on every header
     /// read, before the KDF allocates its memory.
     pub fn check(&self) -> Result<(), String> {
@@ -104,6 +111,78 @@ impl KdfParams {
             return Err("memory must be at least 8 KiB per lane".to_owned());
         }
         Ok(())
+    }
+}
+
+/// The named key derivation strengths offered when a vault is made or re-encrypted (the
+/// app's Strength menu, `--kdf-preset`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KdfPreset {
+    /// 19 MiB, 2 passes, 1 lane: OWASP's minimum, for old or small machines.
+    Light,
+    /// The default (RFC 9106's second option).
+    Standard,
+    /// 256 MiB, 4 passes: slower to unlock, dearer to attack.
+    Strong,
+}
+
+impl KdfPreset {
+    /// Every preset, weakest first.
+    pub const ALL: [KdfPreset; 3] = [KdfPreset::Light, KdfPreset::Standard, KdfPreset::Strong];
+
+    /// The Argon2id parameters of the preset.
+    pub fn params(self) -> KdfParams {
+        match self {
+            KdfPreset::Light => KdfParams {
+                memory_kib: 19 * 1024,
+                iterations: 2,
+                parallelism: 1,
+            },
+            KdfPreset::Standard => KdfParams::default(),
+            KdfPreset::Strong => KdfParams {
+                memory_kib: 256 * 1024,
+                iterations: 4,
+                parallelism: 4,
+            },
+        }
+    }
+
+    /// The name `--kdf-preset` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KdfPreset::Light => "light",
+            KdfPreset::Standard => "standard",
+            KdfPreset::Strong => "strong",
+        }
+    }
+
+    /// A one-line description for a menu.
+    pub fn label(self) -> &'static str {
+        match self {
+            KdfPreset::Light => "Light: 19 MiB, 2 passes (old or small machines)",
+            KdfPreset::Standard => "Standard: 64 MiB, 3 passes (recommended)",
+            KdfPreset::Strong => "Strong: 256 MiB, 4 passes (slower unlock)",
+        }
+    }
+
+    /// The preset whose parameters are exactly `params`, if any.
+    pub fn of(params: KdfParams) -> Option<KdfPreset> {
+        Self::ALL.into_iter().find(|c| c.params() == params)
+    }
+}
+
+/// A `--kdf-preset` name that is not one.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown key derivation preset '{0}': use light, standard or strong")]
+pub struct UnknownPreset(pub String);
+
+impl std::str::FromStr for KdfPreset {
+    type Err = UnknownPreset;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| UnknownPreset(s.to_owned()))
     }
 }
 
@@ -179,6 +258,32 @@ pub fn derive_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn presets_are_valid_named_and_found_again() {
+        for preset in KdfPreset::ALL {
+            preset.params().check().expect("a preset passes the caps");
+            assert_eq!(KdfPreset::of(preset.params()), Some(preset));
+            assert_eq!(preset.as_str().parse::<KdfPreset>(), Ok(preset));
+        }
+        assert_eq!(
+            KdfPreset::of(KdfParams::default()),
+            Some(KdfPreset::Standard)
+        );
+        assert!(KdfPreset::Light.params().is_below_default());
+        assert!(!KdfPreset::Strong.params().is_below_default());
+        assert_eq!(" Strong".parse::<KdfPreset>(), Ok(KdfPreset::Strong));
+        let err = "medium".parse::<KdfPreset>().expect_err("unknown");
+        assert!(
+            err.to_string().contains("light, standard or strong"),
+            "{err}"
+        );
+        let custom = KdfParams {
+            iterations: 5,
+            ..KdfParams::default()
+        };
+        assert_eq!(KdfPreset::of(custom), None);
+    }
 
     #[test]
     fn caps_refuse_absurd_parameters() {

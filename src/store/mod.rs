@@ -5,10 +5,12 @@ mod error;
 mod file;
 pub mod format;
 pub mod kdf;
+pub mod strength;
 
 pub use error::StoreError;
 pub use file::{
     VaultFile, VaultLock, backup_path, default_vault_path, lock_path, parse_payload,
     serialize_payload, write_file_atomically,
 };
-pub use kdf::KdfParams;
+pub use kdf::{KdfParams, KdfPreset};
+pub use strength::PasswordStrength;

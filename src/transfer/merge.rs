@@ -104,6 +104,62 @@ impl ImportPlan {
     }
 }
 
+/// How many entries an import adds, renames, replaces and leaves out: the one count the
+/// app's preview and `keyward import` both show.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Added under their own names.
+    pub added: usize,
+    /// Added under a new name.
+    pub renamed: usize,
+    /// Replacing an existing entry.
+    pub replaced: usize,
+    /// Left out under [`ClashRule::Skip`].
+    pub skipped: usize,
+    /// Names taken under [`ClashRule::Refuse`]: while there are any, nothing is imported.
+    pub clashes: usize,
+}
+
+impl ImportSummary {
+    /// How many entries the import stores (added, renamed or replacing), once nothing clashes.
+    pub fn stored(&self) -> usize {
+        self.added + self.renamed + self.replaced
+    }
+}
+
+impl fmt::Display for ImportSummary {
+    /// "3 new, 1 renamed, 0 replaced, 2 skipped", then ", 2 name(s) taken" when any clash.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} new, {} renamed, {} replaced, {} skipped",
+            self.added, self.renamed, self.replaced, self.skipped
+        )?;
+        if self.clashes > 0 {
+            write!(f, ", {} name(s) taken", self.clashes)?;
+        }
+        Ok(())
+    }
+}
+
+impl ImportPlan {
+    /// The counts of each action. A clash is counted as a clash, not as skipped: under
+    /// [`ClashRule::Refuse`] it stops the whole import until the user picks a rule.
+    pub fn summary(&self) -> ImportSummary {
+        let mut s = ImportSummary::default();
+        for p in &self.entries {
+            match p.action {
+                ImportAction::Add => s.added += 1,
+                ImportAction::Rename { .. } => s.renamed += 1,
+                ImportAction::Replace => s.replaced += 1,
+                ImportAction::Skip => s.skipped += 1,
+                ImportAction::Clash => s.clashes += 1,
+            }
+        }
+        s
+    }
+}
+
 /// Applies `entries` to a copy of `vault` under `rule`. Entries are taken in order, so a name
 /// repeated inside the file clashes with its first occurrence. With [`ClashRule::Refuse`]
 /// and any clash, the returned vault is unchanged.
@@ -206,5 +262,26 @@ mod tests {
         assert_eq!(replace.vault.get("a").map(|e| e.id), Some(old_id));
         assert_eq!(token(&replace.vault, "b").as_deref(), Some("b2"));
         assert_eq!(replace.vault.entries.len(), 2);
+    }
+
+    #[test]
+    fn the_summary_counts_clashes_apart_from_skips() {
+        let incoming = || vec![entry("a", "new"), entry("b", "b1"), entry("b", "b2")];
+        let refuse = plan_import(&vault(), incoming(), ClashRule::Refuse).expect("plan");
+        let summary = refuse.summary();
+        assert_eq!((summary.added, summary.skipped, summary.clashes), (1, 0, 2));
+        assert_eq!(
+            summary.to_string(),
+            "1 new, 0 renamed, 0 replaced, 0 skipped, 2 name(s) taken"
+        );
+        let skip = plan_import(&vault(), incoming(), ClashRule::Skip).expect("plan");
+        assert_eq!(
+            skip.summary().to_string(),
+            "1 new, 0 renamed, 0 replaced, 2 skipped"
+        );
+        assert_eq!(skip.summary().stored(), 1);
+        let rename = plan_import(&vault(), incoming(), ClashRule::Rename).expect("plan");
+        assert_eq!(rename.summary().stored(), 3);
+        assert_eq!(rename.summary().renamed, 2);
     }
 }

@@ -28,7 +28,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 
 pub use generic_csv::{ColumnMap, parse_column_maps};
-pub use merge::{ClashRule, ImportAction, ImportPlan, PlannedEntry, plan_import};
+pub use merge::{ClashRule, ImportAction, ImportPlan, ImportSummary, PlannedEntry, plan_import};
 pub use record::{CustomField, Record};
 pub use write::write_private_file;
 

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
-use super::policy::{self, ExpiryState, RotationState, is_unrestricted};
+use super::exposure::{self, PermissionRisk};
+use super::policy::{self, ExpiryState, RotationState};
 use super::providers::{Providers, Severity};
 use super::{Entry, Status, Vault};
 
@@ -47,13 +48,6 @@ pub const CODES: [&str; 9] = [
 
 fn code_rank(code: &str) -> usize {
     CODES.iter().position(|c| *c == code).unwrap_or(CODES.len())
-}
-
-/// True for a permission that can place orders (trade, margin, futures, …).
-fn can_trade(permission: &str) -> bool {
-    ["trade", "margin", "futures", "order"]
-        .iter()
-        .any(|w| permission.contains(w))
 }
 
 fn days_text(days: i64) -> String {
@@ -141,43 +135,42 @@ fn entry_findings(
             );
         }
     }
-    let unrestricted = is_unrestricted(entry);
-    let moves_funds: Vec<&str> = entry
-        .permissions
-        .iter()
-        .filter(|p| p.moves_funds())
-        .map(|p| p.as_str())
-        .collect();
-    let trades = entry.permissions.iter().any(|p| can_trade(p.as_str()));
-    if unrestricted && !moves_funds.is_empty() {
-        push(
-            Severity::Critical,
-            "withdraw_without_ip_whitelist",
-            format!(
-                "{} permission with no IP whitelist: whoever holds the key can move funds from \
-                 anywhere",
-                moves_funds.join("/")
-            ),
-            format!(
-                "whitelist your servers' IPs at the provider{key_page}, or drop the permission"
-            ),
-        );
-    } else if unrestricted && trades {
-        push(
+    match exposure::unrestricted_severity(entry) {
+        Some(Severity::Critical) => {
+            let moves_funds: Vec<&str> = entry
+                .permissions
+                .iter()
+                .filter(|p| exposure::permission_risk(p) == PermissionRisk::MovesFunds)
+                .map(|p| p.as_str())
+                .collect();
+            push(
+                Severity::Critical,
+                "withdraw_without_ip_whitelist",
+                format!(
+                    "{} permission with no IP whitelist: whoever holds the key can move funds \
+                     from anywhere",
+                    moves_funds.join("/")
+                ),
+                format!(
+                    "whitelist your servers' IPs at the provider{key_page}, or drop the permission"
+                ),
+            );
+        }
+        Some(Severity::High) => push(
             Severity::High,
             "trade_without_ip_whitelist",
             "trade permission with no IP whitelist: a leaked key can trade your account from \
              anywhere (pump-and-dump)"
                 .into(),
             format!("whitelist your bot's IPs at the provider{key_page}"),
-        );
-    } else if unrestricted {
-        push(
+        ),
+        Some(_) => push(
             Severity::Low,
             "unrestricted_ip",
             "no IP whitelist: a leaked key works from any address".into(),
             "whitelist the addresses that use it, if the provider allows".into(),
-        );
+        ),
+        None => {}
     }
     if let RotationState::Overdue { days_over, .. } = policy::rotation_state(entry, settings, now) {
         let age = policy::rotation_age_days(entry, now);

@@ -6,11 +6,14 @@
 pub mod audit;
 mod date;
 mod entry;
+pub mod exposure;
 mod ip;
 pub mod policy;
 pub mod providers;
 
-pub use date::{parse_date, parse_optional_date};
+pub use date::{
+    DateError, DateInput, parse_date, parse_optional_date, parse_optional_date_keeping,
+};
 pub use entry::{
     ChecklistItem, Credential, CredentialKind, Entry, Environment, Field, FieldValue, HistoryItem,
     Incident, Permission, Status,

@@ -179,6 +179,38 @@ impl Providers {
     }
 }
 
+impl Providers {
+    /// The one stored form of a provider name: the preset's id when the text names a preset
+    /// (by id or display name, any case: "Binance" and "binance" are one provider), else the
+    /// trimmed text in lowercase. The editor, the CLI and [`Providers::normalise`] all use it.
+    pub fn canonical_id(&self, text: &str) -> String {
+        match self.find(text) {
+            Some(preset) => preset.id.clone(),
+            None => text.trim().to_lowercase(),
+        }
+    }
+
+    /// The name to show for a stored provider id: the preset's display name, else the id.
+    pub fn display_name<'a>(&'a self, id: &'a str) -> &'a str {
+        self.find(id).map_or(id, |p| p.name.as_str())
+    }
+
+    /// Gives every entry of `vault` its canonical provider id (vaults written before the rule
+    /// may hold "Binance" beside "binance"); applied when a vault is opened. Returns how many
+    /// entries changed.
+    pub fn normalise(&self, vault: &mut super::Vault) -> usize {
+        let mut changed = 0;
+        for entry in &mut vault.entries {
+            let id = self.canonical_id(&entry.provider);
+            if id != entry.provider {
+                entry.provider = id;
+                changed += 1;
+            }
+        }
+        changed
+    }
+}
+
 impl ProviderRule {
     /// When the rule bites for `entry`, if its conditions hold; `None` when it does not apply.
     /// A rule without `after_days` bites from the moment the conditions hold.
@@ -276,6 +308,43 @@ mod tests {
         .expect_err("unknown field");
         assert!(err.contains("colour"), "{err}");
         assert!(Providers::parse("not toml [").is_err());
+    }
+
+    #[test]
+    fn one_provider_whatever_the_case() {
+        let p = Providers::builtin();
+        assert_eq!(p.canonical_id("Binance"), "binance");
+        assert_eq!(p.canonical_id(" binance "), "binance");
+        assert_eq!(p.canonical_id("BINANCE"), "binance");
+        assert_eq!(
+            p.canonical_id("My Exchange"),
+            "my exchange",
+            "no preset: lowercase"
+        );
+        assert_eq!(p.canonical_id(""), "");
+        assert_eq!(p.display_name("binance"), "Binance");
+        assert_eq!(p.display_name("my exchange"), "my exchange");
+        let binance = p.find("binance").expect("binance");
+        assert_eq!(
+            p.canonical_id(&binance.name),
+            binance.id,
+            "display name → id"
+        );
+
+        let created = Utc
+            .with_ymd_and_hms(2026, 1, 1, 0, 0, 0)
+            .single()
+            .expect("date");
+        let mut vault = crate::vault::Vault::default();
+        for (name, provider) in [("a", "Binance"), ("b", "binance"), ("c", "Acme ")] {
+            let mut e = Entry::new(name, Credential::Token { token: "t".into() }, created);
+            e.provider = provider.into();
+            vault.add(e).expect("add");
+        }
+        assert_eq!(p.normalise(&mut vault), 2);
+        let providers: Vec<&str> = vault.entries.iter().map(|e| e.provider.as_str()).collect();
+        assert_eq!(providers, vec!["binance", "binance", "acme"]);
+        assert_eq!(p.normalise(&mut vault), 0, "idempotent");
     }
 
     #[test]
