@@ -93,7 +93,7 @@ fn export_names_what_the_format_cannot_carry_and_never_overwrites_silently() {
     std::fs::write(&out, "someone else's file").expect("write");
     gui.click("Export…");
     gui.click("keepassxc-csv");
-    let warning = transfer::export_warnings(&gui.vault_on_disk(), Format::KeepassxcCsv);
+    let warning = transfer::export_report(&gui.vault_on_disk(), Format::KeepassxcCsv).lines();
     for text in &warning {
         assert!(
             gui.has_label(&format!("Warning: {text}")),

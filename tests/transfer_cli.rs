@@ -606,8 +606,17 @@ fn exports_refuse_to_overwrite_and_warn_about_what_is_lost() {
     assert!(out.status.success(), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("PLAINTEXT"), "{err}");
+    // passphrases and public keys are named as not exported, with the keys that lose them
     assert!(
-        err.contains("passphrases and public keys are NOT exported (2 key(s)"),
+        err.contains(
+            "passphrase: not exported: the format has no custom fields (1 entry: 'OKX bot"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "public-key: not exported: the format has no custom fields (1 entry: 'Coinbase CDP')"
+        ),
         "{err}"
     );
     let csv = std::fs::read_to_string(env.path("taken.csv")).expect("csv");

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, TimeZone, Utc};
 use keyward::secret::SecretString;
 use keyward::transfer::{self, ExportOptions, Format, ImportOptions, TransferError};
-use keyward::vault::{Credential, Entry, Environment, Field, Status, Vault};
+use keyward::vault::{
+    Credential, CustomField, Entry, Environment, Field, Status, TOTP_FIELD, Vault,
+};
 
 const FIXTURES: &str = "../shared/fixtures/keepassxc-2.7.4";
 
@@ -179,6 +181,24 @@ fn generate(seed: u64, n: usize) -> Vault {
         if rng.chance(30) {
             e.rotate(secret(&mut rng), None, rng.date());
         }
+        if rng.chance(60) {
+            e.url = rng
+                .pick(&[
+                    "https://www.binance.com/en/my/settings/api-management",
+                    "http://x/?a=1&b=\"2\"",
+                ])
+                .to_owned();
+        }
+        if rng.chance(50) {
+            e.custom_fields
+                .push(CustomField::totp("JBSWY3DPEHPK3PXP", &e.name));
+        }
+        for (name, protected) in [("Sub-account", false), ("Recovery, code", true)] {
+            if rng.chance(50) {
+                e.custom_fields
+                    .push(CustomField::new(name, secret(&mut rng), protected));
+            }
+        }
         vault.add(e).expect("unique names");
     }
     vault
@@ -197,6 +217,21 @@ fn comparable(e: &Entry, format: Format) -> Entry {
             Credential::KeyPair { public_key, .. } => public_key.clear(),
             Credential::Token { .. } => {}
         }
+        // Protected custom fields (the TOTP has its column) stay out of the notes.
+        e.custom_fields
+            .retain(|f| !f.protected || f.name == TOTP_FIELD);
+    }
+    if format == Format::Kdbx {
+        // The keepass crate keeps an entry's strings in a map: their order is not carried.
+        e.custom_fields.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    if format == Format::OnePasswordCsv {
+        // 1Password CSV columns have no protected flag: they come back protected (reported).
+        // Columns are shared by all rows: a key's own field order is not carried.
+        for f in &mut e.custom_fields {
+            f.protected = true;
+        }
+        e.custom_fields.sort_by(|a, b| a.name.cmp(&b.name));
     }
     e
 }
@@ -392,7 +427,10 @@ fn bitwarden_export_matches_the_documented_schema() {
             let secret = matches!(
                 name,
                 "API Secret" | "Passphrase" | "Private Key" | "API Key"
-            );
+            ) || entry
+                .custom_fields
+                .iter()
+                .any(|f| f.name == name && f.protected);
             assert_eq!(kind, if secret { 1 } else { 0 }, "{name}: 1 = hidden");
         }
     }
@@ -412,11 +450,12 @@ fn bitwarden_documented_fixture_imports() {
     .expect("import");
     assert!(
         imported
-            .notices
+            .report
+            .lines()
             .iter()
             .any(|n| n.contains("left out 1 Bitwarden item")),
         "the left-out note is reported: {:?}",
-        imported.notices
+        imported.report.lines()
     );
     let v = Vault {
         entries: imported.entries,
@@ -592,14 +631,26 @@ fn bad_files_fail_clearly_without_quoting_values() {
 
 #[test]
 fn plaintext_warnings_name_what_the_format_cannot_carry() {
-    let vault = generate(3, 5);
-    let warnings = transfer::export_warnings(&vault, Format::KeepassxcCsv).join("\n");
+    let vault = generate(3, 8);
+    let warnings = transfer::export_report(&vault, Format::KeepassxcCsv)
+        .lines()
+        .join("\n");
     assert!(warnings.contains("PLAINTEXT"), "{warnings}");
-    assert!(
-        warnings.contains("passphrases and public keys"),
-        "{warnings}"
-    );
-    let kdbx = transfer::export_warnings(&vault, Format::Kdbx).join("\n");
+    // passphrases and public keys are named, each with the count of keys that lose it
+    for field in [Field::Passphrase, Field::PublicKey] {
+        let n = vault
+            .entries
+            .iter()
+            .filter(|e| e.credential.field(field).is_some())
+            .count();
+        assert!(n > 0, "the generated vault has a {field}");
+        let noun = if n == 1 { "entry" } else { "entries" };
+        let line = format!("{field}: not exported: the format has no custom fields ({n} {noun}");
+        assert!(warnings.contains(&line), "{line} in {warnings}");
+    }
+    let kdbx = transfer::export_report(&vault, Format::Kdbx)
+        .lines()
+        .join("\n");
     assert!(!kdbx.contains("PLAINTEXT"), "{kdbx}");
     assert!(transfer::export(&vault, Format::Dotenv, &ExportOptions { password: None }).is_err());
 }

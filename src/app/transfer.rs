@@ -206,7 +206,10 @@ pub(crate) fn export_dialog(
         .as_ref()
         .is_none_or(|(f, _)| *f != state.format)
     {
-        state.warnings = Some((state.format, transfer::export_warnings(vault, state.format)));
+        state.warnings = Some((
+            state.format,
+            transfer::export_report(vault, state.format).lines(),
+        ));
     }
     let busy = state.is_busy();
     let response = egui::Modal::new(egui::Id::unique("export-dialog")).show(ctx, |ui| {
@@ -364,7 +367,7 @@ impl ImportState {
             Ok(ReadFile {
                 path,
                 entries: imported.entries,
-                notices: imported.notices,
+                notices: imported.report.lines(),
             })
         }));
     }

@@ -19,6 +19,9 @@ pub struct EntryJson<'a> {
     /// Which credential parts are set ("key", "secret", "passphrase", …), not their values.
     parts: Vec<&'static str>,
     tags: &'a [String],
+    url: &'a str,
+    /// Custom fields; a protected one's value is `null`.
+    custom_fields: Vec<CustomFieldJson<'a>>,
     permissions: Vec<&'a str>,
     ip_whitelist: Vec<String>,
     ip_blacklist: Vec<String>,
@@ -32,6 +35,14 @@ pub struct EntryJson<'a> {
     rotation_age_days: i64,
     rotation_due_at: Option<DateTime<Utc>>,
     history_count: usize,
+}
+
+/// A custom field as `show --json` prints it: the value only when it is not protected.
+#[derive(Debug, Serialize)]
+pub struct CustomFieldJson<'a> {
+    name: &'a str,
+    protected: bool,
+    value: Option<&'a str>,
 }
 
 impl<'a> EntryJson<'a> {
@@ -50,6 +61,16 @@ impl<'a> EntryJson<'a> {
                 .map(|f| f.as_str())
                 .collect(),
             tags: &entry.tags,
+            url: &entry.url,
+            custom_fields: entry
+                .custom_fields
+                .iter()
+                .map(|f| CustomFieldJson {
+                    name: &f.name,
+                    protected: f.protected,
+                    value: (!f.protected).then(|| f.value.expose()),
+                })
+                .collect(),
             permissions: entry.permissions.iter().map(|p| p.as_str()).collect(),
             ip_whitelist: entry.ip_whitelist.iter().map(|r| r.to_string()).collect(),
             ip_blacklist: entry.ip_blacklist.iter().map(|r| r.to_string()).collect(),
@@ -184,6 +205,17 @@ pub fn details(entry: &Entry, settings: &VaultSettings, now: DateTime<Utc>) -> S
             };
             put(&format!("{field}:"), shown);
         }
+    }
+    if !entry.url.is_empty() {
+        put("url:", entry.url.clone());
+    }
+    for field in &entry.custom_fields {
+        let shown = if field.protected {
+            "•••••••• (protected)".to_owned()
+        } else {
+            field.value.expose().to_owned()
+        };
+        put(&format!("{}:", field.name), shown);
     }
     put("purpose:", entry.purpose.clone());
     put("tags:", entry.tags.join(", "));

@@ -110,8 +110,8 @@ pub fn export(ctx: &mut Context, args: &ExportArgs) -> Result<u8, CliError> {
         },
     )?;
     write_private_file(&args.out, exported.bytes.expose(), args.force)?;
-    for warning in &exported.warnings {
-        eprintln!("warning: {warning}");
+    for line in exported.report.lines() {
+        eprintln!("warning: {line}");
     }
     eprintln!(
         "Exported {} key(s) to {} ({format}).",
@@ -185,8 +185,8 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<u8, CliError> {
         Utc::now(),
     )?;
     drop(bytes);
-    for notice in &imported.notices {
-        eprintln!("note: {notice}");
+    for line in imported.report.lines() {
+        eprintln!("note: {line}");
     }
     if imported.entries.is_empty() {
         eprintln!("{} holds no keys; nothing to import.", args.file.display());

@@ -12,11 +12,12 @@ use super::{Format, TransferError, utf8};
 use crate::secret::{SecretBytes, SecretString};
 use crate::vault::Vault;
 
-const NATIVE: Native = Native {
+pub(super) const NATIVE: Native = Native {
     tags: false,
     created: false,
     expires: false,
     custom_fields: true,
+    totp: true,
 };
 
 /// Bitwarden item type of a login.
@@ -132,10 +133,17 @@ pub fn export(vault: &Vault) -> Result<SecretBytes, TransferError> {
                     })
                     .collect(),
                 login: Some(Login {
-                    uris: Vec::new(),
+                    uris: if rec.url.is_empty() {
+                        Vec::new()
+                    } else {
+                        vec![Uri {
+                            match_kind: None,
+                            uri: Some(rec.url),
+                        }]
+                    },
                     username: Some(rec.username),
                     password: Some(rec.password),
-                    totp: None,
+                    totp: rec.totp,
                 }),
                 collection_ids: None,
                 creation_date: Some(format_date(entry.created_at)),
@@ -220,6 +228,8 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<(Vec<Record>, usize), Transfe
                         })
                     })
                     .collect(),
+                totp: login.totp,
+                unsupported: Vec::new(),
                 tags: Vec::new(),
                 created: None,
                 modified: None,

@@ -38,11 +38,12 @@ const MAX_IMPORT_PARALLELISM: u64 = 256;
 const MAX_IMPORT_AES_ROUNDS: u64 = 1_000_000_000;
 
 /// Native KeePass fields: tags, times, custom strings.
-const NATIVE: Native = Native {
+pub(super) const NATIVE: Native = Native {
     tags: true,
     created: true,
     expires: true,
     custom_fields: true,
+    totp: false,
 };
 
 /// The whole vault as a KDBX 4 file encrypted under `password`.
@@ -205,6 +206,8 @@ fn to_record(e: &keepass::db::Entry, group: &str) -> Record {
         url: get(fields::URL),
         notes: get(fields::NOTES),
         fields,
+        totp: None,
+        unsupported: Vec::new(),
         tags: e.tags.clone(),
         created: e.times.creation.map(|t| t.and_utc()),
         modified: e.times.last_modification.map(|t| t.and_utc()),
@@ -395,7 +398,12 @@ mod tests {
         let password = SecretString::from("pw");
         let bytes = export(&vault, &password).expect("export");
         let records = import(bytes.expose(), Path::new("t.kdbx"), &password).expect("import");
-        let back = record::to_entry(records[0].clone(), 1, now, &mut Vec::new());
+        let back = record::to_entry(
+            records[0].clone(),
+            1,
+            now,
+            &mut crate::transfer::TransferReport::new(),
+        );
         assert_eq!(back.credential.primary_secret().expose(), "  a\r\nb\r ");
         assert_eq!(back.notes, "line\r\nnext\r\n");
         let secret = records[0]

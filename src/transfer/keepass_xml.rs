@@ -12,11 +12,12 @@ use super::{Format, TransferError, line_column, utf8};
 use crate::secret::{SecretBytes, SecretString};
 use crate::vault::{Vault, parse_date};
 
-const NATIVE: Native = Native {
+pub(super) const NATIVE: Native = Native {
     tags: true,
     created: true,
     expires: true,
     custom_fields: true,
+    totp: false,
 };
 
 /// Seconds from 0001-01-01 to 1970-01-01: KDBX 4 XML stores times as base64 seconds since

@@ -24,11 +24,12 @@ pub const HEADER: [&str; 10] = [
     "Created",
 ];
 
-const NATIVE: Native = Native {
+pub(super) const NATIVE: Native = Native {
     tags: false,
     created: true,
     expires: false,
     custom_fields: false,
+    totp: true,
 };
 
 /// The vault as KeePassXC CSV (every field quoted, `\n` line ends, as KeePassXC writes).
@@ -39,6 +40,11 @@ pub fn export(vault: &Vault) -> Result<SecretBytes, TransferError> {
         let rec = record::from_entry(entry, NATIVE);
         let modified = rec.modified.map(format_date).unwrap_or_default();
         let created = rec.created.map(format_date).unwrap_or_default();
+        let totp = rec
+            .totp
+            .as_ref()
+            .map(SecretString::expose)
+            .unwrap_or_default();
         write_row(
             &mut w,
             [
@@ -48,7 +54,7 @@ pub fn export(vault: &Vault) -> Result<SecretBytes, TransferError> {
                 rec.password.expose(),
                 rec.url.as_str(),
                 rec.notes.as_str(),
-                "",
+                totp,
                 "0",
                 modified.as_str(),
                 created.as_str(),
@@ -63,6 +69,7 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
     let text = utf8(bytes, path, Format::KeepassxcCsv)?;
     let table = read_table(text, path, Format::KeepassxcCsv)?;
     let col = |name: &str| table.column(name);
+    let totp = col("TOTP");
     let (title, user, pass, url, notes, created, modified, group) = (
         col("Title"),
         col("Username"),
@@ -94,6 +101,7 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
                 notes: cell(notes).unwrap_or_default().to_owned(),
                 created: cell(created).and_then(|d| parse_date(d).ok()),
                 modified: cell(modified).and_then(|d| parse_date(d).ok()),
+                totp: cell(totp).filter(|t| !t.is_empty()).map(SecretString::from),
                 ..Record::default()
             }
         })

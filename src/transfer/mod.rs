@@ -19,6 +19,7 @@ mod merge;
 pub mod notes;
 mod onepassword_csv;
 pub mod record;
+mod report;
 mod write;
 
 use std::fmt;
@@ -30,6 +31,7 @@ use chrono::{DateTime, Utc};
 pub use generic_csv::{ColumnMap, parse_column_maps};
 pub use merge::{ClashRule, ImportAction, ImportPlan, ImportSummary, PlannedEntry, plan_import};
 pub use record::{CustomField, Record};
+pub use report::{Loss, Outcome, TransferReport};
 pub use write::write_private_file;
 
 use crate::secret::SecretString;
@@ -197,12 +199,12 @@ pub struct ExportOptions {
     pub password: Option<SecretString>,
 }
 
-/// An export's bytes and the warning to show the user.
+/// An export's bytes and the report to show the user.
 pub struct Exported {
     /// The file content.
     pub bytes: crate::secret::SecretBytes,
     /// What the user must know: plaintext, and what the format could not carry.
-    pub warnings: Vec<String>,
+    pub report: TransferReport,
 }
 
 /// Options of an import.
@@ -218,8 +220,8 @@ pub struct ImportOptions {
 pub struct Imported {
     /// The entries, in file order, named after the file's titles (possibly clashing).
     pub entries: Vec<Entry>,
-    /// Things the user should know (entries without a secret, renamed titles, …).
-    pub notices: Vec<String>,
+    /// What could not be carried, per field, and what else the user should know.
+    pub report: TransferReport,
 }
 
 /// Writes `vault` in `format`. The warnings name what the format cannot carry.
@@ -249,7 +251,7 @@ pub fn export(
     };
     Ok(Exported {
         bytes,
-        warnings: export_warnings(vault, format),
+        report: export_report(vault, format),
     })
 }
 
@@ -261,7 +263,7 @@ pub fn import(
     options: &ImportOptions,
     now: DateTime<Utc>,
 ) -> Result<Imported, TransferError> {
-    let mut notices = Vec::new();
+    let mut report = TransferReport::new();
     let records = match format {
         Format::Kdbx => {
             let password = options.password.as_ref().ok_or_else(|| {
@@ -273,7 +275,7 @@ pub fn import(
         Format::BitwardenJson => {
             let (records, skipped) = bitwarden::import(bytes, path)?;
             if skipped > 0 {
-                notices.push(format!(
+                report.note(format!(
                     "left out {skipped} Bitwarden item(s) that are not logins (cards, \
                      identities, secure notes)"
                 ));
@@ -288,62 +290,56 @@ pub fn import(
     let entries = records
         .into_iter()
         .enumerate()
-        .map(|(i, r)| record::to_entry(r, i + 1, now, &mut notices))
+        .map(|(i, r)| record::to_entry(r, i + 1, now, &mut report))
         .collect();
-    Ok(Imported { entries, notices })
+    Ok(Imported { entries, report })
 }
 
-/// What `format` cannot carry, in words, with how many entries of `vault` lose something.
-pub fn export_warnings(vault: &Vault, format: Format) -> Vec<String> {
-    let count = |f: &dyn Fn(&Entry) -> bool| vault.entries.iter().filter(|e| f(e)).count();
-    let mut warnings = Vec::new();
+/// What a format holds natively (the same table its writer uses).
+fn native(format: Format) -> Option<record::Native> {
+    match format {
+        Format::Kdbx => Some(kdbx::NATIVE),
+        Format::KeepassXml => Some(keepass_xml::NATIVE),
+        Format::BitwardenJson => Some(bitwarden::NATIVE),
+        Format::KeepassxcCsv => Some(keepassxc_csv::NATIVE),
+        Format::OnePasswordCsv => Some(onepassword_csv::NATIVE),
+        Format::Dotenv | Format::Csv => None,
+    }
+}
+
+/// What exporting `vault` as `format` cannot carry, per field, with how many keys lose it,
+/// and the warning about the file's protection. The app shows it before the export; the
+/// export returns the same report.
+pub fn export_report(vault: &Vault, format: Format) -> TransferReport {
+    let mut report = TransferReport::new();
     if format.is_encrypted() {
-        warnings.push(
+        report.note(
             "the exported file holds every secret, protected only by the export password; \
-             keep it safe and delete it when it is no longer needed"
-                .to_owned(),
+             keep it safe and delete it when it is no longer needed",
         );
     } else {
-        warnings.push(format!(
+        report.note(format!(
             "{format} is PLAINTEXT: anyone who can read the file can read every secret in it; \
              delete it as soon as the other password manager has imported it"
         ));
     }
-    let history = count(&|e| !e.history.is_empty());
-    if history > 0 {
-        warnings.push(format!(
-            "{format} does not carry secret history: the previous secrets of {history} key(s) \
-             are not exported"
-        ));
-    }
-    let incidents = count(&|e| e.incident.is_some());
-    if incidents > 0 {
-        warnings.push(format!(
-            "{format} does not carry incident records: the checklists of {incidents} key(s) are \
-             not exported (their status is, as a notes line)"
-        ));
-    }
-    match format {
-        Format::Kdbx | Format::KeepassXml => {}
-        Format::BitwardenJson => warnings.push(
-            "bitwarden-json has no tags, expiry or dates: they are written as notes lines".into(),
-        ),
-        Format::KeepassxcCsv => {
-            let lost = count(&|e| {
-                record::has_part(e, crate::vault::Field::Passphrase)
-                    || record::has_part(e, crate::vault::Field::PublicKey)
-            });
-            warnings.push(format!(
-                "keepassxc-csv has no custom fields and no expiry: passphrases and public keys \
-                 are NOT exported ({lost} key(s) affected); tags and expiry are written as \
-                 notes lines; use kdbx or keepass-xml to keep everything"
-            ));
+    if let Some(native) = native(format) {
+        for (i, entry) in vault.entries.iter().enumerate() {
+            record::export_losses(entry, i + 1, native, &mut report);
+            if format == Format::OnePasswordCsv {
+                for field in entry.custom_fields.iter().filter(|f| !f.protected) {
+                    report.changed(
+                        &format!("custom field '{}'", field.name),
+                        "written as a column; 1Password CSV has no protected flag, so keyward \
+                         reads it back as protected",
+                        i + 1,
+                        &entry.name,
+                    );
+                }
+            }
         }
-        Format::OnePasswordCsv => warnings
-            .push("1password-csv has no tags or expiry: they are written as notes lines".into()),
-        Format::Dotenv | Format::Csv => {}
     }
-    warnings
+    report
 }
 
 /// Line and column (1-based) of a byte offset in `text`, for error messages that must not

@@ -53,6 +53,8 @@ pub struct NotesMeta {
     pub rotate_every_days: Option<u32>,
     /// Status, when not active.
     pub status: Option<Status>,
+    /// Unprotected custom fields (for formats without custom fields), as (name, value).
+    pub fields: Vec<(String, String)>,
 }
 
 const KIND: &str = "Kind";
@@ -69,6 +71,7 @@ const EXPIRES: &str = "Expires";
 const LAST_USED: &str = "Last used";
 const ROTATE_EVERY: &str = "Rotate every";
 const STATUS: &str = "Status";
+const FIELD: &str = "Field";
 
 /// A date as the notes block writes it: RFC 3339 in UTC, `Z`, sub-seconds only when set.
 pub fn format_date(date: DateTime<Utc>) -> String {
@@ -121,6 +124,12 @@ pub fn compose(meta: &NotesMeta, free_notes: &str) -> String {
     }
     if let Some(s) = meta.status.filter(|s| *s != Status::Active) {
         line(STATUS, s.as_str().to_owned());
+    }
+    for (name, value) in &meta.fields {
+        line(
+            FIELD,
+            format!("{}, {}", escape(name).replace(',', "\\,"), escape(value)),
+        );
     }
     let mut text = lines.join("\n");
     if !free_notes.is_empty() {
@@ -177,6 +186,7 @@ fn apply_line(meta: &mut NotesMeta, line: &str) -> Option<()> {
             let days = value.strip_suffix("days").unwrap_or(value).trim();
             meta.rotate_every_days = Some(days.parse().ok()?);
         }
+        "field" => meta.fields.push(name_and_value(text)?),
         "status" => {
             meta.status = Some(match value.to_ascii_lowercase().as_str() {
                 "active" => Status::Active,
@@ -188,6 +198,20 @@ fn apply_line(meta: &mut NotesMeta, line: &str) -> Option<()> {
         _ => return None,
     }
     Some(())
+}
+
+/// `NAME, VALUE` of a `Field:` line: the name ends at the first comma not escaped.
+fn name_and_value(text: &str) -> Option<(String, String)> {
+    let mut escaped = false;
+    let comma = text.char_indices().find_map(|(i, c)| {
+        let at = !escaped && c == ',';
+        escaped = !escaped && c == '\\';
+        at.then_some(i)
+    })?;
+    let (name, rest) = text.split_at(comma);
+    let value = rest.strip_prefix(',').unwrap_or(rest);
+    let name = unescape(name.trim());
+    (!name.is_empty()).then(|| (name, unescape(value.strip_prefix(' ').unwrap_or(value))))
 }
 
 fn rules(value: &str) -> Option<Vec<IpRule>> {
@@ -290,6 +314,10 @@ mod tests {
             last_used: parse_date("2026-03-01").ok(),
             rotate_every_days: Some(30),
             status: Some(Status::Compromised),
+            fields: vec![
+                ("Region, primary".into(), " eu-west-1, then us".into()),
+                ("Owner".into(), "".into()),
+            ],
         }
     }
 

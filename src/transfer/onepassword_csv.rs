@@ -5,7 +5,9 @@
 use std::path::Path;
 
 use super::keepassxc_csv::{csv_writer, finish, read_table, simplify, write_row};
-use super::record::{self, CustomField, Native, PASSPHRASE, PRIVATE_KEY, PUBLIC_KEY, Record};
+use super::record::{
+    self, API_KEY, API_SECRET, CustomField, Native, PASSPHRASE, PRIVATE_KEY, PUBLIC_KEY, Record,
+};
 use super::{Format, TransferError, utf8};
 use crate::secret::{SecretBytes, SecretString};
 use crate::vault::Vault;
@@ -22,35 +24,59 @@ pub const HEADER: [&str; 8] = [
     "public key",
 ];
 
-const NATIVE: Native = Native {
+pub(super) const NATIVE: Native = Native {
     tags: false,
     created: false,
     expires: false,
     custom_fields: true,
+    totp: false,
 };
 
 /// The custom columns and the record field each one carries.
 const CUSTOM: [(usize, &str); 3] = [(5, PASSPHRASE), (6, PRIVATE_KEY), (7, PUBLIC_KEY)];
 
-/// The vault as 1Password CSV.
+/// The vault as 1Password CSV. The keys' own custom fields follow as one column each (the
+/// union of their names, in order of appearance).
 pub fn export(vault: &Vault) -> Result<SecretBytes, TransferError> {
+    let records: Vec<Record> = vault
+        .entries
+        .iter()
+        .map(|entry| record::from_entry(entry, NATIVE))
+        .collect();
+    let mut extra: Vec<&str> = Vec::new();
+    for rec in &records {
+        for f in &rec.fields {
+            let standard = CUSTOM.iter().any(|(_, n)| *n == f.name)
+                || f.name == API_KEY
+                || f.name == API_SECRET;
+            if !standard && !extra.contains(&f.name.as_str()) {
+                extra.push(&f.name);
+            }
+        }
+    }
     let mut w = csv_writer();
-    write_row(&mut w, HEADER.iter().copied())?;
-    for entry in &vault.entries {
-        let rec = record::from_entry(entry, NATIVE);
-        let custom = |name: &str| rec.field(name).map(|v| v.expose()).unwrap_or_default();
+    write_row(&mut w, HEADER.iter().copied().chain(extra.iter().copied()))?;
+    for rec in &records {
+        let custom = |name: &str| {
+            rec.fields
+                .iter()
+                .find(|f| f.name == name)
+                .map(|f| f.value.expose())
+                .unwrap_or_default()
+        };
+        let row = [
+            rec.title.as_str(),
+            rec.url.as_str(),
+            rec.username.as_str(),
+            rec.password.expose(),
+            rec.notes.as_str(),
+            custom(PASSPHRASE),
+            custom(PRIVATE_KEY),
+            custom(PUBLIC_KEY),
+        ];
         write_row(
             &mut w,
-            [
-                rec.title.as_str(),
-                rec.url.as_str(),
-                rec.username.as_str(),
-                rec.password.expose(),
-                rec.notes.as_str(),
-                custom(PASSPHRASE),
-                custom(PRIVATE_KEY),
-                custom(PUBLIC_KEY),
-            ],
+            row.into_iter().chain(extra.iter().map(|n| custom(n))),
         )?;
     }
     finish(w, Format::OnePasswordCsv)

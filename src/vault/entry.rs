@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::custom::CustomField;
 use super::ip::IpRule;
 use crate::secret::SecretString;
 
@@ -455,6 +456,12 @@ pub struct Entry {
     pub notes: String,
     /// The credential parts.
     pub credential: Credential,
+    /// The address the key is used at or managed from; empty when unknown.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub url: String,
+    /// Extra named fields (a TOTP seed, a recovery code, an account id), in display order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub custom_fields: Vec<CustomField>,
     /// Permissions granted at the provider, sorted and unique.
     #[serde(default)]
     pub permissions: Vec<Permission>,
@@ -501,6 +508,8 @@ impl Entry {
             purpose: String::new(),
             notes: String::new(),
             credential,
+            url: String::new(),
+            custom_fields: Vec::new(),
             permissions: Vec::new(),
             ip_whitelist: Vec::new(),
             ip_blacklist: Vec::new(),

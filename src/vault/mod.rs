@@ -4,6 +4,7 @@
 //! given `now`.
 
 pub mod audit;
+mod custom;
 mod date;
 mod entry;
 pub mod exposure;
@@ -11,6 +12,10 @@ mod ip;
 pub mod policy;
 pub mod providers;
 
+pub use custom::{
+    CustomField, CustomFieldError, RESERVED_FIELD_NAMES, TOTP_FIELD, is_reserved_field_name,
+    matches_search, normalised_field_name, totp_uri, usable_field_name, validate_custom_fields,
+};
 pub use date::{
     DateError, DateInput, parse_date, parse_optional_date, parse_optional_date_keeping,
 };
@@ -78,6 +83,14 @@ pub enum VaultError {
     /// Names must be non-empty and printable.
     #[error("invalid key name '{0}': use a non-empty name without control characters")]
     InvalidName(String),
+    /// A custom field breaks its rules (name empty, duplicate or reserved).
+    #[error("key '{entry}': {error}")]
+    InvalidCustomField {
+        /// The key's name.
+        entry: String,
+        /// What is wrong.
+        error: CustomFieldError,
+    },
 }
 
 impl Vault {
@@ -110,7 +123,7 @@ impl Vault {
 
     /// Adds an entry whose name is valid and not taken.
     pub fn add(&mut self, entry: Entry) -> Result<(), VaultError> {
-        validate_name(&entry.name)?;
+        validate_entry(&entry)?;
         if self.get(&entry.name).is_some() {
             return Err(VaultError::DuplicateName(entry.name));
         }
@@ -121,7 +134,7 @@ impl Vault {
     /// Replaces the entry with the same id (it may have been renamed; the new name must be
     /// valid and not taken by another entry).
     pub fn update(&mut self, entry: Entry) -> Result<(), VaultError> {
-        validate_name(&entry.name)?;
+        validate_entry(&entry)?;
         if self
             .entries
             .iter()
@@ -162,6 +175,15 @@ impl Vault {
             .find(|n| self.get(n).is_none())
             .unwrap_or(first)
     }
+}
+
+/// Checks what an entry must satisfy on its own: a valid name and valid custom fields.
+pub fn validate_entry(entry: &Entry) -> Result<(), VaultError> {
+    validate_name(&entry.name)?;
+    validate_custom_fields(&entry.custom_fields).map_err(|error| VaultError::InvalidCustomField {
+        entry: entry.name.clone(),
+        error,
+    })
 }
 
 /// Checks a key name: non-empty after trimming, no control characters, not padded.
@@ -225,6 +247,36 @@ mod tests {
         assert_eq!(v.unused_name("k"), "k (copy)");
         v.add(entry("k (copy)")).expect("copy");
         assert_eq!(v.unused_name("k"), "k (copy 2)");
+    }
+
+    #[test]
+    fn custom_fields_are_checked_on_add_and_update_and_optional_in_json() {
+        let mut v = Vault::default();
+        let mut e = entry("a");
+        e.custom_fields = vec![
+            CustomField::new("Region", "eu", false),
+            CustomField::new("region", "us", false),
+        ];
+        assert!(matches!(
+            v.add(e.clone()),
+            Err(VaultError::InvalidCustomField { .. })
+        ));
+        e.custom_fields.pop();
+        e.url = "https://example.com".into();
+        v.add(e.clone()).expect("valid fields");
+        e.custom_fields
+            .push(CustomField::new("API Key", "k", false));
+        assert!(v.update(e).is_err());
+        let json = serde_json::to_string(&v).expect("serialise");
+        assert!(json.contains(r#""url":"https://example.com""#), "{json}");
+        assert!(
+            json.contains(r#""custom_fields":[{"name":"Region","value":"eu","protected":false}]"#)
+        );
+        // an entry without them (every vault written before) leaves them out and reads back
+        let plain = serde_json::to_string(&entry("b")).expect("serialise");
+        assert!(!plain.contains("url") && !plain.contains("custom_fields"));
+        let back: Entry = serde_json::from_str(&plain).expect("old entry");
+        assert!(back.url.is_empty() && back.custom_fields.is_empty());
     }
 
     #[test]
