@@ -5,8 +5,9 @@ use eframe::egui;
 use egui::{Align, Layout, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::{Page, Session};
-use crate::vault::audit;
+use super::command::Command;
+use crate::vault::Vault;
+use crate::vault::audit::{self, Finding};
 use crate::vault::providers::Severity;
 
 /// The colour of a severity.
@@ -18,12 +19,15 @@ fn severity_color(ui: &Ui, severity: Severity) -> egui::Color32 {
     }
 }
 
-/// Draws the Audit view.
-pub(crate) fn audit_ui(ui: &mut Ui, session: &mut Session) {
-    let mut select = None;
+/// Draws the Audit view of `findings` (the audit's, most severe first) about `vault`.
+pub(crate) fn audit_ui(
+    ui: &mut Ui,
+    findings: &[Finding],
+    vault: &Vault,
+    commands: &mut Vec<Command>,
+) {
     egui::CentralPanel::default().show(ui, |ui| {
         ui.heading("Audit");
-        let findings = session.cache.findings();
         let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
         let attention = findings
             .iter()
@@ -91,16 +95,12 @@ pub(crate) fn audit_ui(ui: &mut Ui, session: &mut Session) {
                             );
                         });
                     });
-                    if clicked || row.response().clicked() {
-                        select = Some(finding.name.clone());
+                    if (clicked || row.response().clicked())
+                        && let Some(entry) = vault.get(&finding.name)
+                    {
+                        commands.push(Command::ShowEntry(entry.id));
                     }
                 });
             });
     });
-    if let Some(name) = select
-        && let Some(entry) = session.vault.get(&name)
-    {
-        session.view.selected = Some(entry.id);
-        session.page = Page::Keys;
-    }
 }

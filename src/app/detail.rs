@@ -1,90 +1,55 @@
-//! The detail panel of the selected key (every part with copy buttons, masked secrets with a
-//! timed reveal, permissions, IP lists, dates, incident checklist, history) and the dialogs
-//! its actions open (rotate, mark compromised, revoke, delete).
+//! The detail panel of the selected key: every part with copy buttons, masked secrets with a
+//! timed reveal, the test signature, permissions, IP lists, dates, incident checklist and
+//! history. Its actions push commands; the dialogs they open are `dialogs.rs`'s.
 
 use chrono::{DateTime, Utc};
 use eframe::egui;
 use egui::{RichText, Ui};
 use uuid::Uuid;
 
-use super::commands::Command;
-use super::widgets::{SecretBuffer, badge, date, labelled_password, relative_days, urgency_color};
-use super::{Session, editor, transfer};
+use super::command::{Command, Confirm, DialogRequest};
+use super::signature::{self, SignaturePanel};
+use super::widgets::{badge, date, field_noun, field_title, relative_days, urgency_color};
 use crate::vault::policy::{self, Urgency};
-use crate::vault::{CredentialKind, Entry, Field, FieldValue, Status};
+use crate::vault::providers::Providers;
+use crate::vault::{Entry, Field, FieldValue, Status, VaultSettings};
 
-/// A dialog over the main window.
-pub(crate) enum Dialog {
-    Editor(Box<editor::EditorState>),
-    Rotate(RotateState),
-    Compromise { id: Uuid, reason: String },
-    Confirm(Confirm),
-    Export(Box<transfer::ExportState>),
-    Import(Box<transfer::ImportState>),
-}
-
-impl Dialog {
-    /// True while the dialog waits for a worker thread (a file dialog, an export, a read).
-    pub fn is_busy(&self) -> bool {
-        match self {
-            Dialog::Editor(state) => state.is_busy(),
-            Dialog::Export(state) => state.is_busy(),
-            Dialog::Import(state) => state.is_busy(),
-            _ => false,
-        }
-    }
-}
-
-/// An action that asks first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Confirm {
-    Delete(Uuid),
-    Revoke(Uuid),
-}
-
-/// The rotate dialog: the new secret (and public key for a key pair).
-pub(crate) struct RotateState {
+/// A secret shown in clear until a deadline.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Reveal {
     pub id: Uuid,
-    pub secret: SecretBuffer,
-    pub public_key: String,
+    pub field: Field,
+    pub until: DateTime<Utc>,
+}
+
+/// What the detail panel shows, besides the key itself.
+pub(crate) struct DetailContext<'a> {
+    pub settings: &'a VaultSettings,
+    pub providers: &'a Providers,
+    /// The secret shown in clear, if any (of any key).
+    pub reveal: Option<Reveal>,
+    /// The vault's change count (the test signature re-reads its defaults when it moves).
+    pub changes: u64,
+    pub now: DateTime<Utc>,
 }
 
 const MASK: &str = "••••••••••••";
 
-/// The part's name inside a sentence ("Copy API key", "Reveal secret").
-pub(crate) fn field_noun(field: Field) -> &'static str {
-    match field {
-        Field::Key => "API key",
-        Field::Secret => "secret",
-        Field::Passphrase => "passphrase",
-        Field::PrivateKey => "private key",
-        Field::PublicKey => "public key",
-    }
-}
-
-fn field_title(field: Field) -> &'static str {
-    match field {
-        Field::Key => "API key",
-        Field::Secret => "Secret",
-        Field::Passphrase => "Passphrase",
-        Field::PrivateKey => "Private key",
-        Field::PublicKey => "Public key",
-    }
-}
-
-/// Draws the right-hand panel for the key `id`.
+/// Draws the right-hand panel for `entry`.
 pub(crate) fn detail_panel(
     ui: &mut Ui,
-    session: &mut Session,
-    id: Uuid,
-    now: DateTime<Utc>,
+    entry: &Entry,
+    context: &DetailContext<'_>,
+    signature: &mut SignaturePanel,
     commands: &mut Vec<Command>,
 ) {
-    let Some(entry) = session.vault.by_id(id) else {
-        return;
-    };
-    let settings = &session.vault.settings;
-    let reveal = session.reveal;
+    let DetailContext {
+        settings,
+        providers,
+        reveal,
+        changes,
+        now,
+    } = *context;
     egui::Panel::right("detail")
         .default_size(380.0)
         .min_size(300.0)
@@ -111,22 +76,10 @@ pub(crate) fn detail_panel(
                 if !entry.purpose.is_empty() {
                     ui.label(RichText::new(&entry.purpose).italics());
                 }
-                actions(
-                    ui,
-                    entry,
-                    session.file.is_some() || session.save_job.is_some(),
-                    commands,
-                );
+                actions(ui, entry, commands);
                 ui.separator();
                 credential(ui, entry, reveal, now, commands);
-                super::signature::signature_ui(
-                    ui,
-                    &mut session.signature,
-                    entry,
-                    &session.providers,
-                    session.changes,
-                    commands,
-                );
+                signature::signature_ui(ui, signature, entry, providers, changes, commands);
                 ui.separator();
                 permissions(ui, entry);
                 ip_lists(ui, entry);
@@ -145,7 +98,7 @@ pub(crate) fn detail_panel(
                             format!(": {}", incident.reason)
                         }
                     ));
-                    match session.providers.find(&entry.provider) {
+                    match providers.find(&entry.provider) {
                         Some(preset) if !preset.key_page.is_empty() => {
                             ui.horizontal_wrapped(|ui| {
                                 ui.label("Key page:");
@@ -231,7 +184,7 @@ pub(crate) fn detail_panel(
         });
 }
 
-fn actions(ui: &mut Ui, entry: &Entry, _ready: bool, commands: &mut Vec<Command>) {
+fn actions(ui: &mut Ui, entry: &Entry, commands: &mut Vec<Command>) {
     ui.add_space(4.0);
     ui.horizontal_wrapped(|ui| {
         if ui.button("Edit").clicked() {
@@ -241,7 +194,10 @@ fn actions(ui: &mut Ui, entry: &Entry, _ready: bool, commands: &mut Vec<Command>
             commands.push(Command::OpenDialog(DialogRequest::Rotate(entry.id)));
         }
         if entry.status != Status::Compromised && ui.button("Mark compromised…").clicked() {
-            commands.push(Command::OpenDialog(DialogRequest::Compromise(entry.id)));
+            commands.push(Command::OpenDialog(DialogRequest::Compromise {
+                id: entry.id,
+                reason: String::new(),
+            }));
         }
         if entry.status != Status::Revoked && ui.button("Revoke…").clicked() {
             commands.push(Command::OpenDialog(DialogRequest::Confirm(
@@ -259,40 +215,10 @@ fn actions(ui: &mut Ui, entry: &Entry, _ready: bool, commands: &mut Vec<Command>
     });
 }
 
-/// Which dialog to open (a command, so that opening one is applied in one place).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum DialogRequest {
-    Rotate(Uuid),
-    Compromise(Uuid),
-    Confirm(Confirm),
-    Export,
-    Import,
-}
-
-impl DialogRequest {
-    /// The dialog's starting state.
-    pub fn open(self) -> Dialog {
-        match self {
-            DialogRequest::Rotate(id) => Dialog::Rotate(RotateState {
-                id,
-                secret: SecretBuffer::default(),
-                public_key: String::new(),
-            }),
-            DialogRequest::Compromise(id) => Dialog::Compromise {
-                id,
-                reason: String::new(),
-            },
-            DialogRequest::Confirm(c) => Dialog::Confirm(c),
-            DialogRequest::Export => Dialog::Export(Box::new(transfer::ExportState::new())),
-            DialogRequest::Import => Dialog::Import(Box::new(transfer::ImportState::new())),
-        }
-    }
-}
-
 fn credential(
     ui: &mut Ui,
     entry: &Entry,
-    reveal: Option<super::Reveal>,
+    reveal: Option<Reveal>,
     now: DateTime<Utc>,
     commands: &mut Vec<Command>,
 ) {
@@ -303,8 +229,7 @@ fn credential(
         };
         let title = field_title(field);
         ui.horizontal(|ui| {
-            let label = ui.label(RichText::new(title).weak());
-            let _ = label;
+            ui.label(RichText::new(title).weak());
             if ui
                 .small_button(format!("Copy {}", field_noun(field)))
                 .on_hover_text("Copy; the clipboard is cleared after a while")
@@ -417,7 +342,7 @@ fn ip_lists(ui: &mut Ui, entry: &Entry) {
     }
 }
 
-fn dates(ui: &mut Ui, entry: &Entry, settings: &crate::vault::VaultSettings, now: DateTime<Utc>) {
+fn dates(ui: &mut Ui, entry: &Entry, settings: &VaultSettings, now: DateTime<Utc>) {
     let line =
         |ui: &mut Ui, title: &str, at: Option<DateTime<Utc>>, color: Option<egui::Color32>| {
             ui.horizontal(|ui| {
@@ -479,161 +404,4 @@ fn dates(ui: &mut Ui, entry: &Entry, settings: &crate::vault::VaultSettings, now
         }
     }
     line(ui, "Last used", entry.last_used_at, None);
-}
-
-/// Draws the open dialog, if any. Esc closes it.
-pub(crate) fn dialogs_ui(
-    ctx: &egui::Context,
-    session: &mut Session,
-    now: DateTime<Utc>,
-    commands: &mut Vec<Command>,
-) {
-    let Some(dialog) = &mut session.dialog else {
-        return;
-    };
-    let mut close = false;
-    match dialog {
-        Dialog::Editor(state) => {
-            close = editor::editor_dialog(ctx, state, &session.providers, now, commands);
-        }
-        Dialog::Export(state) => {
-            close = transfer::export_dialog(ctx, state, &session.vault, commands);
-        }
-        Dialog::Import(state) => {
-            close = transfer::import_dialog(ctx, state, &session.vault, now, commands);
-        }
-        Dialog::Rotate(state) => {
-            let Some(entry) = session.vault.by_id(state.id) else {
-                session.dialog = None;
-                return;
-            };
-            let response = egui::Modal::new(egui::Id::unique("rotate-dialog")).show(ctx, |ui| {
-                ui.set_width(420.0);
-                ui.heading(format!("Rotate '{}'", entry.name));
-                ui.label(
-                    "Create the new key at the provider first, then paste its new secret here. \
-                     The current one moves to the history.",
-                );
-                let kind = entry.credential.kind();
-                let title = if kind == CredentialKind::KeyPair {
-                    "New private key"
-                } else {
-                    "New secret"
-                };
-                let field = labelled_password(ui, title, &mut state.secret, 380.0);
-                if kind == CredentialKind::KeyPair {
-                    super::widgets::labelled_text(
-                        ui,
-                        "New public key",
-                        &mut state.public_key,
-                        "PEM",
-                        380.0,
-                    );
-                }
-                let _ = field;
-                ui.horizontal(|ui| {
-                    if ui
-                        .add_enabled(!state.secret.is_empty(), egui::Button::new("Rotate"))
-                        .clicked()
-                    {
-                        let public_key = (kind == CredentialKind::KeyPair
-                            && !state.public_key.trim().is_empty())
-                        .then(|| state.public_key.trim().to_owned());
-                        commands.push(Command::Rotate {
-                            id: state.id,
-                            secret: state.secret.take_secret(),
-                            public_key,
-                        });
-                    }
-                    if ui.button("Cancel").clicked() {
-                        close = true;
-                    }
-                });
-            });
-            close |= response.should_close();
-        }
-        Dialog::Compromise { id, reason } => {
-            let id = *id;
-            let Some(entry) = session.vault.by_id(id) else {
-                session.dialog = None;
-                return;
-            };
-            let response =
-                egui::Modal::new(egui::Id::unique("compromise-dialog")).show(ctx, |ui| {
-                    ui.set_width(420.0);
-                    ui.heading(format!("Mark '{}' compromised", entry.name));
-                    ui.label(
-                    "Records when and why, and opens the incident checklist: disable the key at \
-                     the provider, rotate, review activity, keep evidence, contact the provider.",
-                );
-                    super::widgets::labelled_text(
-                        ui,
-                        "What happened",
-                        reason,
-                        "e.g. pasted in a public repo",
-                        380.0,
-                    );
-                    ui.horizontal(|ui| {
-                        if ui.button("Mark compromised").clicked() {
-                            commands.push(Command::MarkCompromised {
-                                id,
-                                reason: reason.trim().to_owned(),
-                            });
-                        }
-                        if ui.button("Cancel").clicked() {
-                            close = true;
-                        }
-                    });
-                });
-            close |= response.should_close();
-        }
-        Dialog::Confirm(confirm) => {
-            let confirm = *confirm;
-            let (id, title, text, button) = match confirm {
-                Confirm::Delete(id) => (
-                    id,
-                    "Delete",
-                    "This removes the key and its history from the vault. The previous version \
-                     of the file is kept as its .bak backup until the next save.",
-                    "Delete key",
-                ),
-                Confirm::Revoke(id) => (
-                    id,
-                    "Revoke",
-                    "Mark the key as revoked (disable it at the provider too). It stays in the \
-                     vault for the record.",
-                    "Revoke key",
-                ),
-            };
-            let Some(entry) = session.vault.by_id(id) else {
-                session.dialog = None;
-                return;
-            };
-            let response = egui::Modal::new(egui::Id::unique("confirm-dialog")).show(ctx, |ui| {
-                ui.set_width(380.0);
-                ui.heading(format!("{title} '{}'?", entry.name));
-                ui.label(text);
-                ui.horizontal(|ui| {
-                    if ui.button(button).clicked() {
-                        commands.push(match confirm {
-                            Confirm::Delete(id) => Command::Delete(id),
-                            Confirm::Revoke(id) => Command::Revoke(id),
-                        });
-                    }
-                    if ui.button("Cancel").clicked() {
-                        close = true;
-                    }
-                });
-            });
-            close |= response.should_close();
-        }
-    }
-    if close {
-        let typed_passwords = matches!(session.dialog, Some(Dialog::Export(_) | Dialog::Import(_)));
-        session.dialog = None;
-        if typed_passwords {
-            // The password fields' undo histories held what was typed.
-            super::forget_widget_state(ctx);
-        }
-    }
 }

@@ -1,350 +1,15 @@
-//! The add/edit form: every field of an entry, validated as the user types (IP rules, dates,
-//! name), with the secrets in zeroizing buffers.
+//! The add/edit dialog: draws the form of [`EditorState`], marks each field's problem as
+//! the user types, and pushes the built entry. The form's rules are `entry_form.rs`'s.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use eframe::egui;
 use egui::{RichText, Ui};
 
-use super::commands::Command;
-use super::jobs::{self, Job, Poll};
-use super::widgets::{SecretBuffer, date, labelled_text};
-use crate::keys::{self, GeneratedKeyPair, KeyAlgorithm};
-use crate::secret::SecretString;
-use crate::vault::providers::{Provider, Providers};
-use crate::vault::{
-    Credential, CredentialKind, Entry, Environment, IpRule, Permission, validate_name,
-};
-
-const STANDARD_PERMISSIONS: [&str; 4] = [
-    Permission::READ,
-    Permission::TRADE,
-    Permission::WITHDRAW,
-    Permission::TRANSFER,
-];
-
-/// The form's state: text as typed, parsed on save.
-pub(crate) struct EditorState {
-    is_new: bool,
-    /// The entry being edited (or a blank one): keeps what the form does not show (id,
-    /// history, incident, status, rotation date).
-    base: Entry,
-    name: String,
-    provider: String,
-    environment: Environment,
-    kind: CredentialKind,
-    key_id: String,
-    secret: SecretBuffer,
-    passphrase: SecretBuffer,
-    private_key: SecretBuffer,
-    public_key: String,
-    standard: [bool; 4],
-    custom_permissions: String,
-    tags: String,
-    purpose: String,
-    notes: String,
-    whitelist: Vec<String>,
-    blacklist: Vec<String>,
-    created: String,
-    expires: String,
-    last_used: String,
-    rotate_days: String,
-    /// The algorithm "Generate key pair" uses.
-    keygen_alg: KeyAlgorithm,
-    /// A key pair being generated (RSA-4096 takes seconds).
-    keygen: Option<Job<Result<GeneratedKeyPair, String>>>,
-    /// What the last generation did, or why it failed.
-    keygen_note: Option<Result<String, String>>,
-    /// An error from the vault when saving (e.g. the name is taken).
-    pub error: Option<String>,
-}
-
-impl EditorState {
-    /// A blank form for a new key created `now`.
-    pub fn new(now: DateTime<Utc>) -> Self {
-        let base = Entry::new("", Credential::empty(CredentialKind::SharedSecret), now);
-        let mut state = Self::from_entry(&base);
-        state.is_new = true;
-        state
-    }
-
-    /// A form filled from `entry`.
-    pub fn edit(entry: &Entry) -> Self {
-        Self::from_entry(entry)
-    }
-
-    fn from_entry(entry: &Entry) -> Self {
-        let (secret, passphrase, private_key, public_key) = match &entry.credential {
-            Credential::SharedSecret {
-                secret, passphrase, ..
-            } => (
-                SecretBuffer::from_secret(secret),
-                passphrase
-                    .as_ref()
-                    .map(SecretBuffer::from_secret)
-                    .unwrap_or_default(),
-                SecretBuffer::default(),
-                String::new(),
-            ),
-            Credential::KeyPair {
-                private_key,
-                public_key,
-                ..
-            } => (
-                SecretBuffer::default(),
-                SecretBuffer::default(),
-                SecretBuffer::from_secret(private_key),
-                public_key.clone(),
-            ),
-            Credential::Token { token } => (
-                SecretBuffer::from_secret(token),
-                SecretBuffer::default(),
-                SecretBuffer::default(),
-                String::new(),
-            ),
-        };
-        let standard =
-            STANDARD_PERMISSIONS.map(|p| entry.permissions.iter().any(|q| q.as_str() == p));
-        let custom: Vec<&str> = entry
-            .permissions
-            .iter()
-            .map(|p| p.as_str())
-            .filter(|p| !STANDARD_PERMISSIONS.contains(p))
-            .collect();
-        EditorState {
-            is_new: false,
-            base: entry.clone(),
-            name: entry.name.clone(),
-            provider: entry.provider.clone(),
-            environment: entry.environment,
-            kind: entry.credential.kind(),
-            key_id: entry.credential.key_id().to_owned(),
-            secret,
-            passphrase,
-            private_key,
-            public_key,
-            standard,
-            custom_permissions: custom.join(", "),
-            tags: entry.tags.join(", "),
-            purpose: entry.purpose.clone(),
-            notes: entry.notes.clone(),
-            whitelist: entry.ip_whitelist.iter().map(ToString::to_string).collect(),
-            blacklist: entry.ip_blacklist.iter().map(ToString::to_string).collect(),
-            created: date(entry.created_at),
-            expires: entry.expires_at.map(date).unwrap_or_default(),
-            last_used: entry.last_used_at.map(date).unwrap_or_default(),
-            rotate_days: entry
-                .rotate_every_days
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            keygen_alg: KeyAlgorithm::Ed25519,
-            keygen: None,
-            keygen_note: None,
-            error: None,
-        }
-    }
-
-    /// True while a key pair is being generated.
-    pub fn is_busy(&self) -> bool {
-        self.keygen.is_some()
-    }
-
-    /// Starts generating a key pair on a worker thread.
-    fn start_keygen(&mut self, ctx: &egui::Context) {
-        if self.keygen.is_some() {
-            return;
-        }
-        let alg = self.keygen_alg;
-        self.keygen_note = None;
-        self.keygen = Some(jobs::spawn(ctx, move || {
-            keys::generate(alg).map_err(|e| e.to_string())
-        }));
-    }
-
-    /// Fills the private and public key fields when the generation has finished.
-    fn poll_keygen(&mut self) {
-        let Some(job) = &self.keygen else {
-            return;
-        };
-        let note = match job.poll() {
-            Poll::Pending => return,
-            Poll::Ready(Ok(pair)) => {
-                self.private_key = SecretBuffer::from_secret(&pair.private_key);
-                self.public_key = pair.public_key.clone();
-                Ok(format!(
-                    "Generated an {} key pair. Save the key, then upload the public key to \
-                     the provider.",
-                    self.keygen_alg
-                ))
-            }
-            Poll::Ready(Err(e)) => Err(format!("No key pair generated: {e}")),
-            Poll::Lost => Err("No key pair generated: the generator stopped".to_owned()),
-        };
-        self.keygen = None;
-        self.keygen_note = Some(note);
-    }
-}
-
-impl EditorState {
-    /// Gives the form the preset's shape: its provider id, its first credential kind (the
-    /// passphrase field and the permission suggestions follow from the provider).
-    fn apply_preset(&mut self, preset: &Provider) {
-        self.provider = preset.id.clone();
-        if let Some(kind) = preset.kinds.first() {
-            self.kind = *kind;
-        }
-    }
-
-    /// The custom permissions typed, one name each.
-    fn custom_list(&self) -> Vec<String> {
-        self.custom_permissions
-            .split(',')
-            .map(|p| p.trim().to_owned())
-            .filter(|p| !p.is_empty())
-            .collect()
-    }
-
-    /// Adds or removes one custom permission.
-    fn set_custom(&mut self, name: &str, on: bool) {
-        let mut list = self.custom_list();
-        list.retain(|p| p != name);
-        if on {
-            list.push(name.to_owned());
-        }
-        self.custom_permissions = list.join(", ");
-    }
-}
-
-/// Parses "YYYY-MM-DD" (empty means none) as midnight UTC.
-fn parse_date(text: &str) -> Result<Option<DateTime<Utc>>, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|dt| Utc.from_local_datetime(&dt).single())
-        .map(Some)
-        .ok_or_else(|| format!("'{text}' is not a date: use YYYY-MM-DD"))
-}
-
-fn parse_rules(rows: &[String]) -> (Vec<IpRule>, Vec<Option<String>>) {
-    let mut rules = Vec::new();
-    let errors = rows
-        .iter()
-        .map(|row| {
-            if row.trim().is_empty() {
-                return None;
-            }
-            match row.parse::<IpRule>() {
-                Ok(rule) => {
-                    rules.push(rule);
-                    None
-                }
-                Err(e) => Some(e.to_string()),
-            }
-        })
-        .collect();
-    (rules, errors)
-}
-
-/// What is wrong with the form, field by field.
-#[derive(Default)]
-struct Problems {
-    name: Option<String>,
-    secret: Option<String>,
-    whitelist: Vec<Option<String>>,
-    blacklist: Vec<Option<String>>,
-    created: Option<String>,
-    expires: Option<String>,
-    last_used: Option<String>,
-    rotate_days: Option<String>,
-}
-
-impl Problems {
-    fn any(&self) -> bool {
-        self.name.is_some()
-            || self.secret.is_some()
-            || self.whitelist.iter().any(Option::is_some)
-            || self.blacklist.iter().any(Option::is_some)
-            || self.created.is_some()
-            || self.expires.is_some()
-            || self.last_used.is_some()
-            || self.rotate_days.is_some()
-    }
-}
-
-impl EditorState {
-    fn problems(&self) -> Problems {
-        let primary_empty = match self.kind {
-            CredentialKind::KeyPair => self.private_key.is_empty(),
-            _ => self.secret.is_empty(),
-        };
-        Problems {
-            name: validate_name(self.name.trim()).err().map(|e| e.to_string()),
-            secret: primary_empty.then(|| "The secret is empty.".to_owned()),
-            whitelist: parse_rules(&self.whitelist).1,
-            blacklist: parse_rules(&self.blacklist).1,
-            created: match parse_date(&self.created) {
-                Ok(None) => Some("The creation date is required (YYYY-MM-DD).".to_owned()),
-                other => other.err(),
-            },
-            expires: parse_date(&self.expires).err(),
-            last_used: parse_date(&self.last_used).err(),
-            rotate_days: (!self.rotate_days.trim().is_empty()
-                && self.rotate_days.trim().parse::<u32>().is_err())
-            .then(|| "A whole number of days (0 = no policy); empty = vault default".to_owned()),
-        }
-    }
-
-    /// The entry the form describes, once it has no problems.
-    fn build(&self) -> Option<Entry> {
-        if self.problems().any() {
-            return None;
-        }
-        let mut entry = self.base.clone();
-        entry.name = self.name.trim().to_owned();
-        entry.provider = self.provider.trim().to_lowercase();
-        entry.environment = self.environment;
-        let secret = |b: &SecretBuffer| SecretString::new(b.expose().to_owned());
-        entry.credential = match self.kind {
-            CredentialKind::SharedSecret => Credential::SharedSecret {
-                key_id: self.key_id.trim().to_owned(),
-                secret: secret(&self.secret),
-                passphrase: (!self.passphrase.is_empty()).then(|| secret(&self.passphrase)),
-            },
-            CredentialKind::KeyPair => Credential::KeyPair {
-                key_id: self.key_id.trim().to_owned(),
-                private_key: secret(&self.private_key),
-                public_key: self.public_key.trim().to_owned(),
-            },
-            CredentialKind::Token => Credential::Token {
-                token: secret(&self.secret),
-            },
-        };
-        let mut permissions: Vec<&str> = STANDARD_PERMISSIONS
-            .iter()
-            .zip(self.standard)
-            .filter(|(_, on)| *on)
-            .map(|(p, _)| *p)
-            .collect();
-        permissions.extend(self.custom_permissions.split(','));
-        entry.set_permissions(permissions);
-        entry.set_tags(self.tags.split(','));
-        entry.purpose = self.purpose.trim().to_owned();
-        entry.notes = self.notes.clone();
-        entry.ip_whitelist = parse_rules(&self.whitelist).0;
-        entry.ip_blacklist = parse_rules(&self.blacklist).0;
-        entry.created_at = parse_date(&self.created).ok().flatten()?;
-        entry.expires_at = parse_date(&self.expires).ok()?;
-        entry.last_used_at = parse_date(&self.last_used).ok()?;
-        entry.rotate_every_days = match self.rotate_days.trim() {
-            "" => None,
-            days => Some(days.parse().ok()?),
-        };
-        Some(entry)
-    }
-}
+use super::command::Command;
+use super::entry_form::{EditorState, Problems, STANDARD_PERMISSIONS};
+use super::widgets::{SecretBuffer, labelled_text};
+use crate::keys::KeyAlgorithm;
+use crate::vault::providers::Providers;
+use crate::vault::{CredentialKind, Environment};
 
 fn problem(ui: &mut Ui, text: &Option<String>) {
     if let Some(text) = text {
@@ -357,11 +22,9 @@ pub(crate) fn editor_dialog(
     ctx: &egui::Context,
     state: &mut EditorState,
     providers: &Providers,
-    _now: DateTime<Utc>,
     commands: &mut Vec<Command>,
 ) -> bool {
     let mut close = false;
-    state.poll_keygen();
     let problems = state.problems();
     let title = if state.is_new {
         "Add key".to_owned()
@@ -375,7 +38,7 @@ pub(crate) fn editor_dialog(
         ui.add_space(4.0);
         egui::ScrollArea::vertical()
             .max_height(max_height - 80.0)
-            .show(ui, |ui| form(ui, state, &problems, providers));
+            .show(ui, |ui| form(ui, state, &problems, providers, commands));
         ui.separator();
         if let Some(error) = &state.error {
             ui.colored_label(ui.visuals().error_fg_color, error);
@@ -403,7 +66,13 @@ pub(crate) fn editor_dialog(
     close || ctx.input(|i| i.key_pressed(egui::Key::Escape))
 }
 
-fn form(ui: &mut Ui, state: &mut EditorState, problems: &Problems, providers: &Providers) {
+fn form(
+    ui: &mut Ui,
+    state: &mut EditorState,
+    problems: &Problems,
+    providers: &Providers,
+    commands: &mut Vec<Command>,
+) {
     let preset = providers.find(&state.provider).cloned();
     egui::Grid::new("editor-grid")
         .num_columns(2)
@@ -498,7 +167,7 @@ fn form(ui: &mut Ui, state: &mut EditorState, problems: &Problems, providers: &P
                     );
                     ui.end_row();
                     if state.is_new {
-                        keygen_row(ui, state);
+                        keygen_row(ui, state, commands);
                         ui.end_row();
                     }
                     secret_row(ui, "Private key", &mut state.private_key, true);
@@ -614,7 +283,7 @@ fn kind_text(kind: CredentialKind) -> &'static str {
 }
 
 /// The algorithm choice and the "Generate key pair" button of a new key pair.
-fn keygen_row(ui: &mut Ui, state: &mut EditorState) {
+fn keygen_row(ui: &mut Ui, state: &mut EditorState, commands: &mut Vec<Command>) {
     let label = ui.label("Key pair algorithm");
     ui.vertical(|ui| {
         ui.horizontal(|ui| {
@@ -633,7 +302,7 @@ fn keygen_row(ui: &mut Ui, state: &mut EditorState) {
                 )
                 .clicked()
             {
-                state.start_keygen(ui.ctx());
+                commands.push(Command::GenerateKeyPair(state.keygen_alg));
             }
             if busy {
                 ui.spinner();

@@ -1,5 +1,7 @@
 //! Worker threads: the KDF takes about a second, so unlocking, creating and saving run off the
-//! UI thread, which keeps drawing (a spinner) and polls for the result each frame.
+//! UI thread, which keeps drawing (a spinner) and polls for the result each frame. Which jobs
+//! exist and what their results do is `tasks.rs`'s; this file is only the thread and its
+//! channel.
 
 use eframe::egui;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -30,22 +32,43 @@ impl<T> Job<T> {
     }
 }
 
+/// Wakes the UI when a job finishes, so that it polls the result without waiting for input.
+/// The default wakes nothing (unit tests, which poll by hand).
+#[derive(Clone, Default)]
+pub(crate) struct Waker(Option<egui::Context>);
+
+impl Waker {
+    /// Wakes the window drawn by `ctx`.
+    pub fn new(ctx: &egui::Context) -> Self {
+        Waker(Some(ctx.clone()))
+    }
+
+    fn wake(&self) {
+        if let Some(ctx) = &self.0 {
+            ctx.request_repaint();
+        }
+    }
+}
+
 /// Runs `work` on a new thread and wakes the UI when it is done.
 pub(crate) fn spawn<T: Send + 'static>(
-    ctx: &egui::Context,
+    waker: &Waker,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Job<T> {
     let (tx, rx) = mpsc::channel();
-    let ctx = ctx.clone();
+    let waker = waker.clone();
     let spawned = std::thread::Builder::new()
         .name("keyward-worker".to_owned())
         .spawn(move || {
             let result = work();
             // The receiver is gone when the app locked or closed meanwhile; nothing to do.
             let _ = tx.send(result);
-            ctx.request_repaint();
+            waker.wake();
         });
     // Without a thread the receiver reports `Lost`, which the caller shows as an error.
     drop(spawned);
     Job { rx }
 }
+
+/// A file dialog on a worker thread: the path chosen, `None` when cancelled.
+pub(crate) type PickJob = Job<Option<std::path::PathBuf>>;

@@ -1,5 +1,6 @@
-//! The main window: top bar (search, new key, settings, lock), sidebar of filters with counts,
-//! and the sortable, virtualized table of keys.
+//! The keys page: the sidebar of filters with counts, and the sortable, virtualized table of
+//! keys. What the user chose to see is [`ViewState`]; what was computed from the vault for
+//! it (rows, counts, the audit's findings, the reminders' dates) is [`ViewCache`].
 
 use eframe::egui;
 use std::cmp::Ordering;
@@ -11,9 +12,7 @@ use uuid::Uuid;
 
 use std::collections::HashSet;
 
-use super::commands::{Command, LockReason};
-use super::widgets::urgency_color;
-use super::{Page, Session, audit_view, detail, reminders, scan_view, settings};
+use super::widgets::{date, urgency_color};
 use crate::vault::audit::{self, Finding, ScheduledDate};
 use crate::vault::policy::{self, Urgency};
 use crate::vault::providers::Providers;
@@ -316,166 +315,14 @@ fn count(
     counts
 }
 
-/// Draws the unlocked main window.
-pub(crate) fn main_ui(
-    ui: &mut Ui,
-    session: &mut Session,
-    now: DateTime<Utc>,
-    commands: &mut Vec<Command>,
-) {
-    session
-        .cache
-        .refresh(&session.view, &session.vault, &session.providers, now);
-    top_bar(ui, session, commands);
-    if session.changed_on_disk {
-        changed_on_disk_banner(ui, session, commands);
-    }
-    if session.banner.is_some() {
-        reminders::banner_ui(ui, session);
-    }
-    match session.page {
-        Page::Settings => return settings::settings_ui(ui, session, commands),
-        Page::Reminders => return reminders::reminders_ui(ui, session, now),
-        Page::Audit => return audit_view::audit_ui(ui, session),
-        Page::Scan => return scan_view::scan_ui(ui, session, commands),
-        Page::Keys => {}
-    }
-    sidebar(ui, session);
-    if let Some(id) = session.view.selected {
-        if session.vault.by_id(id).is_some() {
-            detail::detail_panel(ui, session, id, now, commands);
-        } else {
-            session.view.selected = None;
-        }
-    }
-    egui::CentralPanel::default().show(ui, |ui| {
-        table(ui, session, now);
-    });
-}
-
-fn top_bar(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
-    egui::Panel::top("top-bar").show(ui, |ui| {
-        ui.add_space(4.0);
-        ui.horizontal(|ui| {
-            ui.heading("keyward");
-            ui.separator();
-            let label = ui.label("Search");
-            let search = ui
-                .add(
-                    egui::TextEdit::singleline(&mut session.view.search)
-                        .hint_text("name, provider, tag, key id (Ctrl+F)")
-                        .desired_width(280.0),
-                )
-                .labelled_by(label.id);
-            if session.view.focus_search {
-                search.request_focus();
-                session.view.focus_search = false;
-                session.page = Page::Keys;
-            }
-            if search.changed() {
-                session.page = Page::Keys;
-            }
-            if !session.view.search.is_empty() && ui.button("Clear search").clicked() {
-                session.view.search.clear();
-            }
-            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                if ui
-                    .button("Lock")
-                    .on_hover_text("Lock the vault (Ctrl+L)")
-                    .clicked()
-                {
-                    commands.push(Command::Lock(LockReason::Button));
-                }
-                let settings_open = session.page == Page::Settings;
-                if ui
-                    .add(egui::Button::selectable(settings_open, "Settings"))
-                    .clicked()
-                {
-                    session.page = if settings_open {
-                        Page::Keys
-                    } else {
-                        session.settings =
-                            settings::SettingsDraft::new(&session.vault.settings, session.kdf);
-                        Page::Settings
-                    };
-                }
-                if ui
-                    .button("Import…")
-                    .on_hover_text("Add keys from another password manager's file")
-                    .clicked()
-                {
-                    commands.push(Command::OpenDialog(detail::DialogRequest::Import));
-                }
-                if ui
-                    .button("Export…")
-                    .on_hover_text("Write the keys for another password manager")
-                    .clicked()
-                {
-                    commands.push(Command::OpenDialog(detail::DialogRequest::Export));
-                }
-                page_button(ui, &mut session.page, Page::Scan, "Scan a folder…")
-                    .on_hover_text("Find files that hold a stored secret in plain text");
-                page_button(ui, &mut session.page, Page::Audit, "Audit")
-                    .on_hover_text("Every risk finding with its fix");
-                page_button(ui, &mut session.page, Page::Reminders, "Reminders")
-                    .on_hover_text("Rotation due dates and expiries by date");
-                if ui
-                    .button("New key")
-                    .on_hover_text("Add a key (Ctrl+N)")
-                    .clicked()
-                {
-                    commands.push(Command::NewEntry);
-                }
-            });
-        });
-        ui.add_space(2.0);
-    });
-}
-
-/// A top-bar button that shows `page`, or the keys again when it already shows.
-fn page_button(ui: &mut Ui, current: &mut Page, page: Page, text: &str) -> egui::Response {
-    let open = *current == page;
-    let response = ui.add(egui::Button::selectable(open, text));
-    if response.clicked() {
-        *current = if open { Page::Keys } else { page };
-    }
-    response
-}
-
-fn changed_on_disk_banner(ui: &mut Ui, session: &Session, commands: &mut Vec<Command>) {
-    egui::Panel::top("changed-on-disk").show(ui, |ui| {
-        ui.horizontal_wrapped(|ui| {
-            ui.colored_label(
-                ui.visuals().warn_fg_color,
-                "The vault file was changed by another program since it was opened.",
-            );
-            let busy = session.reload_job.is_some();
-            if ui
-                .add_enabled(!busy, egui::Button::new("Reload from disk"))
-                .on_hover_text("Load the other version; your unsaved change is dropped")
-                .clicked()
-            {
-                commands.push(Command::ReloadFromDisk);
-            }
-            if ui
-                .add_enabled(!busy, egui::Button::new("Keep my version"))
-                .on_hover_text("Save the vault shown here over the other version")
-                .clicked()
-            {
-                commands.push(Command::KeepMine);
-            }
-        });
-    });
-}
-
-fn sidebar(ui: &mut Ui, session: &mut Session) {
+/// Draws the sidebar of filters, each with its count.
+pub(crate) fn sidebar_ui(ui: &mut Ui, view: &mut ViewState, cache: &ViewCache) {
     egui::Panel::left("filters")
         .default_size(210.0)
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 ui.add_space(6.0);
-                let view = &mut session.view;
-                let counts = &session.cache.counts;
+                let counts = &cache.counts;
                 for (filter, n) in Filter::FIXED.iter().zip(counts.fixed) {
                     filter_button(ui, view, filter.clone(), n);
                 }
@@ -507,9 +354,16 @@ fn filter_button(ui: &mut Ui, view: &mut ViewState, filter: Filter, n: usize) {
     }
 }
 
-fn table(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>) {
-    let rows = session.cache.rows().to_vec();
-    if session.vault.entries.is_empty() {
+/// Draws the table of the keys `cache` holds for `view`; a click selects a key.
+pub(crate) fn table_ui(
+    ui: &mut Ui,
+    view: &mut ViewState,
+    cache: &ViewCache,
+    vault: &Vault,
+    now: DateTime<Utc>,
+) {
+    let rows = cache.rows();
+    if vault.entries.is_empty() {
         ui.add_space(30.0);
         ui.vertical_centered(|ui| {
             ui.label("No keys yet. Add your first one with \"New key\" (Ctrl+N).");
@@ -520,9 +374,8 @@ fn table(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>) {
         ui.label("No key matches the search and filter.");
         return;
     }
-    let settings = session.vault.settings.clone();
-    let view = &mut session.view;
-    let entries = &session.vault.entries;
+    let settings = &vault.settings;
+    let entries = &vault.entries;
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
     TableBuilder::new(ui)
         .id_salt("keys-table")
@@ -581,7 +434,7 @@ fn table(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>) {
                     ui.label(entry.environment.as_str());
                 });
                 row.col(|ui| {
-                    let urgency = policy::rotation_urgency(entry, &settings, now);
+                    let urgency = policy::rotation_urgency(entry, settings, now);
                     let days = policy::rotation_age_days(entry, now);
                     ui.colored_label(urgency_color(ui, urgency), format!("{days} d"));
                 });
@@ -591,8 +444,8 @@ fn table(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>) {
                     }
                     Some(at) => {
                         let urgency =
-                            policy::expiry_urgency(entry, &settings, now).unwrap_or(Urgency::Fine);
-                        ui.colored_label(urgency_color(ui, urgency), super::widgets::date(at));
+                            policy::expiry_urgency(entry, settings, now).unwrap_or(Urgency::Fine);
+                        ui.colored_label(urgency_color(ui, urgency), date(at));
                     }
                 });
                 row.col(|ui| {

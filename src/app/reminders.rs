@@ -2,18 +2,15 @@
 //! the Reminders view (every rotation due date and expiry by date) and the calendar (.ics)
 //! export. The dates and their urgency come from [`crate::vault::audit`].
 
-use std::path::PathBuf;
-
 use chrono::{DateTime, Utc};
 use eframe::egui;
 use egui::{Align, Layout, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::jobs::{self, Poll};
+use super::command::{Command, Page};
 use super::widgets::{date, relative_days, urgency_color};
-use super::{Page, Session, StatusLine};
 use crate::vault::Vault;
-use crate::vault::audit::{self, DueReason, ScheduleKind};
+use crate::vault::audit::{self, DueReason, ScheduleKind, ScheduledDate};
 use crate::vault::providers::Providers;
 
 /// How many names a banner line shows before "and N more".
@@ -125,12 +122,7 @@ impl Banner {
 }
 
 /// Draws the banner under the top bar, with buttons to the reminders and the audit.
-pub(crate) fn banner_ui(ui: &mut Ui, session: &mut Session) {
-    let Some(banner) = &session.banner else {
-        return;
-    };
-    let mut dismiss = false;
-    let mut go = None;
+pub(crate) fn banner_ui(ui: &mut Ui, banner: &Banner, commands: &mut Vec<Command>) {
     egui::Panel::top("unlock-banner").show(ui, |ui| {
         ui.add_space(4.0);
         ui.horizontal(|ui| {
@@ -146,35 +138,36 @@ pub(crate) fn banner_ui(ui: &mut Ui, session: &mut Session) {
             });
             ui.with_layout(Layout::right_to_left(Align::Min), |ui| {
                 if ui.button("Dismiss").clicked() {
-                    dismiss = true;
+                    commands.push(Command::DismissBanner);
                 }
                 if ui.button("Open audit").clicked() {
-                    go = Some(Page::Audit);
+                    commands.push(Command::ShowPage(Page::Audit));
                 }
                 if ui.button("Open reminders").clicked() {
-                    go = Some(Page::Reminders);
+                    commands.push(Command::ShowPage(Page::Reminders));
                 }
             });
         });
         ui.add_space(2.0);
     });
-    if let Some(page) = go {
-        session.page = page;
-    }
-    if dismiss {
-        session.banner = None;
-    }
 }
 
 /// Draws the Reminders view: every rotation due date and expiry, earliest first.
-pub(crate) fn reminders_ui(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>) {
-    let mut select = None;
-    let mut export = false;
+/// `schedule` is the audit's, `lead_days` the vault's reminder lead time, `exporting` true
+/// while the calendar export runs.
+pub(crate) fn reminders_ui(
+    ui: &mut Ui,
+    schedule: &[ScheduledDate],
+    lead_days: u32,
+    exporting: bool,
+    now: DateTime<Utc>,
+    commands: &mut Vec<Command>,
+) {
     egui::CentralPanel::default().show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.heading("Reminders");
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                let busy = session.calendar_job.is_some();
+                let busy = exporting;
                 if busy {
                     ui.spinner();
                 }
@@ -186,7 +179,7 @@ pub(crate) fn reminders_ui(ui: &mut Ui, session: &mut Session, now: DateTime<Utc
                     )
                     .clicked()
                 {
-                    export = true;
+                    commands.push(Command::ExportCalendar);
                 }
             });
         });
@@ -194,12 +187,11 @@ pub(crate) fn reminders_ui(ui: &mut Ui, session: &mut Session, now: DateTime<Utc
             RichText::new(format!(
                 "Rotation due dates and expiries of the keys not revoked, earliest first. Red: \
                  past; amber: within the {} day reminder lead time. Click a row to open the key.",
-                session.vault.settings.reminder_lead_days
+                lead_days
             ))
             .weak(),
         );
         ui.add_space(4.0);
-        let schedule = session.cache.schedule();
         if schedule.is_empty() {
             ui.label("Nothing scheduled: no key has a rotation policy or an expiry date.");
             return;
@@ -249,68 +241,11 @@ pub(crate) fn reminders_ui(ui: &mut Ui, session: &mut Session, now: DateTime<Utc
                         });
                     });
                     if clicked || row.response().clicked() {
-                        select = Some(item.id);
+                        commands.push(Command::ShowEntry(item.id));
                     }
                 });
             });
     });
-    if let Some(id) = select {
-        session.view.selected = Some(id);
-        session.page = Page::Keys;
-    }
-    if export {
-        start_calendar_export(session, now, ui.ctx());
-    }
-}
-
-/// What the calendar export hands back: where it was written, or why not (`None`: the user
-/// cancelled the dialog).
-pub(crate) type CalendarDone = Option<Result<PathBuf, String>>;
-
-/// Asks where to save the calendar (file dialog on a worker thread), then writes it there.
-fn start_calendar_export(session: &mut Session, now: DateTime<Utc>, ctx: &egui::Context) {
-    if session.calendar_job.is_some() {
-        return;
-    }
-    // Built here: the calendar holds names and dates only, never a secret.
-    let ics = crate::calendar::to_ics(
-        &crate::calendar::reminders(&session.vault, now),
-        session.vault.settings.reminder_lead_days,
-        now,
-    );
-    session.calendar_job = Some(jobs::spawn(ctx, move || {
-        let path = rfd::FileDialog::new()
-            .set_title("Save the reminders as a calendar")
-            .add_filter("iCalendar", &["ics"])
-            .set_file_name("keyward-reminders.ics")
-            .save_file()?;
-        Some(
-            crate::store::write_file_atomically(&path, ics.as_bytes())
-                .map(|()| path)
-                .map_err(|e| e.to_string()),
-        )
-    }));
-}
-
-/// Collects the calendar export; returns what to say in the status bar.
-pub(crate) fn poll_calendar_job(session: &mut Session) -> Option<StatusLine> {
-    let job = session.calendar_job.as_ref()?;
-    let status = match job.poll() {
-        Poll::Pending => return None,
-        Poll::Ready(None) => None,
-        Poll::Ready(Some(Ok(path))) => Some(StatusLine::info(format!(
-            "Calendar saved to {}: import it into your calendar app",
-            super::display_path(&path)
-        ))),
-        Poll::Ready(Some(Err(e))) => Some(StatusLine::error(format!(
-            "The calendar was not saved: {e}"
-        ))),
-        Poll::Lost => Some(StatusLine::error(
-            "The calendar was not saved: the file dialog stopped",
-        )),
-    };
-    session.calendar_job = None;
-    status
 }
 
 #[cfg(test)]

@@ -12,34 +12,34 @@ use eframe::egui;
 use egui::{Align, Layout, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::commands::Command;
-use super::jobs::{self, Job, Poll};
-use super::{Page, Session, StatusLine, detail, display_path};
-use crate::scan::{self, Hit, Location, Needles, Owner, Progress, ScanOptions, ScanReport};
-use crate::vault::Status;
+use super::command::{Command, DialogRequest, FilePick};
+use super::jobs::{Job, PickJob};
+use super::widgets::{display_path, field_noun};
+use crate::scan::{self, Hit, Location, Owner, Progress, ScanReport};
+use crate::vault::{Status, Vault};
 
 /// The scan view's state; dropped (and a running scan stopped) on lock.
 #[derive(Default)]
 pub(crate) struct ScanState {
-    folder: String,
-    hidden: bool,
-    no_ignore: bool,
-    git: bool,
-    binary: bool,
-    pick: Option<Job<Option<PathBuf>>>,
-    running: Option<Running>,
-    done: Option<Finished>,
-    error: Option<String>,
+    pub folder: String,
+    pub hidden: bool,
+    pub no_ignore: bool,
+    pub git: bool,
+    pub binary: bool,
+    pub pick: Option<PickJob>,
+    pub running: Option<Running>,
+    pub done: Option<Finished>,
+    pub error: Option<String>,
 }
 
 /// A scan in progress.
-struct Running {
-    job: Job<ScanReport>,
-    progress: Arc<Progress>,
-    started: Instant,
-    folder: PathBuf,
-    searched: usize,
-    too_short: Vec<Owner>,
+pub(crate) struct Running {
+    pub job: Job<ScanReport>,
+    pub progress: Arc<Progress>,
+    pub started: Instant,
+    pub folder: PathBuf,
+    pub searched: usize,
+    pub too_short: Vec<Owner>,
 }
 
 impl Drop for Running {
@@ -50,13 +50,13 @@ impl Drop for Running {
 }
 
 /// A finished (or stopped) scan.
-struct Finished {
-    report: ScanReport,
-    folder: PathBuf,
-    elapsed: Duration,
-    searched: usize,
-    too_short: Vec<Owner>,
-    stopped: bool,
+pub(crate) struct Finished {
+    pub report: ScanReport,
+    pub folder: PathBuf,
+    pub elapsed: Duration,
+    pub searched: usize,
+    pub too_short: Vec<Owner>,
+    pub stopped: bool,
 }
 
 impl ScanState {
@@ -68,6 +68,13 @@ impl ScanState {
     /// True while the scan runs (the view repaints to show the counters).
     pub fn is_running(&self) -> bool {
         self.running.is_some()
+    }
+
+    /// Asks the running scan to stop; it reports what it found so far.
+    pub fn stop(&self) {
+        if let Some(running) = &self.running {
+            running.progress.cancel.store(true, Ordering::Relaxed);
+        }
     }
 }
 
@@ -84,110 +91,6 @@ fn rate_text(files: u64, bytes: u64, elapsed: Duration) -> String {
         megabytes(bytes),
         megabytes(bytes) / seconds
     )
-}
-
-/// Collects the folder dialog's choice and the finished scan; returns what to say in the
-/// status bar.
-pub(crate) fn poll_scan(session: &mut Session) -> Option<StatusLine> {
-    let state = &mut session.scan;
-    if let Some(pick) = &state.pick {
-        match pick.poll() {
-            Poll::Pending => {}
-            Poll::Ready(choice) => {
-                state.pick = None;
-                if let Some(folder) = choice {
-                    state.folder = display_path(&folder);
-                }
-            }
-            Poll::Lost => state.pick = None,
-        }
-    }
-    let running = state.running.as_ref()?;
-    let (report, stopped) = match running.job.poll() {
-        Poll::Pending => return None,
-        Poll::Ready(report) => {
-            let stopped = running.progress.cancel.load(Ordering::Relaxed);
-            (report, stopped)
-        }
-        Poll::Lost => {
-            state.running = None;
-            state.error = Some("The scan stopped unexpectedly.".to_owned());
-            return Some(StatusLine::error("The leak scan stopped unexpectedly"));
-        }
-    };
-    let mut running = state.running.take()?;
-    let finished = Finished {
-        report,
-        folder: std::mem::take(&mut running.folder),
-        elapsed: running.started.elapsed(),
-        searched: running.searched,
-        too_short: std::mem::take(&mut running.too_short),
-        stopped,
-    };
-    let hits = finished.report.hits.len();
-    let status = if stopped {
-        StatusLine::info(format!("Scan stopped: {hits} place(s) found so far"))
-    } else if hits == 0 {
-        StatusLine::info(format!(
-            "Scan finished: no stored secret found in {}",
-            display_path(&finished.folder)
-        ))
-    } else {
-        StatusLine::error(format!(
-            "Scan finished: {hits} place(s) hold a stored secret in plain text"
-        ))
-    };
-    state.done = Some(finished);
-    Some(status)
-}
-
-/// Starts the scan of the folder typed, with the vault's secrets as needles.
-fn start_scan(session: &mut Session, ctx: &egui::Context) {
-    let state = &mut session.scan;
-    if state.running.is_some() {
-        return;
-    }
-    state.error = None;
-    let folder = PathBuf::from(state.folder.trim());
-    if std::fs::symlink_metadata(&folder).is_err() {
-        state.error = Some(format!("No such file or folder: {}", display_path(&folder)));
-        return;
-    }
-    let needles = Needles::from_vault(&session.vault);
-    if needles.is_empty() {
-        state.error = Some(format!(
-            "Nothing to search for: no stored secret is {} characters or longer.",
-            scan::MIN_SECRET_LEN
-        ));
-        return;
-    }
-    let searched = needles.len();
-    let too_short = needles.too_short.clone();
-    let options = ScanOptions {
-        hidden: state.hidden,
-        no_ignore: state.no_ignore,
-        binary: state.binary,
-        git: state.git,
-        threads: 0,
-    };
-    let progress = Arc::new(Progress::default());
-    let worker_progress = Arc::clone(&progress);
-    let paths = vec![folder.clone()];
-    let job = jobs::spawn(ctx, move || {
-        let report = scan::scan(&paths, &needles, &options, &worker_progress);
-        // The needles hold the secrets: wiped here, on the worker, when the scan ends.
-        drop(needles);
-        report
-    });
-    state.done = None;
-    state.running = Some(Running {
-        job,
-        progress,
-        started: Instant::now(),
-        folder,
-        searched,
-        too_short,
-    });
 }
 
 /// Where a hit is, as the user reads it: `path:line:column`, relative to the scanned folder.
@@ -217,9 +120,12 @@ fn place(hit: &Hit, folder: &Path) -> String {
 }
 
 /// Draws the scan view.
-pub(crate) fn scan_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
-    let mut start = false;
-    let mut select = None;
+pub(crate) fn scan_ui(
+    ui: &mut Ui,
+    state: &mut ScanState,
+    vault: &Vault,
+    commands: &mut Vec<Command>,
+) {
     egui::CentralPanel::default().show(ui, |ui| {
         ui.heading("Leak scan");
         ui.label(
@@ -231,7 +137,6 @@ pub(crate) fn scan_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Com
             .weak(),
         );
         ui.add_space(4.0);
-        let state = &mut session.scan;
         let idle = state.running.is_none();
         ui.horizontal(|ui| {
             let label = ui.label("Folder to scan");
@@ -246,11 +151,7 @@ pub(crate) fn scan_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Com
                 .add_enabled(state.pick.is_none(), egui::Button::new("Choose…"))
                 .clicked()
             {
-                state.pick = Some(jobs::spawn(ui.ctx(), || {
-                    rfd::FileDialog::new()
-                        .set_title("Scan a folder for stored secrets")
-                        .pick_folder()
-                }));
+                commands.push(Command::PickFile(FilePick::ScanFolder));
             }
             let ready = idle && !state.folder.trim().is_empty();
             let enter = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
@@ -260,7 +161,7 @@ pub(crate) fn scan_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Com
                 .clicked()
                 || (ready && enter)
             {
-                start = true;
+                commands.push(Command::StartScan);
             }
         });
         ui.horizontal_wrapped(|ui| {
@@ -299,7 +200,7 @@ pub(crate) fn scan_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Com
                         )),
                 );
                 if ui.button("Stop scan").clicked() {
-                    running.progress.cancel.store(true, Ordering::Relaxed);
+                    commands.push(Command::StopScan);
                 }
             });
             return;
@@ -328,7 +229,6 @@ pub(crate) fn scan_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Com
         }
         ui.add_space(4.0);
         let line = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
-        let vault = &session.vault;
         TableBuilder::new(ui)
             .id_salt("scan-hits")
             .striped(true)
@@ -361,7 +261,7 @@ pub(crate) fn scan_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Com
                                 .on_hover_text("Open this key")
                                 .clicked()
                             {
-                                select = Some(entry.id);
+                                commands.push(Command::ShowEntry(entry.id));
                             }
                         }
                         None => {
@@ -372,7 +272,7 @@ pub(crate) fn scan_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Com
                         }
                     });
                     row.col(|ui| {
-                        ui.label(detail::field_noun(hit.field));
+                        ui.label(field_noun(hit.field));
                     });
                     row.col(|ui| match entry {
                         Some(entry) if entry.status == Status::Compromised => {
@@ -387,10 +287,10 @@ pub(crate) fn scan_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Com
                                 )
                                 .clicked();
                             if mark {
-                                commands.push(Command::OpenCompromise {
+                                commands.push(Command::OpenDialog(DialogRequest::Compromise {
                                     id: entry.id,
                                     reason: format!("Found in plain text at {place}"),
-                                });
+                                }));
                             }
                         }
                         None => {}
@@ -398,13 +298,6 @@ pub(crate) fn scan_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Com
                 });
             });
     });
-    if start {
-        start_scan(session, ui.ctx());
-    }
-    if let Some(id) = select {
-        session.view.selected = Some(id);
-        session.page = Page::Keys;
-    }
 }
 
 /// What the scan covered and what it left out.
@@ -453,7 +346,7 @@ fn summary(ui: &mut Ui, done: &Finished) {
         let names: Vec<String> = done
             .too_short
             .iter()
-            .map(|o| format!("{} ({})", o.entry, detail::field_noun(o.field)))
+            .map(|o| format!("{} ({})", o.entry, field_noun(o.field)))
             .collect();
         ui.label(
             RichText::new(format!(

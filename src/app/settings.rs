@@ -4,9 +4,9 @@
 use eframe::egui;
 use egui::{RichText, Ui};
 
-use super::commands::Command;
+use super::command::{Command, Page};
+use super::prefs::ThemeChoice;
 use super::unlock::KdfChoice;
-use super::{Page, Session};
 use crate::store::KdfParams;
 use crate::vault::VaultSettings;
 
@@ -40,14 +40,20 @@ fn number_row(
     ui.end_row();
 }
 
-/// Draws the settings page.
-pub(crate) fn settings_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
+/// Draws the settings page: `draft` as edited, against the vault's `current` settings and
+/// its key derivation `kdf`.
+pub(crate) fn settings_ui(
+    ui: &mut Ui,
+    draft: &mut SettingsDraft,
+    current: &VaultSettings,
+    kdf: KdfParams,
+    commands: &mut Vec<Command>,
+) {
     egui::CentralPanel::default().show(ui, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.heading("Settings");
             ui.label(RichText::new("Stored inside this vault; they travel with the file.").weak());
             ui.add_space(8.0);
-            let draft = &mut session.settings;
             egui::Grid::new("settings-grid")
                 .num_columns(3)
                 .spacing([12.0, 8.0])
@@ -96,7 +102,7 @@ pub(crate) fn settings_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec
                 });
             ui.add_space(6.0);
             ui.horizontal(|ui| {
-                let changed = draft.vault != session.vault.settings;
+                let changed = draft.vault != *current;
                 if ui
                     .add_enabled(changed, egui::Button::new("Save settings"))
                     .clicked()
@@ -104,12 +110,12 @@ pub(crate) fn settings_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec
                     commands.push(Command::UpdateSettings(draft.vault.clone()));
                 }
                 if changed && ui.button("Undo changes").clicked() {
-                    draft.vault = session.vault.settings.clone();
+                    draft.vault = current.clone();
                 }
             });
             ui.separator();
             ui.label(RichText::new("Key derivation").strong());
-            ui.label(format!("Now: {}", session.kdf));
+            ui.label(format!("Now: {kdf}"));
             ui.horizontal(|ui| {
                 let label = ui.label("Strength");
                 egui::ComboBox::from_id_salt("settings-kdf")
@@ -125,13 +131,13 @@ pub(crate) fn settings_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec
                 let target = draft.kdf.map(KdfChoice::params);
                 if ui
                     .add_enabled(
-                        target.is_some_and(|t| t != session.kdf),
+                        target.is_some_and(|t| t != kdf),
                         egui::Button::new("Re-encrypt"),
                     )
                     .clicked()
-                    && let Some(kdf) = target
+                    && let Some(target) = target
                 {
-                    commands.push(Command::ChangeKdf(kdf));
+                    commands.push(Command::ChangeKdf(target));
                 }
             });
             ui.separator();
@@ -145,16 +151,12 @@ pub(crate) fn settings_ui(ui: &mut Ui, session: &mut Session, commands: &mut Vec
                 ui.radio_value(&mut theme, egui::ThemePreference::Light, "Light");
                 ui.radio_value(&mut theme, egui::ThemePreference::Dark, "Dark");
                 if theme != before {
-                    commands.push(Command::SetTheme(match theme {
-                        egui::ThemePreference::Light => super::ThemeChoice::Light,
-                        egui::ThemePreference::Dark => super::ThemeChoice::Dark,
-                        egui::ThemePreference::System => super::ThemeChoice::System,
-                    }));
+                    commands.push(Command::SetTheme(ThemeChoice::of(theme)));
                 }
             });
             ui.add_space(10.0);
             if ui.button("Back to keys").clicked() {
-                session.page = Page::Keys;
+                commands.push(Command::ShowPage(Page::Keys));
             }
         });
     });

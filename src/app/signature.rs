@@ -7,7 +7,7 @@ use eframe::egui;
 use egui::{RichText, Ui};
 use uuid::Uuid;
 
-use super::commands::Command;
+use super::command::Command;
 use crate::keys::{self, SignatureAlgorithm, SignatureEncoding, SignatureScheme};
 use crate::vault::Entry;
 use crate::vault::providers::Providers;

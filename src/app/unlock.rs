@@ -5,10 +5,9 @@ use std::path::PathBuf;
 
 use egui::{Align, Layout, RichText, Ui};
 
-use super::commands::Command;
-use super::jobs::{self, Job, Poll};
-use super::widgets::{SecretBuffer, labelled_password};
-use super::{Session, display_path};
+use super::command::{Command, FilePick};
+use super::jobs::{Job, PickJob};
+use super::widgets::{SecretBuffer, display_path, labelled_password};
 use crate::secret::SecretString;
 use crate::store::{KdfParams, StoreError, VaultFile};
 use crate::vault::Vault;
@@ -19,11 +18,11 @@ pub(crate) struct UnlockState {
     pub password: SecretBuffer,
     pub error: Option<String>,
     pub job: Option<Job<UnlockDone>>,
-    /// A file dialog in progress: `(path, create)`.
-    pub pick: Option<Job<Option<(PathBuf, bool)>>>,
+    /// A file dialog in progress, and what it is for (open a vault, or create one).
+    pub pick: Option<(FilePick, PickJob)>,
     /// The file dialog chose a path for a new vault: the app shows the create screen.
     pub create_requested: bool,
-    focus_password: bool,
+    pub focus_password: bool,
 }
 
 pub(crate) type UnlockDone = (Result<(VaultFile, Vault), StoreError>, SecretString);
@@ -126,7 +125,7 @@ pub(crate) struct CreateState {
     pub kdf: KdfChoice,
     pub error: Option<String>,
     pub job: Option<Job<CreateDone>>,
-    focus_password: bool,
+    pub focus_password: bool,
 }
 
 pub(crate) type CreateDone = (Result<VaultFile, StoreError>, SecretString);
@@ -146,7 +145,7 @@ impl CreateState {
     }
 
     /// Why the vault cannot be created yet, if it cannot.
-    fn refusal(&self) -> Option<&'static str> {
+    pub fn refusal(&self) -> Option<&'static str> {
         if self.password.is_empty() {
             Some("Choose a master password.")
         } else if self.strength.as_ref().is_some_and(|s| s.score < MIN_SCORE) {
@@ -208,14 +207,14 @@ pub(crate) fn unlock_ui(ui: &mut Ui, state: &mut UnlockState, commands: &mut Vec
                 .on_hover_text("Open another vault file")
                 .clicked()
             {
-                commands.push(Command::PickVaultFile);
+                commands.push(Command::PickFile(FilePick::OpenVault));
             }
             if ui
                 .add_enabled(!busy && !picking, egui::Button::new("New vault…"))
                 .on_hover_text("Create a new vault file")
                 .clicked()
             {
-                commands.push(Command::PickNewVaultFile);
+                commands.push(Command::PickFile(FilePick::NewVault));
             }
         });
         ui.add_space(8.0);
@@ -236,7 +235,7 @@ pub(crate) fn unlock_ui(ui: &mut Ui, state: &mut UnlockState, commands: &mut Vec
         ui.horizontal(|ui| {
             let clicked = ui.add_enabled(!busy, egui::Button::new("Unlock")).clicked();
             if (clicked || enter) && !busy {
-                commands.push(Command::Unlock);
+                commands.push(Command::Unlock(state.password.take_secret()));
             }
             if busy {
                 ui.spinner();
@@ -248,95 +247,6 @@ pub(crate) fn unlock_ui(ui: &mut Ui, state: &mut UnlockState, commands: &mut Vec
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
     });
-}
-
-/// Starts the unlock job with the typed password; the field is wiped.
-pub(crate) fn start_unlock(state: &mut UnlockState, ctx: &egui::Context) {
-    if state.job.is_some() {
-        return;
-    }
-    if state.password.is_empty() {
-        state.error = Some("Type the master password.".to_owned());
-        state.focus_password = true;
-        return;
-    }
-    let password = state.password.take_secret();
-    let path = state.path.clone();
-    state.error = None;
-    super::forget_widget_state(ctx);
-    state.job = Some(jobs::spawn(ctx, move || {
-        let result = VaultFile::open(&path, password.clone());
-        (result, password)
-    }));
-}
-
-/// Collects the unlock job and the file dialog; returns the session when unlocked.
-pub(crate) fn poll_unlock(state: &mut UnlockState, ctx: &egui::Context) -> Option<Session> {
-    if let Some(pick) = &state.pick {
-        match pick.poll() {
-            Poll::Pending => {}
-            Poll::Ready(choice) => {
-                state.pick = None;
-                if let Some((path, create)) = choice {
-                    if create || !path.exists() {
-                        // Hand over to the create screen through the app's state change.
-                        state.error = None;
-                        state.path = path;
-                        state.create_requested = true;
-                    } else {
-                        state.path = path;
-                        state.error = None;
-                        state.focus_password = true;
-                    }
-                }
-            }
-            Poll::Lost => state.pick = None,
-        }
-    }
-    let job = state.job.as_ref()?;
-    match job.poll() {
-        Poll::Pending => None,
-        Poll::Ready((Ok((file, vault)), password)) => {
-            state.job = None;
-            Some(Session::new(state.path.clone(), password, file, vault))
-        }
-        Poll::Ready((Err(e), _password)) => {
-            state.job = None;
-            state.error = Some(match e {
-                StoreError::WrongPasswordOrDamaged { .. } => {
-                    "Wrong password (or the file is damaged). Try again.".to_owned()
-                }
-                other => other.to_string(),
-            });
-            state.focus_password = true;
-            ctx.request_repaint();
-            None
-        }
-        Poll::Lost => {
-            state.job = None;
-            state.error = Some("Unlocking stopped unexpectedly; try again.".to_owned());
-            None
-        }
-    }
-}
-
-/// Opens a file dialog on a worker thread (the UI keeps drawing meanwhile).
-pub(crate) fn pick_file(ctx: &egui::Context, create: bool) -> Job<Option<(PathBuf, bool)>> {
-    jobs::spawn(ctx, move || {
-        let dialog = rfd::FileDialog::new()
-            .set_title(if create {
-                "Create a keyward vault"
-            } else {
-                "Open a keyward vault"
-            })
-            .add_filter("keyward vault", &["keyward"]);
-        let path = if create {
-            dialog.set_file_name("vault.keyward").save_file()
-        } else {
-            dialog.pick_file()
-        };
-        path.map(|p| (p, create))
-    })
 }
 
 /// Draws the create screen.
@@ -427,55 +337,5 @@ fn strength_ui(ui: &mut Ui, strength: &Strength) {
     }
     for suggestion in &strength.suggestions {
         ui.label(RichText::new(format!("• {suggestion}")).small());
-    }
-}
-
-/// Starts creating the vault; the fields are wiped.
-pub(crate) fn start_create(
-    state: &mut CreateState,
-    ctx: &egui::Context,
-    kdf_override: Option<KdfParams>,
-) {
-    if state.job.is_some() || state.refusal().is_some() {
-        return;
-    }
-    let password = state.password.take_secret();
-    state.repeat.wipe();
-    state.strength = None;
-    let kdf = kdf_override.unwrap_or_else(|| state.kdf.params());
-    let path = state.path.clone();
-    super::forget_widget_state(ctx);
-    state.job = Some(jobs::spawn(ctx, move || {
-        let result = VaultFile::create(&path, password.clone(), kdf, &Vault::default());
-        (result, password)
-    }));
-}
-
-/// Collects the create job; returns the session when the vault exists.
-pub(crate) fn poll_create(state: &mut CreateState, ctx: &egui::Context) -> Option<Session> {
-    let job = state.job.as_ref()?;
-    match job.poll() {
-        Poll::Pending => None,
-        Poll::Ready((Ok(file), password)) => {
-            state.job = None;
-            Some(Session::new(
-                state.path.clone(),
-                password,
-                file,
-                Vault::default(),
-            ))
-        }
-        Poll::Ready((Err(e), _)) => {
-            state.job = None;
-            state.error = Some(format!("Could not create the vault: {e}"));
-            state.focus_password = true;
-            ctx.request_repaint();
-            None
-        }
-        Poll::Lost => {
-            state.job = None;
-            state.error = Some("Creating stopped unexpectedly; try again.".to_owned());
-            None
-        }
     }
 }

@@ -9,6 +9,7 @@ use egui::{Color32, Response, RichText, TextBuffer, Ui};
 use zeroize::Zeroize;
 
 use crate::secret::SecretString;
+use crate::vault::Field;
 use crate::vault::policy::Urgency;
 
 /// A text buffer for secret input (passwords, API secrets): its memory is reserved up front so
@@ -191,6 +192,33 @@ pub fn relative_days(date: DateTime<Utc>, now: DateTime<Utc>) -> String {
 /// A date as the user reads it (UTC, day precision).
 pub fn date(date: DateTime<Utc>) -> String {
     date.format("%Y-%m-%d").to_string()
+}
+
+/// The path shown to the user.
+pub fn display_path(path: &std::path::Path) -> String {
+    path.display().to_string()
+}
+
+/// The part's name inside a sentence ("Copy API key", "Reveal secret").
+pub fn field_noun(field: Field) -> &'static str {
+    match field {
+        Field::Key => "API key",
+        Field::Secret => "secret",
+        Field::Passphrase => "passphrase",
+        Field::PrivateKey => "private key",
+        Field::PublicKey => "public key",
+    }
+}
+
+/// The part's name as a title ("API key", "Secret").
+pub fn field_title(field: Field) -> &'static str {
+    match field {
+        Field::Key => "API key",
+        Field::Secret => "Secret",
+        Field::Passphrase => "Passphrase",
+        Field::PrivateKey => "Private key",
+        Field::PublicKey => "Public key",
+    }
 }
 
 #[cfg(test)]

@@ -1,75 +1,23 @@
 //! The Export and Import dialogs (PRODUCT §8). The formats, their warnings, the clash rules
 //! and the dry-run plan are [`crate::transfer`]'s, as for `keyward export` and `import`;
-//! reading, encrypting and writing files run on worker threads, and an import is stored
-//! through the app's normal save.
+//! reading, encrypting and writing files run on worker threads (`tasks.rs`), and an import
+//! is stored through the app's normal save.
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
 use eframe::egui;
 use egui::{RichText, Ui};
 
-use super::commands::Command;
-use super::jobs::{self, Job, Poll};
-use super::widgets::{SecretBuffer, labelled_password};
-use super::{StatusLine, display_path};
-use crate::secret::{SecretBytes, SecretString};
+use super::command::{Command, FilePick};
+use super::jobs::{Job, PickJob};
+use super::widgets::{SecretBuffer, display_path, labelled_password};
 use crate::transfer::{
-    self, ClashRule, ExportOptions, Format, ImportAction, ImportOptions, ImportPlan, TransferError,
-    parse_column_maps, plan_import, write_private_file,
+    self, ClashRule, Format, ImportAction, ImportPlan, TransferError, plan_import,
 };
 use crate::vault::{Entry, Vault};
 
-/// A file chosen in a file dialog (`None`: cancelled).
-type Pick = Job<Option<PathBuf>>;
-
-/// Opens a file dialog on a worker thread: a save dialog suggesting `save_as` for an
-/// export, else an open one.
-fn pick_file(ctx: &egui::Context, save_as: Option<String>, title: &'static str) -> Pick {
-    jobs::spawn(ctx, move || {
-        let dialog = rfd::FileDialog::new().set_title(title);
-        match save_as {
-            Some(name) => dialog.set_file_name(name).save_file(),
-            None => dialog.pick_file(),
-        }
-    })
-}
-
-/// The file name an export dialog suggests for `format`.
-fn suggested_name(format: Format) -> String {
-    let extension = match format {
-        Format::Kdbx => "kdbx",
-        Format::KeepassXml => "xml",
-        Format::BitwardenJson => "json",
-        _ => "csv",
-    };
-    format!("keyward-export.{extension}")
-}
-
-/// Takes a finished file dialog's choice into `path`.
-fn poll_pick(pick: &mut Option<Pick>, path: &mut String) -> bool {
-    let Some(job) = pick else {
-        return false;
-    };
-    match job.poll() {
-        Poll::Pending => false,
-        Poll::Ready(choice) => {
-            *pick = None;
-            if let Some(chosen) = choice {
-                *path = display_path(&chosen);
-                return true;
-            }
-            false
-        }
-        Poll::Lost => {
-            *pick = None;
-            false
-        }
-    }
-}
-
 /// A label and a path field, with a "Choose…" button that opens a file dialog.
-fn path_row(ui: &mut Ui, label: &str, path: &mut String, pick: &mut Option<Pick>) -> bool {
+fn path_row(ui: &mut Ui, label: &str, path: &mut String, picking: bool) -> bool {
     let mut choose = false;
     ui.horizontal(|ui| {
         let label = ui.label(label);
@@ -80,14 +28,14 @@ fn path_row(ui: &mut Ui, label: &str, path: &mut String, pick: &mut Option<Pick>
         )
         .labelled_by(label.id);
         choose = ui
-            .add_enabled(pick.is_none(), egui::Button::new("Choose…"))
+            .add_enabled(!picking, egui::Button::new("Choose…"))
             .clicked();
     });
     choose
 }
 
 /// The user-facing words for a transfer error.
-fn error_text(e: &TransferError) -> String {
+pub(crate) fn error_text(e: &TransferError) -> String {
     match e {
         TransferError::Exists { path } => format!(
             "{} already exists; tick \"Replace the existing file\" to overwrite it",
@@ -98,20 +46,20 @@ fn error_text(e: &TransferError) -> String {
 }
 
 /// What a finished export hands back: the file written and the number of keys, or why not.
-type ExportDone = Result<(PathBuf, usize), String>;
+pub(crate) type ExportDone = Result<(PathBuf, usize), String>;
 
 /// The Export dialog's state.
 pub(crate) struct ExportState {
-    format: Format,
-    path: String,
-    password: SecretBuffer,
-    repeat: SecretBuffer,
-    overwrite: bool,
-    pick: Option<Pick>,
-    job: Option<Job<ExportDone>>,
+    pub format: Format,
+    pub path: String,
+    pub password: SecretBuffer,
+    pub repeat: SecretBuffer,
+    pub overwrite: bool,
+    pub pick: Option<PickJob>,
+    pub job: Option<Job<ExportDone>>,
     /// The warnings for `format`, computed when the format changes.
-    warnings: Option<(Format, Vec<String>)>,
-    error: Option<String>,
+    pub warnings: Option<(Format, Vec<String>)>,
+    pub error: Option<String>,
 }
 
 impl ExportState {
@@ -135,7 +83,7 @@ impl ExportState {
     }
 
     /// Why the export cannot start yet.
-    fn refusal(&self, exists: bool) -> Option<&'static str> {
+    pub fn refusal(&self, exists: bool) -> Option<&'static str> {
         if self.path.trim().is_empty() {
             Some("Choose the file to write.")
         } else if exists && !self.overwrite {
@@ -148,25 +96,6 @@ impl ExportState {
             None
         }
     }
-
-    fn start(&mut self, vault: &Vault, ctx: &egui::Context) {
-        let path = PathBuf::from(self.path.trim());
-        let format = self.format;
-        let password = (format == Format::Kdbx).then(|| self.password.take_secret());
-        self.repeat.wipe();
-        let overwrite = self.overwrite;
-        let vault = vault.clone();
-        self.error = None;
-        self.job = Some(jobs::spawn(ctx, move || {
-            let count = vault.entries.len();
-            let exported = transfer::export(&vault, format, &ExportOptions { password })
-                .map_err(|e| error_text(&e))?;
-            drop(vault);
-            write_private_file(&path, exported.bytes.expose(), overwrite)
-                .map_err(|e| error_text(&e))?;
-            Ok((path, count))
-        }));
-    }
 }
 
 /// Draws the Export dialog. Returns true when it should close.
@@ -177,30 +106,6 @@ pub(crate) fn export_dialog(
     commands: &mut Vec<Command>,
 ) -> bool {
     let mut close = false;
-    poll_pick(&mut state.pick, &mut state.path);
-    if let Some(job) = &state.job {
-        match job.poll() {
-            Poll::Pending => {}
-            Poll::Ready(Ok((path, count))) => {
-                state.job = None;
-                commands.push(Command::ShowStatus(StatusLine::info(format!(
-                    "Exported {count} key(s) to {} ({}), readable only by you. Delete it once \
-                     imported.",
-                    display_path(&path),
-                    state.format
-                ))));
-                return true;
-            }
-            Poll::Ready(Err(e)) => {
-                state.job = None;
-                state.error = Some(format!("Nothing exported: {e}"));
-            }
-            Poll::Lost => {
-                state.job = None;
-                state.error = Some("Nothing exported: the export stopped unexpectedly".into());
-            }
-        }
-    }
     if state
         .warnings
         .as_ref()
@@ -226,12 +131,8 @@ pub(crate) fn export_dialog(
                     ui.radio_value(&mut state.format, format, format.as_str());
                 }
             });
-            if path_row(ui, "Export file", &mut state.path, &mut state.pick) {
-                state.pick = Some(pick_file(
-                    ctx,
-                    Some(suggested_name(state.format)),
-                    "Export keys to…",
-                ));
+            if path_row(ui, "Export file", &mut state.path, state.pick.is_some()) {
+                commands.push(Command::PickFile(FilePick::ExportTo(state.format)));
             }
             let exists = !state.path.trim().is_empty()
                 && std::fs::symlink_metadata(state.path.trim()).is_ok();
@@ -255,7 +156,7 @@ pub(crate) fn export_dialog(
                     .add_enabled(refusal.is_none(), egui::Button::new("Export"))
                     .clicked()
                 {
-                    state.start(vault, ctx);
+                    commands.push(Command::StartExport);
                 }
                 if ui.button("Cancel").clicked() {
                     close = true;
@@ -280,25 +181,25 @@ pub(crate) fn export_dialog(
 
 /// A file read for import: its entries, ready to be planned into the vault.
 pub(crate) struct ReadFile {
-    path: PathBuf,
-    entries: Vec<Entry>,
-    notices: Vec<String>,
+    pub path: PathBuf,
+    pub entries: Vec<Entry>,
+    pub notices: Vec<String>,
 }
 
 /// The Import dialog's state.
 pub(crate) struct ImportState {
-    format: Format,
-    path: String,
-    password: SecretBuffer,
+    pub format: Format,
+    pub path: String,
+    pub password: SecretBuffer,
     /// The csv column mapping, `COLUMN=FIELD` pairs separated by commas.
-    columns: String,
-    rule: ClashRule,
-    pick: Option<Pick>,
-    job: Option<Job<Result<ReadFile, String>>>,
-    read: Option<ReadFile>,
+    pub columns: String,
+    pub rule: ClashRule,
+    pub pick: Option<PickJob>,
+    pub job: Option<Job<Result<ReadFile, String>>>,
+    pub read: Option<ReadFile>,
     /// The dry run of `read` into the vault under `rule`.
-    plan: Option<(ClashRule, ImportPlan)>,
-    error: Option<String>,
+    pub plan: Option<(ClashRule, ImportPlan)>,
+    pub error: Option<String>,
 }
 
 impl ImportState {
@@ -323,53 +224,10 @@ impl ImportState {
     }
 
     /// Forgets the file read (its format, path or password changed).
-    fn forget(&mut self) {
+    pub fn forget(&mut self) {
         self.read = None;
         self.plan = None;
         self.error = None;
-    }
-
-    fn start_reading(&mut self, ctx: &egui::Context, now: DateTime<Utc>) {
-        self.forget();
-        let path = PathBuf::from(self.path.trim());
-        let format = self.format;
-        let columns = if format == Format::Csv {
-            let pairs: Vec<String> = self
-                .columns
-                .split(',')
-                .map(|p| p.trim().to_owned())
-                .filter(|p| !p.is_empty())
-                .collect();
-            match parse_column_maps(&pairs) {
-                Ok(columns) => columns,
-                Err(e) => {
-                    self.error = Some(e);
-                    return;
-                }
-            }
-        } else {
-            Vec::new()
-        };
-        let password =
-            (format == Format::Kdbx).then(|| SecretString::new(self.password.expose().to_owned()));
-        self.job = Some(jobs::spawn(ctx, move || {
-            let bytes = std::fs::read(&path)
-                .map(SecretBytes::new)
-                .map_err(|e| format!("cannot read {}: {e}", display_path(&path)))?;
-            let imported = transfer::import(
-                bytes.expose(),
-                &path,
-                format,
-                &ImportOptions { password, columns },
-                now,
-            )
-            .map_err(|e| error_text(&e))?;
-            Ok(ReadFile {
-                path,
-                entries: imported.entries,
-                notices: imported.report.lines(),
-            })
-        }));
     }
 }
 
@@ -378,30 +236,9 @@ pub(crate) fn import_dialog(
     ctx: &egui::Context,
     state: &mut ImportState,
     vault: &Vault,
-    now: DateTime<Utc>,
     commands: &mut Vec<Command>,
 ) -> bool {
     let mut close = false;
-    if poll_pick(&mut state.pick, &mut state.path) {
-        state.forget();
-    }
-    if let Some(job) = &state.job {
-        match job.poll() {
-            Poll::Pending => {}
-            Poll::Ready(Ok(read)) => {
-                state.job = None;
-                state.read = Some(read);
-            }
-            Poll::Ready(Err(e)) => {
-                state.job = None;
-                state.error = Some(format!("Nothing imported: {e}"));
-            }
-            Poll::Lost => {
-                state.job = None;
-                state.error = Some("Nothing imported: reading stopped unexpectedly".into());
-            }
-        }
-    }
     if let Some(read) = &state.read
         && state
             .plan
@@ -431,8 +268,8 @@ pub(crate) fn import_dialog(
                         .changed();
                 }
             });
-            if path_row(ui, "Import file", &mut state.path, &mut state.pick) {
-                state.pick = Some(pick_file(ctx, None, "Import keys from…"));
+            if path_row(ui, "Import file", &mut state.path, state.pick.is_some()) {
+                commands.push(Command::PickFile(FilePick::ImportFrom));
             }
             if state.format == Format::Kdbx {
                 changed |=
@@ -471,7 +308,7 @@ pub(crate) fn import_dialog(
                     .on_hover_text("Read the file and show what would change; nothing is saved")
                     .clicked()
                 {
-                    state.start_reading(ctx, now);
+                    commands.push(Command::PreviewImport);
                 }
                 if ui.button("Cancel").clicked() {
                     close = true;

@@ -1,0 +1,552 @@
+//! The one place that carries out what the views ask for. [`apply`] takes a [`Command`] and
+//! changes the [`AppState`]: the vault through the library, the clipboard, the dialogs and
+//! pages, and jobs through `tasks.rs`. It needs no egui: the frame loop hands it the time and
+//! acts on the two flags it leaves for egui (`forget_widgets`, `theme_changed`).
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Duration, Utc};
+use uuid::Uuid;
+
+use super::command::{Command, DialogRequest, FilePick, LockReason, Page};
+use super::detail::Reveal;
+use super::dialogs::{self, Dialog};
+use super::entry_form::EditorState;
+use super::jobs::Waker;
+use super::settings::SettingsDraft;
+use super::state::{AppState, Screen, Session};
+use super::status::StatusLine;
+use super::tasks;
+use super::transfer_view;
+use super::unlock::UnlockState;
+use super::widgets::field_noun;
+use crate::clipboard::{ClearOutcome, TimedClipboard};
+use crate::keys::KeyAlgorithm;
+use crate::secret::SecretString;
+use crate::store::KdfParams;
+use crate::transfer::ClashRule;
+use crate::vault::{Entry, Field, VaultSettings};
+
+/// Applies one command at `now`.
+pub(crate) fn apply(state: &mut AppState, command: Command, now: DateTime<Utc>) {
+    match command {
+        Command::Unlock(password) => {
+            if let Screen::Unlock(unlock) = &mut state.screen {
+                start_unlock(unlock, password, &state.waker, &mut state.forget_widgets);
+            }
+        }
+        Command::CreateVault => {
+            if let Screen::Create(create) = &mut state.screen
+                && create.job.is_none()
+                && create.refusal().is_none()
+            {
+                tasks::start_create(create, state.new_vault_kdf, &state.waker);
+                state.forget_widgets = true;
+            }
+        }
+        Command::ShowUnlock(path) => {
+            state.screen = Screen::Unlock(UnlockState::new(path));
+            state.forget_widgets = true;
+        }
+        Command::PickFile(pick @ (FilePick::OpenVault | FilePick::NewVault)) => {
+            if let Screen::Unlock(unlock) = &mut state.screen
+                && unlock.pick.is_none()
+            {
+                unlock.pick = Some((pick, tasks::start_pick(pick, &state.waker)));
+            }
+        }
+        Command::Lock(reason) => lock(state, reason),
+        Command::ClearClipboard => {
+            state.status = state
+                .clipboard
+                .clear_now()
+                .map_or_else(|| StatusLine::info("Clipboard cleared"), clear_message);
+        }
+        Command::SetTheme(theme) => {
+            state.prefs.theme = theme;
+            state.theme_changed = true;
+        }
+        other => {
+            let AppState {
+                screen,
+                clipboard,
+                waker,
+                forget_widgets,
+                status,
+                ..
+            } = state;
+            let Screen::Main(session) = screen else {
+                return;
+            };
+            let mut env = Env {
+                clipboard,
+                waker,
+                forget_widgets,
+                now,
+            };
+            if let Some(new_status) = apply_to_session(session, other, &mut env) {
+                *status = new_status;
+            }
+        }
+    }
+}
+
+/// What a command on the unlocked vault may use besides the session.
+struct Env<'a> {
+    clipboard: &'a mut TimedClipboard,
+    waker: &'a Waker,
+    forget_widgets: &'a mut bool,
+    now: DateTime<Utc>,
+}
+
+/// Applies a command that needs the unlocked vault. Returns what to say in the status bar.
+fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> Option<StatusLine> {
+    let now = env.now;
+    match command {
+        Command::ShowPage(page) => show_page(session, page),
+        Command::ShowEntry(id) => {
+            session.view.selected = Some(id);
+            session.page = Page::Keys;
+        }
+        Command::FocusSearch => {
+            session.page = Page::Keys;
+            session.view.focus_search = true;
+        }
+        Command::DismissBanner => session.banner = None,
+        Command::Reveal { id, field } => reveal(session, id, field, now),
+        Command::Hide => session.reveal = None,
+        Command::NewEntry => {
+            session.page = Page::Keys;
+            session.dialog = Some(Dialog::Editor(Box::new(EditorState::new(now))));
+        }
+        Command::EditEntry(id) => {
+            let entry = session.vault.by_id(id)?;
+            session.dialog = Some(Dialog::Editor(Box::new(EditorState::edit(entry))));
+        }
+        Command::OpenDialog(request) => open_dialog(session, request),
+        Command::CloseDialog => close_dialog(session, env.forget_widgets),
+        Command::SaveEntry { entry, is_new } => return save_entry(session, *entry, is_new, env),
+        Command::Rotate {
+            id,
+            secret,
+            public_key,
+        } => return rotate(session, id, secret, public_key, env),
+        Command::MarkCompromised { id, reason } => {
+            return mark_compromised(session, id, reason, env);
+        }
+        Command::Revoke(id) => return revoke(session, id, env),
+        Command::Duplicate(id) => return duplicate(session, id, env),
+        Command::Delete(id) => return delete(session, id, env),
+        Command::TickChecklist { id, item, done } => tick_checklist(session, id, item, done, env),
+        Command::Copy { id, field } => return copy_field(session, id, field, env),
+        Command::CopyHistory { id, index } => return copy_history(session, id, index, env),
+        Command::CopyText { text, label } => {
+            return Some(copy_to_clipboard(session, env, &text, label));
+        }
+        Command::UpdateSettings(settings) => return Some(update_settings(session, settings, env)),
+        Command::ChangeKdf(kdf) => return Some(change_kdf(session, kdf, env)),
+        Command::RetrySave => {
+            session.save_error = None;
+            tasks::start_save(session, env.waker);
+            return Some(StatusLine::info("Saving…"));
+        }
+        Command::ReloadFromDisk | Command::KeepMine => {
+            let keep_mine = matches!(command, Command::KeepMine);
+            return tasks::start_reload(session, keep_mine, env.waker)
+                .then(|| StatusLine::info("Reading the vault file again…"));
+        }
+        Command::ApplyImport {
+            entries,
+            rule,
+            source,
+        } => return Some(apply_import(session, entries, rule, &source, env)),
+        Command::PickFile(pick) => pick_in_session(session, pick, env.waker),
+        Command::GenerateKeyPair(alg) => generate_key_pair(session, alg, env.waker),
+        Command::StartExport => start_export(session, env.waker),
+        Command::PreviewImport => {
+            if let Some(Dialog::Import(state)) = &mut session.dialog
+                && !state.is_busy()
+            {
+                tasks::start_import_read(state, now, env.waker);
+            }
+        }
+        Command::ExportCalendar => {
+            if session.calendar_job.is_none() {
+                tasks::start_calendar(session, now, env.waker);
+            }
+        }
+        Command::StartScan => {
+            if session.scan.running.is_none() {
+                tasks::start_scan(&mut session.scan, &session.vault, env.waker);
+            }
+        }
+        Command::StopScan => session.scan.stop(),
+        // Handled by `apply` before a session is needed.
+        Command::Unlock(_)
+        | Command::CreateVault
+        | Command::ShowUnlock(_)
+        | Command::Lock(_)
+        | Command::ClearClipboard
+        | Command::SetTheme(_) => {}
+    }
+    None
+}
+
+/// Starts the unlock job, or asks for the password when none was typed.
+fn start_unlock(
+    state: &mut UnlockState,
+    password: SecretString,
+    waker: &Waker,
+    forget_widgets: &mut bool,
+) {
+    if state.job.is_some() {
+        return;
+    }
+    if password.expose().is_empty() {
+        state.error = Some("Type the master password.".to_owned());
+        state.focus_password = true;
+        return;
+    }
+    // The password field's undo history held what was typed.
+    *forget_widgets = true;
+    tasks::start_unlock(state, password, waker);
+}
+
+/// Drops every decrypted thing and shows the unlock screen.
+fn lock(state: &mut AppState, reason: LockReason) {
+    let Screen::Main(_) = &state.screen else {
+        return;
+    };
+    let placeholder = Screen::Unlock(UnlockState::new(PathBuf::new()));
+    let Screen::Main(mut session) = std::mem::replace(&mut state.screen, placeholder) else {
+        return;
+    };
+    let mut message = match reason {
+        LockReason::Button | LockReason::Shortcut => "Locked".to_owned(),
+        LockReason::Idle(m) => format!("Locked after {m} minutes without input"),
+        LockReason::Minimized => "Locked when minimised".to_owned(),
+    };
+    let mut is_error = false;
+    if let Some(job) = session.save_job.take() {
+        // The save finishes in the background; its outcome is reported on the lock screen.
+        state.orphan_saves.push(job);
+    } else if session.unsaved() {
+        is_error = true;
+        message = format!(
+            "{message}. A change could not be saved and was dropped: {}",
+            session
+                .save_error
+                .clone()
+                .unwrap_or_else(|| "the file changed on disk".to_owned())
+        );
+    }
+    let path = session.path.clone();
+    drop(session);
+    state.screen = Screen::Unlock(UnlockState::new(path));
+    if let Some(ClearOutcome::Failed(e)) = state.clipboard.clear_now() {
+        message = format!("{message}; {e}");
+    }
+    state.forget_widgets = true;
+    state.status = StatusLine {
+        text: message,
+        is_error,
+    };
+}
+
+/// Handles the clock: clears the clipboard and masks a revealed secret when their time has
+/// come, and says so.
+pub(crate) fn tick(state: &mut AppState, now: DateTime<Utc>) {
+    if let Some(outcome) = state.clipboard.tick(now) {
+        state.status = clear_message(outcome);
+    }
+    if let Screen::Main(session) = &mut state.screen
+        && session.reveal.is_some_and(|r| r.until <= now)
+    {
+        session.reveal = None;
+    }
+}
+
+/// The lock the idle time or a minimised window calls for, if any.
+pub(crate) fn due_lock(state: &AppState, now: DateTime<Utc>, minimized: bool) -> Option<Command> {
+    let session = state.session()?;
+    let minutes = session.vault.settings.idle_lock_minutes;
+    if minutes > 0 && now - state.last_input >= Duration::minutes(i64::from(minutes)) {
+        return Some(Command::Lock(LockReason::Idle(minutes)));
+    }
+    (minimized && session.vault.settings.lock_on_minimize)
+        .then_some(Command::Lock(LockReason::Minimized))
+}
+
+/// What the status bar says about a clipboard clear.
+fn clear_message(outcome: ClearOutcome) -> StatusLine {
+    match outcome {
+        ClearOutcome::Cleared => StatusLine::info("Clipboard cleared"),
+        ClearOutcome::AlreadyReplaced => {
+            StatusLine::info("Clipboard left alone: it no longer held the copied secret")
+        }
+        ClearOutcome::Failed(e) => StatusLine::error(e.to_string()),
+    }
+}
+
+/// Records a change to the vault and starts saving it.
+fn changed(session: &mut Session, waker: &Waker) {
+    session.changes += 1;
+    session.cache.invalidate();
+    tasks::start_save(session, waker);
+}
+
+fn show_page(session: &mut Session, page: Page) {
+    if page == Page::Settings && session.page != Page::Settings {
+        // The settings page starts from what the vault holds now.
+        session.settings = SettingsDraft::new(&session.vault.settings, session.kdf);
+    }
+    session.page = page;
+}
+
+fn reveal(session: &mut Session, id: Uuid, field: Field, now: DateTime<Utc>) {
+    let seconds = session.vault.settings.reveal_seconds.max(1);
+    session.reveal = Some(Reveal {
+        id,
+        field,
+        until: now + Duration::seconds(i64::from(seconds)),
+    });
+}
+
+fn open_dialog(session: &mut Session, request: DialogRequest) {
+    let about = match &request {
+        DialogRequest::Rotate(id) | DialogRequest::Compromise { id, .. } => Some(*id),
+        DialogRequest::Confirm(_) | DialogRequest::Export | DialogRequest::Import => None,
+    };
+    if about.is_some_and(|id| session.vault.by_id(id).is_none()) {
+        return;
+    }
+    session.dialog = Some(dialogs::open(request));
+}
+
+fn close_dialog(session: &mut Session, forget_widgets: &mut bool) {
+    if let Some(dialog) = session.dialog.take() {
+        // The export and import password fields' undo histories held what was typed.
+        *forget_widgets |= matches!(dialog, Dialog::Export(_) | Dialog::Import(_));
+    }
+}
+
+fn save_entry(session: &mut Session, entry: Entry, is_new: bool, env: &Env) -> Option<StatusLine> {
+    let name = entry.name.clone();
+    let id = entry.id;
+    let result = if is_new {
+        session.vault.add(entry)
+    } else {
+        session.vault.update(entry)
+    };
+    if let Err(e) = result {
+        if let Some(Dialog::Editor(state)) = &mut session.dialog {
+            state.error = Some(e.to_string());
+        }
+        return None;
+    }
+    session.dialog = None;
+    session.view.selected = Some(id);
+    changed(session, env.waker);
+    let done = if is_new { "Added" } else { "Updated" };
+    Some(StatusLine::info(format!("{done} '{name}'; saving…")))
+}
+
+fn rotate(
+    session: &mut Session,
+    id: Uuid,
+    secret: SecretString,
+    public_key: Option<String>,
+    env: &Env,
+) -> Option<StatusLine> {
+    let entry = session.vault.entries.iter_mut().find(|e| e.id == id)?;
+    entry.rotate(secret, public_key, env.now);
+    let name = entry.name.clone();
+    session.dialog = None;
+    session.reveal = None;
+    changed(session, env.waker);
+    Some(StatusLine::info(format!(
+        "Rotated '{name}': the old secret is in its history; saving…"
+    )))
+}
+
+fn mark_compromised(
+    session: &mut Session,
+    id: Uuid,
+    reason: String,
+    env: &Env,
+) -> Option<StatusLine> {
+    let entry = session.vault.entries.iter_mut().find(|e| e.id == id)?;
+    entry.mark_compromised(reason, env.now);
+    let name = entry.name.clone();
+    session.dialog = None;
+    changed(session, env.waker);
+    Some(StatusLine::info(format!(
+        "Marked '{name}' compromised: work through its checklist; saving…"
+    )))
+}
+
+fn revoke(session: &mut Session, id: Uuid, env: &Env) -> Option<StatusLine> {
+    let entry = session.vault.entries.iter_mut().find(|e| e.id == id)?;
+    entry.revoke();
+    let name = entry.name.clone();
+    session.dialog = None;
+    changed(session, env.waker);
+    Some(StatusLine::info(format!("Revoked '{name}'; saving…")))
+}
+
+fn duplicate(session: &mut Session, id: Uuid, env: &Env) -> Option<StatusLine> {
+    let original = session.vault.by_id(id)?;
+    let mut copy = original.clone();
+    copy.id = Uuid::new_v4();
+    copy.name = session.vault.unused_name(&original.name);
+    let name = copy.name.clone();
+    let new_id = copy.id;
+    if let Err(e) = session.vault.add(copy) {
+        return Some(StatusLine::error(e.to_string()));
+    }
+    session.view.selected = Some(new_id);
+    changed(session, env.waker);
+    Some(StatusLine::info(format!("Duplicated as '{name}'; saving…")))
+}
+
+fn delete(session: &mut Session, id: Uuid, env: &Env) -> Option<StatusLine> {
+    let name = session.vault.by_id(id)?.name.clone();
+    session.dialog = None;
+    match session.vault.remove(&name) {
+        Ok(removed) => drop(removed),
+        Err(e) => return Some(StatusLine::error(e.to_string())),
+    }
+    if session.view.selected == Some(id) {
+        session.view.selected = None;
+    }
+    session.reveal = None;
+    changed(session, env.waker);
+    Some(StatusLine::info(format!("Deleted '{name}'; saving…")))
+}
+
+fn tick_checklist(session: &mut Session, id: Uuid, item: usize, done: bool, env: &Env) {
+    let Some(entry) = session.vault.entries.iter_mut().find(|e| e.id == id) else {
+        return;
+    };
+    let Some(step) = entry
+        .incident
+        .as_mut()
+        .and_then(|incident| incident.checklist.get_mut(item))
+    else {
+        return;
+    };
+    step.done_at = done.then_some(env.now);
+    changed(session, env.waker);
+}
+
+fn copy_field(session: &Session, id: Uuid, field: Field, env: &mut Env) -> Option<StatusLine> {
+    let entry = session.vault.by_id(id)?;
+    let Some(value) = entry.credential.field(field) else {
+        return Some(StatusLine::error(format!(
+            "'{}' has no {field} to copy",
+            entry.name
+        )));
+    };
+    let label = format!("{} of {}", field_noun(field), entry.name);
+    Some(copy_to_clipboard(session, env, value.expose(), label))
+}
+
+fn copy_history(session: &Session, id: Uuid, index: usize, env: &mut Env) -> Option<StatusLine> {
+    let entry = session.vault.by_id(id)?;
+    let item = entry.history.get(index)?;
+    let label = format!("previous {} of {}", item.field, entry.name);
+    Some(copy_to_clipboard(session, env, item.value.expose(), label))
+}
+
+/// Puts `text` on the timed clipboard for the vault's clipboard time, described as `label`.
+fn copy_to_clipboard(session: &Session, env: &mut Env, text: &str, label: String) -> StatusLine {
+    let seconds = session.vault.settings.clipboard_seconds.max(1);
+    let clear_after = Duration::seconds(i64::from(seconds));
+    match env
+        .clipboard
+        .copy(text, label.clone(), clear_after, env.now)
+    {
+        Ok(()) => StatusLine::info(format!("Copied the {label}")),
+        Err(e) => StatusLine::error(e.to_string()),
+    }
+}
+
+fn update_settings(session: &mut Session, settings: VaultSettings, env: &Env) -> StatusLine {
+    session.vault.settings = settings;
+    changed(session, env.waker);
+    StatusLine::info("Settings changed; saving…")
+}
+
+fn change_kdf(session: &mut Session, kdf: KdfParams, env: &Env) -> StatusLine {
+    match session.file.as_mut() {
+        Some(file) => match file.set_password(session.password.clone(), kdf) {
+            Ok(()) => session.kdf = kdf,
+            Err(e) => return StatusLine::error(e.to_string()),
+        },
+        // A save job has the file: the change waits for it.
+        None => session.pending_kdf = Some(kdf),
+    }
+    changed(session, env.waker);
+    StatusLine::info(format!("Key derivation set to {kdf}; re-encrypting…"))
+}
+
+fn apply_import(
+    session: &mut Session,
+    entries: Vec<Entry>,
+    rule: ClashRule,
+    source: &str,
+    env: &mut Env,
+) -> StatusLine {
+    let plan = match crate::transfer::plan_import(&session.vault, entries, rule) {
+        Ok(plan) => plan,
+        Err(e) => return StatusLine::error(format!("Nothing imported: {e}")),
+    };
+    let clashes = plan.clashes();
+    if !clashes.is_empty() {
+        return StatusLine::error(format!(
+            "Nothing imported: {} name(s) already taken: {}",
+            clashes.len(),
+            clashes.join(", ")
+        ));
+    }
+    let summary = transfer_view::summary(&plan);
+    session.vault = plan.vault;
+    session.dialog = None;
+    // The file password field's undo history held what was typed.
+    *env.forget_widgets = true;
+    session.reveal = None;
+    changed(session, env.waker);
+    StatusLine::info(format!("Imported from {source}: {summary}; saving…"))
+}
+
+/// Opens a file dialog for the open export or import dialog, or for the scan page.
+fn pick_in_session(session: &mut Session, pick: FilePick, waker: &Waker) {
+    let slot = match (pick, &mut session.dialog) {
+        (FilePick::ExportTo(_), Some(Dialog::Export(state))) => &mut state.pick,
+        (FilePick::ImportFrom, Some(Dialog::Import(state))) => &mut state.pick,
+        (FilePick::ScanFolder, _) => &mut session.scan.pick,
+        _ => return,
+    };
+    if slot.is_none() {
+        *slot = Some(tasks::start_pick(pick, waker));
+    }
+}
+
+fn generate_key_pair(session: &mut Session, alg: KeyAlgorithm, waker: &Waker) {
+    if let Some(Dialog::Editor(state)) = &mut session.dialog
+        && !state.is_busy()
+    {
+        tasks::start_keygen(state, alg, waker);
+    }
+}
+
+fn start_export(session: &mut Session, waker: &Waker) {
+    let Some(Dialog::Export(state)) = &mut session.dialog else {
+        return;
+    };
+    let path = state.path.trim();
+    let exists = !path.is_empty() && std::fs::symlink_metadata(path).is_ok();
+    if !state.is_busy() && state.refusal(exists).is_none() {
+        tasks::start_export(state, &session.vault, waker);
+    }
+}

@@ -1,0 +1,161 @@
+//! What the views ask for. A view draws and pushes [`Command`]s; `apply.rs` carries them out
+//! (changing the vault through the library, starting jobs through `tasks.rs`). This file
+//! imports no view: it is the vocabulary both sides share.
+
+use std::path::PathBuf;
+
+use uuid::Uuid;
+
+use super::prefs::ThemeChoice;
+use crate::keys::KeyAlgorithm;
+use crate::secret::SecretString;
+use crate::store::KdfParams;
+use crate::transfer::{ClashRule, Format};
+use crate::vault::{Entry, Field, VaultSettings};
+
+/// Why the vault was locked (said in the status bar).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum LockReason {
+    Button,
+    Shortcut,
+    Idle(u32),
+    Minimized,
+}
+
+/// The main window's pages.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Page {
+    #[default]
+    Keys,
+    Settings,
+    Reminders,
+    Audit,
+    Scan,
+}
+
+/// An action that asks first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Confirm {
+    Delete(Uuid),
+    Revoke(Uuid),
+}
+
+/// Which dialog to open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum DialogRequest {
+    /// Rotate this key.
+    Rotate(Uuid),
+    /// Mark this key compromised; the reason is filled in (empty, or a leak scan's place).
+    Compromise { id: Uuid, reason: String },
+    /// Ask before deleting or revoking.
+    Confirm(Confirm),
+    /// The export dialog.
+    Export,
+    /// The import dialog.
+    Import,
+}
+
+/// What a file dialog is asked for, and so where its answer goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FilePick {
+    /// A vault to open (unlock screen).
+    OpenVault,
+    /// Where to create a new vault (unlock screen).
+    NewVault,
+    /// The file the export dialog writes in this format (it suggests the file name).
+    ExportTo(Format),
+    /// The file the import dialog reads.
+    ImportFrom,
+    /// The folder the leak scan searches.
+    ScanFolder,
+}
+
+/// Something a view asks for.
+pub(crate) enum Command {
+    /// Unlock the vault on the unlock screen with this password.
+    Unlock(SecretString),
+    /// Create the vault from the create screen (its password fields are taken).
+    CreateVault,
+    /// Show the unlock screen for the vault at this path.
+    ShowUnlock(PathBuf),
+    /// Open a file dialog (on a worker thread).
+    PickFile(FilePick),
+    /// Lock now.
+    Lock(LockReason),
+    /// Show a page of the main window.
+    ShowPage(Page),
+    /// Select this key and show it on the keys page.
+    ShowEntry(Uuid),
+    /// Show the keys page with the search field focused.
+    FocusSearch,
+    /// Hide the banner shown after unlocking.
+    DismissBanner,
+    /// Open the editor on a new key.
+    NewEntry,
+    /// Open the editor on this key.
+    EditEntry(Uuid),
+    /// Open a dialog (rotate, compromise, confirm, export, import).
+    OpenDialog(DialogRequest),
+    /// Close the open dialog (Cancel, Esc).
+    CloseDialog,
+    /// Store the editor's entry (new or changed).
+    SaveEntry { entry: Box<Entry>, is_new: bool },
+    /// Make a key pair for the editor's private and public key fields.
+    GenerateKeyPair(KeyAlgorithm),
+    /// Replace the primary secret; the old one goes to history.
+    Rotate {
+        id: Uuid,
+        secret: SecretString,
+        public_key: Option<String>,
+    },
+    /// Mark compromised with a reason.
+    MarkCompromised { id: Uuid, reason: String },
+    /// Mark revoked.
+    Revoke(Uuid),
+    /// Copy the key under an unused name.
+    Duplicate(Uuid),
+    /// Remove the key.
+    Delete(Uuid),
+    /// Tick or untick an incident checklist step.
+    TickChecklist { id: Uuid, item: usize, done: bool },
+    /// Copy a part to the timed clipboard.
+    Copy { id: Uuid, field: Field },
+    /// Copy a previous secret from the history.
+    CopyHistory { id: Uuid, index: usize },
+    /// Copy text the app made (a test signature) to the timed clipboard.
+    CopyText { text: String, label: String },
+    /// Clear the clipboard now.
+    ClearClipboard,
+    /// Show a secret part for a few seconds.
+    Reveal { id: Uuid, field: Field },
+    /// Mask it again.
+    Hide,
+    /// Store new vault settings.
+    UpdateSettings(VaultSettings),
+    /// Re-encrypt with other KDF parameters.
+    ChangeKdf(KdfParams),
+    /// Change the theme (an app preference).
+    SetTheme(ThemeChoice),
+    /// Try the failed save again.
+    RetrySave,
+    /// The file changed on disk: load it, dropping the unsaved change in memory.
+    ReloadFromDisk,
+    /// The file changed on disk: keep the vault in memory and save it over the other change.
+    KeepMine,
+    /// Write the export the export dialog describes.
+    StartExport,
+    /// Read the file the import dialog names, for its preview.
+    PreviewImport,
+    /// Add the entries read from `source` under the clash rule, and save.
+    ApplyImport {
+        entries: Vec<Entry>,
+        rule: ClashRule,
+        source: String,
+    },
+    /// Ask where to save the reminders as a calendar (.ics), and write it there.
+    ExportCalendar,
+    /// Scan the folder the scan page names for stored secrets.
+    StartScan,
+    /// Stop the running scan.
+    StopScan,
+}

@@ -1,0 +1,198 @@
+//! The unlocked main window: the top bar (search, pages, import, export, new key, lock), the
+//! banners under it, the page switch, and the open dialog over it all.
+
+use chrono::{DateTime, Utc};
+use eframe::egui;
+use egui::{Align, Layout, Ui};
+
+use super::command::{Command, DialogRequest, LockReason, Page};
+use super::detail::{self, DetailContext};
+use super::state::Session;
+use super::{audit_view, dialogs, list, reminders, scan_view, settings};
+
+/// Draws the unlocked main window for `session`.
+pub(crate) fn main_window_ui(
+    ui: &mut Ui,
+    session: &mut Session,
+    now: DateTime<Utc>,
+    commands: &mut Vec<Command>,
+) {
+    session
+        .cache
+        .refresh(&session.view, &session.vault, &session.providers, now);
+    top_bar(ui, session, commands);
+    if session.changed_on_disk {
+        changed_on_disk_banner(ui, session.reload_job.is_some(), commands);
+    }
+    if let Some(banner) = &session.banner {
+        reminders::banner_ui(ui, banner, commands);
+    }
+    page_ui(ui, session, now, commands);
+    if let Some(dialog) = &mut session.dialog {
+        dialogs::dialog_ui(
+            ui.ctx(),
+            dialog,
+            &session.vault,
+            &session.providers,
+            commands,
+        );
+    }
+}
+
+/// Draws the page chosen in the top bar.
+fn page_ui(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>, commands: &mut Vec<Command>) {
+    match session.page {
+        Page::Settings => settings::settings_ui(
+            ui,
+            &mut session.settings,
+            &session.vault.settings,
+            session.kdf,
+            commands,
+        ),
+        Page::Reminders => reminders::reminders_ui(
+            ui,
+            session.cache.schedule(),
+            session.vault.settings.reminder_lead_days,
+            session.calendar_job.is_some(),
+            now,
+            commands,
+        ),
+        Page::Audit => {
+            audit_view::audit_ui(ui, session.cache.findings(), &session.vault, commands);
+        }
+        Page::Scan => scan_view::scan_ui(ui, &mut session.scan, &session.vault, commands),
+        Page::Keys => keys_page(ui, session, now, commands),
+    }
+}
+
+/// The keys page: the sidebar, the detail panel of the selected key, and the table.
+fn keys_page(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>, commands: &mut Vec<Command>) {
+    list::sidebar_ui(ui, &mut session.view, &session.cache);
+    if let Some(id) = session.view.selected {
+        match session.vault.by_id(id) {
+            Some(entry) => {
+                let context = DetailContext {
+                    settings: &session.vault.settings,
+                    providers: &session.providers,
+                    reveal: session.reveal,
+                    changes: session.changes,
+                    now,
+                };
+                detail::detail_panel(ui, entry, &context, &mut session.signature, commands);
+            }
+            // The key went away (a reload): nothing is selected any more.
+            None => session.view.selected = None,
+        }
+    }
+    egui::CentralPanel::default().show(ui, |ui| {
+        list::table_ui(ui, &mut session.view, &session.cache, &session.vault, now);
+    });
+}
+
+fn top_bar(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
+    egui::Panel::top("top-bar").show(ui, |ui| {
+        ui.add_space(4.0);
+        ui.horizontal(|ui| {
+            ui.heading("keyward");
+            ui.separator();
+            let label = ui.label("Search");
+            let search = ui
+                .add(
+                    egui::TextEdit::singleline(&mut session.view.search)
+                        .hint_text("name, provider, tag, key id (Ctrl+F)")
+                        .desired_width(280.0),
+                )
+                .labelled_by(label.id);
+            if session.view.focus_search {
+                search.request_focus();
+                session.view.focus_search = false;
+            }
+            if search.changed() && session.page != Page::Keys {
+                commands.push(Command::ShowPage(Page::Keys));
+            }
+            if !session.view.search.is_empty() && ui.button("Clear search").clicked() {
+                session.view.search.clear();
+            }
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                if ui
+                    .button("Lock")
+                    .on_hover_text("Lock the vault (Ctrl+L)")
+                    .clicked()
+                {
+                    commands.push(Command::Lock(LockReason::Button));
+                }
+                page_button(ui, session.page, Page::Settings, "Settings", commands);
+                if ui
+                    .button("Import…")
+                    .on_hover_text("Add keys from another password manager's file")
+                    .clicked()
+                {
+                    commands.push(Command::OpenDialog(DialogRequest::Import));
+                }
+                if ui
+                    .button("Export…")
+                    .on_hover_text("Write the keys for another password manager")
+                    .clicked()
+                {
+                    commands.push(Command::OpenDialog(DialogRequest::Export));
+                }
+                page_button(ui, session.page, Page::Scan, "Scan a folder…", commands)
+                    .on_hover_text("Find files that hold a stored secret in plain text");
+                page_button(ui, session.page, Page::Audit, "Audit", commands)
+                    .on_hover_text("Every risk finding with its fix");
+                page_button(ui, session.page, Page::Reminders, "Reminders", commands)
+                    .on_hover_text("Rotation due dates and expiries by date");
+                if ui
+                    .button("New key")
+                    .on_hover_text("Add a key (Ctrl+N)")
+                    .clicked()
+                {
+                    commands.push(Command::NewEntry);
+                }
+            });
+        });
+        ui.add_space(2.0);
+    });
+}
+
+/// A top-bar button that shows `page`, or the keys again when it already shows.
+fn page_button(
+    ui: &mut Ui,
+    current: Page,
+    page: Page,
+    text: &str,
+    commands: &mut Vec<Command>,
+) -> egui::Response {
+    let open = current == page;
+    let response = ui.add(egui::Button::selectable(open, text));
+    if response.clicked() {
+        commands.push(Command::ShowPage(if open { Page::Keys } else { page }));
+    }
+    response
+}
+
+/// The warning that another program changed the file, with the two ways out.
+fn changed_on_disk_banner(ui: &mut Ui, reloading: bool, commands: &mut Vec<Command>) {
+    egui::Panel::top("changed-on-disk").show(ui, |ui| {
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                "The vault file was changed by another program since it was opened.",
+            );
+            if ui
+                .add_enabled(!reloading, egui::Button::new("Reload from disk"))
+                .on_hover_text("Load the other version; your unsaved change is dropped")
+                .clicked()
+            {
+                commands.push(Command::ReloadFromDisk);
+            }
+            if ui
+                .add_enabled(!reloading, egui::Button::new("Keep my version"))
+                .on_hover_text("Save the vault shown here over the other version")
+                .clicked()
+            {
+                commands.push(Command::KeepMine);
+            }
+        });
+    });
+}

@@ -1,0 +1,224 @@
+//! The app's state, apart from egui: which screen shows, the unlocked [`Session`], the status
+//! line, the clipboard and the jobs still running. `apply.rs` changes it; `tasks.rs` fills
+//! in what jobs hand back; the views are given the parts they draw.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use super::command::Page;
+use super::detail::Reveal;
+use super::dialogs::Dialog;
+use super::jobs::{Job, Waker};
+use super::list::{ViewCache, ViewState};
+use super::prefs::AppPrefs;
+use super::reminders::Banner;
+use super::scan_view::ScanState;
+use super::settings::SettingsDraft;
+use super::signature::SignaturePanel;
+use super::status::StatusLine;
+use super::unlock::{CreateState, UnlockState};
+use crate::clipboard::TimedClipboard;
+use crate::secret::SecretString;
+use crate::store::{KdfParams, StoreError, VaultFile};
+use crate::vault::Vault;
+use crate::vault::providers::Providers;
+
+/// Which screen is showing.
+pub(crate) enum Screen {
+    /// Locked: asking for the master password.
+    Unlock(UnlockState),
+    /// No vault yet: choosing a master password.
+    Create(CreateState),
+    /// Unlocked.
+    Main(Box<Session>),
+}
+
+impl Screen {
+    /// The first screen for `path`: create a vault when none is there, else unlock it.
+    pub fn start(path: PathBuf) -> Screen {
+        if path.exists() {
+            Screen::Unlock(UnlockState::new(path))
+        } else {
+            Screen::Create(CreateState::new(path))
+        }
+    }
+}
+
+/// What a finished save job hands back.
+pub(crate) struct SaveDone {
+    pub file: VaultFile,
+    pub result: Result<(), StoreError>,
+    /// The change counter that was saved.
+    pub changes: u64,
+}
+
+/// What a finished reload job hands back.
+pub(crate) struct ReloadDone {
+    pub result: Result<(VaultFile, Vault), StoreError>,
+    /// Keep the vault in memory (and save it over the other change) instead of loading theirs.
+    pub keep_mine: bool,
+}
+
+/// What the calendar export hands back: where it was written, or why not (`None`: the user
+/// cancelled the dialog).
+pub(crate) type CalendarDone = Option<Result<PathBuf, String>>;
+
+/// An unlocked vault and everything shown about it. Dropping it zeroizes every secret.
+pub(crate) struct Session {
+    pub path: PathBuf,
+    /// Kept to reload the file after someone else changed it, and to change the KDF.
+    pub password: SecretString,
+    /// `None` while a save job has it.
+    pub file: Option<VaultFile>,
+    pub vault: Vault,
+    pub kdf: KdfParams,
+    /// Counts changes made in memory; `saved_changes` is the count last written.
+    pub changes: u64,
+    pub saved_changes: u64,
+    pub save_job: Option<Job<SaveDone>>,
+    pub reload_job: Option<Job<ReloadDone>>,
+    pub save_error: Option<String>,
+    pub changed_on_disk: bool,
+    /// A KDF change waiting for the file to come back from a save job.
+    pub pending_kdf: Option<KdfParams>,
+    pub view: ViewState,
+    pub cache: ViewCache,
+    pub reveal: Option<Reveal>,
+    pub dialog: Option<Dialog>,
+    pub page: Page,
+    pub settings: SettingsDraft,
+    /// The provider presets (built in plus the user's file), for the audit, the checklist's
+    /// key page link and the editor's presets.
+    pub providers: Providers,
+    /// What is due or at risk, shown after unlocking until dismissed.
+    pub banner: Option<Banner>,
+    /// The calendar export's file dialog and write, while it runs.
+    pub calendar_job: Option<Job<CalendarDone>>,
+    /// The detail view's "Test signature" panel.
+    pub signature: SignaturePanel,
+    /// The leak scan view: its folder, options, running scan and last results.
+    pub scan: ScanState,
+}
+
+impl Session {
+    /// The session on `vault`, read from (or just written to) `file` at `path`.
+    pub fn new(path: PathBuf, password: SecretString, file: VaultFile, vault: Vault) -> Self {
+        let kdf = file.kdf();
+        let settings = SettingsDraft::new(&vault.settings, kdf);
+        // A broken user presets file is ignored here; `keyward audit` reports why.
+        let (providers, _warning) = crate::presets::load();
+        Session {
+            path,
+            password,
+            file: Some(file),
+            vault,
+            kdf,
+            changes: 0,
+            saved_changes: 0,
+            save_job: None,
+            reload_job: None,
+            save_error: None,
+            changed_on_disk: false,
+            pending_kdf: None,
+            view: ViewState::default(),
+            cache: ViewCache::default(),
+            reveal: None,
+            dialog: None,
+            page: Page::Keys,
+            settings,
+            providers,
+            banner: None,
+            calendar_job: None,
+            signature: SignaturePanel::default(),
+            scan: ScanState::default(),
+        }
+    }
+
+    /// True when the vault in memory holds changes not yet on disk.
+    pub fn unsaved(&self) -> bool {
+        self.changes != self.saved_changes
+    }
+
+    /// True while a worker thread of this session runs (save, reload, calendar, scan, a
+    /// dialog's file dialog, export, read or key generation).
+    pub fn is_busy(&self) -> bool {
+        self.save_job.is_some()
+            || self.reload_job.is_some()
+            || self.calendar_job.is_some()
+            || self.scan.is_busy()
+            || self.dialog.as_ref().is_some_and(Dialog::is_busy)
+    }
+}
+
+/// Everything the commands change, without egui: tests build it and apply commands to it.
+pub(crate) struct AppState {
+    pub prefs: AppPrefs,
+    pub clipboard: TimedClipboard,
+    /// Key derivation for new vaults, overriding the user's choice (tests use a cheap one).
+    pub new_vault_kdf: Option<KdfParams>,
+    pub screen: Screen,
+    pub status: StatusLine,
+    /// Saves still running when the vault was locked: their outcome is still reported.
+    pub orphan_saves: Vec<Job<SaveDone>>,
+    /// The last input seen (the idle lock counts from it).
+    pub last_input: DateTime<Utc>,
+    /// Wakes the window when a job finishes.
+    pub waker: Waker,
+    /// egui's per-widget memory (text editor undo histories) held typed secrets: the frame
+    /// loop drops it.
+    pub forget_widgets: bool,
+    /// The theme preference changed: the frame loop tells egui.
+    pub theme_changed: bool,
+}
+
+impl AppState {
+    /// The state of a freshly started app on `screen` at `now`.
+    pub fn new(
+        prefs: AppPrefs,
+        clipboard: TimedClipboard,
+        screen: Screen,
+        now: DateTime<Utc>,
+        waker: Waker,
+    ) -> Self {
+        AppState {
+            prefs,
+            clipboard,
+            new_vault_kdf: None,
+            screen,
+            status: StatusLine::default(),
+            orphan_saves: Vec::new(),
+            last_input: now,
+            waker,
+            forget_widgets: false,
+            theme_changed: false,
+        }
+    }
+
+    /// The unlocked session, if any.
+    pub fn session(&self) -> Option<&Session> {
+        match &self.screen {
+            Screen::Main(session) => Some(session),
+            _ => None,
+        }
+    }
+
+    /// True while a worker thread (unlock, create, save, reload, …) is running.
+    pub fn is_busy(&self) -> bool {
+        match &self.screen {
+            Screen::Unlock(u) => u.job.is_some(),
+            Screen::Create(c) => c.job.is_some(),
+            Screen::Main(s) => s.is_busy(),
+        }
+    }
+
+    /// True when the app holds anything decrypted or typed as a secret: the vault, the master
+    /// password, or text in a password or secret field. False after a lock.
+    pub fn holds_secrets(&self) -> bool {
+        match &self.screen {
+            Screen::Main(_) => true,
+            Screen::Unlock(u) => !u.password.is_empty(),
+            Screen::Create(c) => !c.password.is_empty() || !c.repeat.is_empty(),
+        }
+    }
+}
