@@ -178,7 +178,9 @@ pub fn parse_template(text: &str, file_name: &str) -> Result<Vec<EnvSpec>, ExecE
             Some(reference) => {
                 let (name, field) = match reference.rsplit_once('/') {
                     Some((name, field)) => {
-                        let field = field.parse::<Field>().map_err(|e| bad(&origin, e))?;
+                        let field = field
+                            .parse::<Field>()
+                            .map_err(|e| bad(&origin, e.to_string()))?;
                         (name, Some(field))
                     }
                     None => (reference, None),

@@ -895,11 +895,12 @@ fn absurd_kdf_parameters_are_refused_by_header_parse() {
         let file = patched(&v, at, &u32::to_le_bytes(value));
         match Header::parse(&file) {
             Err(FormatError::KdfRejected(why)) => {
+                let why = why.to_string();
                 assert!(why.contains(what), "{why:?} should name the {what}")
             }
             other => panic!("{what} = {value}: {other:?}"),
         }
-        let opened = format::open(&file, |_| -> Result<kdf::DerivedKey, String> {
+        let opened = format::open(&file, |_| -> Result<kdf::DerivedKey, kdf::KdfError> {
             panic!("the KDF must not run for a refused header")
         });
         assert!(matches!(opened, Err(FormatError::KdfRejected(_))));

@@ -456,7 +456,7 @@ pub(crate) fn start_import_read(state: &mut ImportState, now: DateTime<Utc>, wak
         match transfer::parse_column_maps(&pairs) {
             Ok(columns) => columns,
             Err(e) => {
-                state.error = Some(e);
+                state.error = Some(e.to_string());
                 return;
             }
         }

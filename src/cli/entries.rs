@@ -33,14 +33,13 @@ fn parse_rules(texts: &[String]) -> Result<Vec<IpRule>, CliError> {
 }
 
 pub(super) fn parse_meta(meta: &MetaArgs) -> Result<ParsedMeta, CliError> {
-    let usage = CliError::usage;
     Ok(ParsedMeta {
         environment: meta
             .environment
             .as_deref()
             .map(str::parse)
             .transpose()
-            .map_err(usage)?,
+            .map_err(CliError::usage)?,
         allow: parse_rules(&meta.allow)?,
         deny: parse_rules(&meta.deny)?,
         expires: meta
@@ -48,25 +47,25 @@ pub(super) fn parse_meta(meta: &MetaArgs) -> Result<ParsedMeta, CliError> {
             .as_deref()
             .map(DateInput::parse_optional)
             .transpose()
-            .map_err(|e| usage(format!("--expires: {e}")))?,
+            .map_err(|e| CliError::usage(format!("--expires: {e}")))?,
         created: meta
             .created
             .as_deref()
             .map(DateInput::parse)
             .transpose()
-            .map_err(|e| usage(format!("--created: {e}")))?,
+            .map_err(|e| CliError::usage(format!("--created: {e}")))?,
         rotated: meta
             .rotated
             .as_deref()
             .map(DateInput::parse)
             .transpose()
-            .map_err(|e| usage(format!("--rotated: {e}")))?,
+            .map_err(|e| CliError::usage(format!("--rotated: {e}")))?,
         last_used: meta
             .last_used
             .as_deref()
             .map(DateInput::parse_optional)
             .transpose()
-            .map_err(|e| usage(format!("--last-used: {e}")))?,
+            .map_err(|e| CliError::usage(format!("--last-used: {e}")))?,
         public_key: meta
             .public_key_file
             .as_ref()

@@ -344,19 +344,19 @@ pub struct CliError {
 }
 
 impl CliError {
-    /// A usage error (exit 2).
-    pub fn usage(message: impl Into<String>) -> Self {
+    /// A usage error (exit 2), from a message or a library error.
+    pub fn usage(message: impl fmt::Display) -> Self {
         CliError {
             code: EXIT_USAGE,
-            message: message.into(),
+            message: message.to_string(),
         }
     }
 
-    /// Any other error (exit 5).
-    pub fn other(message: impl Into<String>) -> Self {
+    /// Any other error (exit 5), from a message or a library error.
+    pub fn other(message: impl fmt::Display) -> Self {
         CliError {
             code: EXIT_OTHER,
-            message: message.into(),
+            message: message.to_string(),
         }
     }
 }

@@ -25,7 +25,8 @@ fn kdf_params(args: &KdfArgs) -> Result<KdfParams, CliError> {
     match args.kdf_target_ms {
         Some(ms) => {
             eprintln!("Measuring this machine to choose the key derivation passes…");
-            kdf::calibrate(params, std::time::Duration::from_millis(ms)).map_err(CliError::other)
+            kdf::calibrate(params, std::time::Duration::from_millis(ms))
+                .map_err(|e| CliError::other(e.to_string()))
         }
         None => Ok(params),
     }

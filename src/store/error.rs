@@ -3,6 +3,9 @@
 use std::io;
 use std::path::PathBuf;
 
+use super::format::FormatError;
+use super::kdf::KdfError;
+
 /// An error of the vault file layer. Each variant names the file.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -52,13 +55,13 @@ pub enum StoreError {
         /// What is wrong, in words.
         what: String,
     },
-    /// The header asks for KDF work beyond the caps.
+    /// The header (or a new setting) asks for KDF work beyond the caps.
     #[error("{path} asks for key derivation parameters keyward refuses: {why}")]
     KdfRejected {
         /// The vault path.
         path: PathBuf,
         /// Which parameter and its limit.
-        why: String,
+        why: KdfError,
     },
     /// Authentication failed: wrong password, or the file was altered.
     #[error("wrong password, or {path} is damaged (authentication failed)")]
@@ -100,8 +103,27 @@ pub enum StoreError {
         /// The vault path.
         path: PathBuf,
         /// What failed.
-        what: String,
+        #[source]
+        what: CryptoError,
     },
+}
+
+/// What failed while turning a vault into file bytes (not a password problem).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CryptoError {
+    /// The vault could not be serialised to JSON.
+    #[error("could not serialise the vault ({0}); nothing was written")]
+    Serialise(#[from] serde_json::Error),
+    /// The operating system gave no random bytes for the salt and nonce.
+    #[error("no randomness from the operating system ({0}); nothing was written: try again")]
+    Randomness(#[from] getrandom::Error),
+    /// The key derivation failed.
+    #[error(transparent)]
+    Kdf(#[from] KdfError),
+    /// The header or encryption step failed.
+    #[error(transparent)]
+    Format(#[from] FormatError),
 }
 
 impl StoreError {

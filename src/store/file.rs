@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use super::error::StoreError;
+use super::error::{CryptoError, StoreError};
 use super::format::{self, FormatError, Header, NONCE_LEN};
 use super::kdf::{self, KdfParams, SALT_LEN};
 use crate::secret::{SecretBytes, SecretString};
@@ -255,19 +255,21 @@ impl VaultFile {
 
     /// Serialises and encrypts `vault` into complete file bytes (fresh salt, fresh nonce).
     pub fn encrypt(&mut self, vault: &Vault) -> Result<Vec<u8>, StoreError> {
-        let crypto = |what: String| StoreError::Crypto {
+        let crypto = |what: CryptoError| StoreError::Crypto {
             path: self.path.clone(),
             what,
         };
-        let plaintext = serialize_payload(vault, self.payload_hint).map_err(crypto)?;
+        let plaintext =
+            serialize_payload(vault, self.payload_hint).map_err(|e| crypto(e.into()))?;
         self.payload_hint = plaintext.expose().len();
         let header = Header {
             kdf: self.kdf,
-            salt: random_bytes::<SALT_LEN>().map_err(crypto)?,
-            nonce: random_bytes::<NONCE_LEN>().map_err(crypto)?,
+            salt: random_bytes::<SALT_LEN>().map_err(|e| crypto(e.into()))?,
+            nonce: random_bytes::<NONCE_LEN>().map_err(|e| crypto(e.into()))?,
         };
-        let key = kdf::derive_key(&self.password, &header.salt, header.kdf).map_err(crypto)?;
-        format::seal(&header, &key, plaintext).map_err(crypto)
+        let key = kdf::derive_key(&self.password, &header.salt, header.kdf)
+            .map_err(|e| crypto(e.into()))?;
+        format::seal(&header, &key, plaintext).map_err(|e| crypto(e.into()))
     }
 
     /// Checks that the file on disk is still what was last read or written here.
@@ -299,11 +301,10 @@ impl VaultFile {
 ///
 /// The buffer ends with at least [`format::HEADER_LEN`] + [`format::TAG_LEN`] bytes of spare
 /// capacity, so that [`format::seal`] turns it into the file without reallocating.
-pub fn serialize_payload(vault: &Vault, hint: usize) -> Result<SecretBytes, String> {
+pub fn serialize_payload(vault: &Vault, hint: usize) -> Result<SecretBytes, serde_json::Error> {
     let capacity = hint + hint / 4 + 64 * 1024;
     let mut writer = ZeroizingWriter(Zeroizing::new(Vec::with_capacity(capacity)));
-    serde_json::to_writer(&mut writer, vault)
-        .map_err(|e| format!("could not serialise the vault: {e}"))?;
+    serde_json::to_writer(&mut writer, vault)?;
     writer.reserve(format::HEADER_LEN + format::TAG_LEN);
     Ok(SecretBytes::new(std::mem::take(&mut *writer.0)))
 }
@@ -384,7 +385,14 @@ fn format_error(path: &Path, e: FormatError) -> StoreError {
         FormatError::Damaged(what) => StoreError::Damaged { path, what },
         FormatError::KdfRejected(why) => StoreError::KdfRejected { path, why },
         FormatError::Authentication => StoreError::WrongPasswordOrDamaged { path },
-        FormatError::Kdf(what) => StoreError::Crypto { path, what },
+        FormatError::Kdf(what) => StoreError::Crypto {
+            path,
+            what: what.into(),
+        },
+        e @ FormatError::Encryption => StoreError::Crypto {
+            path,
+            what: e.into(),
+        },
     }
 }
 
@@ -407,9 +415,9 @@ fn fingerprint_of_file(path: &Path) -> io::Result<[u8; 32]> {
     }
 }
 
-fn random_bytes<const N: usize>() -> Result<[u8; N], String> {
+fn random_bytes<const N: usize>() -> Result<[u8; N], getrandom::Error> {
     let mut out = [0u8; N];
-    getrandom::fill(&mut out).map_err(|e| format!("no randomness from the OS: {e}"))?;
+    getrandom::fill(&mut out)?;
     Ok(out)
 }
 

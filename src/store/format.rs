@@ -5,7 +5,7 @@ use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use zeroize::Zeroizing;
 
-use super::kdf::{DerivedKey, KdfParams, SALT_LEN};
+use super::kdf::{DerivedKey, KdfError, KdfParams, SALT_LEN};
 use crate::secret::SecretBytes;
 
 /// The first eight bytes of every vault file.
@@ -32,21 +32,34 @@ pub struct Header {
     pub nonce: [u8; NONCE_LEN],
 }
 
-/// Why bytes are not a readable vault; the file layer adds the path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why bytes are not a readable vault; the file layer adds the path (as [`super::StoreError`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum FormatError {
     /// Wrong magic.
+    #[error("not a keyward vault (wrong magic bytes): choose the right file")]
     NotAVault,
     /// A version other than [`FORMAT_VERSION`].
+    #[error(
+        "vault format version {0}, which this keyward does not read (it reads version \
+         {FORMAT_VERSION}): upgrade keyward, or restore the file from its backup"
+    )]
     UnsupportedVersion(u16),
     /// Malformed header.
+    #[error("damaged: {0}; restore the file from its backup")]
     Damaged(String),
     /// KDF parameters beyond the caps.
-    KdfRejected(String),
+    #[error("the header asks for key derivation keyward refuses: {0}")]
+    KdfRejected(KdfError),
     /// The AEAD tag did not verify: wrong password or altered bytes.
+    #[error("wrong password, or the file was altered (authentication failed)")]
     Authentication,
     /// Key derivation failed (not a password problem).
-    Kdf(String),
+    #[error("{0}")]
+    Kdf(KdfError),
+    /// Encryption failed (not expected with a valid key; nothing was written).
+    #[error("encryption failed; nothing was written: try again")]
+    Encryption,
 }
 
 impl Header {
@@ -125,9 +138,14 @@ impl Header {
 /// The file is built in the plaintext's own buffer: given [`HEADER_LEN`] + [`TAG_LEN`] bytes
 /// of spare capacity (as [`crate::store::serialize_payload`] leaves), sealing allocates
 /// nothing, which matters for a payload of tens of megabytes.
-pub fn seal(header: &Header, key: &DerivedKey, plaintext: SecretBytes) -> Result<Vec<u8>, String> {
+pub fn seal(
+    header: &Header,
+    key: &DerivedKey,
+    plaintext: SecretBytes,
+) -> Result<Vec<u8>, FormatError> {
     let header_bytes = header.to_bytes();
-    let cipher = XChaCha20Poly1305::new_from_slice(&key.0[..]).map_err(|e| e.to_string())?;
+    let cipher =
+        XChaCha20Poly1305::new_from_slice(&key.0[..]).map_err(|_| FormatError::Encryption)?;
     let nonce = XNonce::from(header.nonce);
     let mut buffer = SecretBytes::into_inner(plaintext);
     let len = buffer.len();
@@ -139,7 +157,7 @@ pub fn seal(header: &Header, key: &DerivedKey, plaintext: SecretBytes) -> Result
     }
     cipher
         .encrypt_in_place(&nonce, &header_bytes, &mut *buffer)
-        .map_err(|_| "encryption failed".to_owned())?;
+        .map_err(|_| FormatError::Encryption)?;
     // The buffer now holds ciphertext and tag only; move them up to make room for the header
     // (within the capacity: no reallocation).
     let sealed = buffer.len();
@@ -154,12 +172,12 @@ pub fn seal(header: &Header, key: &DerivedKey, plaintext: SecretBytes) -> Result
 /// hostile header never reaches the KDF.
 pub fn open(
     file: &[u8],
-    derive: impl FnOnce(&Header) -> Result<DerivedKey, String>,
+    derive: impl FnOnce(&Header) -> Result<DerivedKey, KdfError>,
 ) -> Result<(Header, SecretBytes), FormatError> {
     let (header, aad) = Header::parse(file)?;
     let key = derive(&header).map_err(FormatError::Kdf)?;
     let cipher = XChaCha20Poly1305::new_from_slice(&key.0[..])
-        .map_err(|e| FormatError::Kdf(e.to_string()))?;
+        .map_err(|e| FormatError::Kdf(KdfError::Argon2(e.to_string())))?;
     let nonce = XNonce::from(header.nonce);
     let mut buffer = SecretBytes::new(file[HEADER_LEN..].to_vec());
     cipher

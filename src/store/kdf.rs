@@ -33,6 +33,34 @@ pub const MAX_PARALLELISM: u32 = 16;
 /// 1 MiB is no protection at all.
 pub const MIN_MEMORY_KIB: u32 = 1024;
 
+/// Why key derivation parameters are refused, or why the derivation failed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KdfError {
+    /// The memory cost is outside [`MIN_MEMORY_KIB`]..=[`MAX_MEMORY_KIB`].
+    #[error(
+        "memory {0} KiB is outside {MIN_MEMORY_KIB}..={MAX_MEMORY_KIB} KiB: use 1 MiB to 1 GiB \
+         (64 MiB is the default)"
+    )]
+    Memory(u32),
+    /// The pass count is outside 1..=[`MAX_ITERATIONS`].
+    #[error(
+        "iterations {0} is outside 1..={MAX_ITERATIONS}: use 1 to {MAX_ITERATIONS} passes (3 is the default)"
+    )]
+    Iterations(u32),
+    /// The lane count is outside 1..=[`MAX_PARALLELISM`].
+    #[error(
+        "parallelism {0} is outside 1..={MAX_PARALLELISM}: use 1 to {MAX_PARALLELISM} lanes (4 is the default)"
+    )]
+    Parallelism(u32),
+    /// Argon2 needs 8 KiB of memory per lane.
+    #[error("memory must be at least 8 KiB per lane: raise the memory or use fewer lanes")]
+    MemoryPerLane,
+    /// The Argon2 implementation refused the parameters or failed while deriving.
+    #[error("key derivation failed: {0}; try again, and report it if it persists")]
+    Argon2(String),
+}
+
 /// Argon2id parameters as stored in the vault header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct KdfParams {
@@ -69,7 +97,7 @@ impl fmt::Display for KdfParams {
 
 impl KdfParams {
     /// Parameters from the CLI's units (memory in MiB), validated.
-    pub fn from_mib(memory_mib: u32, iterations: u32, parallelism: u32) -> Result<Self, String> {
+    pub fn from_mib(memory_mib: u32, iterations: u32, parallelism: u32) -> Result<Self, KdfError> {
         let params = Self {
             memory_kib: memory_mib.saturating_mul(1024),
             iterations,
@@ -88,27 +116,18 @@ impl KdfParams {
 
     /// Refuses parameters outside the caps, saying which one and why. Called on every header
     /// read, before the KDF allocates its memory.
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), KdfError> {
         if self.memory_kib < MIN_MEMORY_KIB || self.memory_kib > MAX_MEMORY_KIB {
-            return Err(format!(
-                "memory {} KiB is outside {}..={} KiB (1 MiB to 1 GiB)",
-                self.memory_kib, MIN_MEMORY_KIB, MAX_MEMORY_KIB
-            ));
+            return Err(KdfError::Memory(self.memory_kib));
         }
         if self.iterations == 0 || self.iterations > MAX_ITERATIONS {
-            return Err(format!(
-                "iterations {} is outside 1..={MAX_ITERATIONS}",
-                self.iterations
-            ));
+            return Err(KdfError::Iterations(self.iterations));
         }
         if self.parallelism == 0 || self.parallelism > MAX_PARALLELISM {
-            return Err(format!(
-                "parallelism {} is outside 1..={MAX_PARALLELISM}",
-                self.parallelism
-            ));
+            return Err(KdfError::Parallelism(self.parallelism));
         }
         if self.memory_kib < 8 * self.parallelism {
-            return Err("memory must be at least 8 KiB per lane".to_owned());
+            return Err(KdfError::MemoryPerLane);
         }
         Ok(())
     }
@@ -202,8 +221,8 @@ pub fn iterations_for(
 /// Calibrates the iteration count so that unlocking takes about `target` on this machine
 /// (KeePassXC's approach; it uses 1 s), keeping `base`'s memory and parallelism. Runs the
 /// KDF with one and with three passes to separate the fixed cost from the cost per pass.
-pub fn calibrate(base: KdfParams, target: std::time::Duration) -> Result<KdfParams, String> {
-    let time = |iterations| -> Result<std::time::Duration, String> {
+pub fn calibrate(base: KdfParams, target: std::time::Duration) -> Result<KdfParams, KdfError> {
+    let time = |iterations| -> Result<std::time::Duration, KdfError> {
         let started = std::time::Instant::now();
         let probe = KdfParams { iterations, ..base };
         derive_key(&SecretString::from("calibration"), &[0; SALT_LEN], probe)?;
@@ -225,7 +244,7 @@ pub fn derive_key(
     password: &SecretString,
     salt: &[u8; SALT_LEN],
     params: KdfParams,
-) -> Result<DerivedKey, String> {
+) -> Result<DerivedKey, KdfError> {
     params.check()?;
     let argon_params = Params::new(
         params.memory_kib,
@@ -233,7 +252,7 @@ pub fn derive_key(
         params.parallelism,
         Some(KEY_LEN),
     )
-    .map_err(|e| format!("Argon2 refused the parameters: {e}"))?;
+    .map_err(|e| KdfError::Argon2(e.to_string()))?;
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
     let run = || {
         let mut key = Zeroizing::new([0u8; KEY_LEN]);
@@ -252,7 +271,7 @@ pub fn derive_key(
     };
     result
         .map(DerivedKey)
-        .map_err(|e| format!("key derivation failed: {e}"))
+        .map_err(|e| KdfError::Argon2(e.to_string()))
 }
 
 #[cfg(test)]
@@ -295,18 +314,30 @@ mod tests {
         assert!(
             huge.check()
                 .expect_err("too much memory")
+                .to_string()
                 .contains("memory")
         );
         let slow = KdfParams {
             iterations: 1_000_000,
             ..KdfParams::default()
         };
-        assert!(slow.check().expect_err("too slow").contains("iterations"));
+        assert!(
+            slow.check()
+                .expect_err("too slow")
+                .to_string()
+                .contains("iterations")
+        );
         let wide = KdfParams {
             parallelism: 255,
             ..KdfParams::default()
         };
-        assert!(wide.check().expect_err("too wide").contains("parallelism"));
+        assert!(
+            wide.check()
+                .expect_err("too wide")
+                .to_string()
+                .contains("parallelism")
+        );
+        assert_eq!(wide.check(), Err(KdfError::Parallelism(255)));
         assert!(KdfParams::default().check().is_ok());
         assert!(KdfParams::from_mib(0, 1, 1).is_err());
         assert!(KdfParams::from_mib(2048, 1, 1).is_err());

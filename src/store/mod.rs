@@ -7,7 +7,7 @@ pub mod format;
 pub mod kdf;
 pub mod strength;
 
-pub use error::StoreError;
+pub use error::{CryptoError, StoreError};
 pub use file::{
     VaultFile, VaultLock, backup_path, default_vault_path, lock_path, parse_payload,
     serialize_payload, write_file_atomically,

@@ -12,7 +12,7 @@ use super::record::{
 };
 use super::{Format, TransferError, utf8};
 use crate::secret::SecretString;
-use crate::vault::{IpRule, parse_date};
+use crate::vault::{IpRule, UnknownName, parse_date};
 
 /// A keyward field a CSV column can fill.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,7 +99,7 @@ impl CsvField {
 }
 
 impl FromStr for CsvField {
-    type Err = String;
+    type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let want = simplify(s);
         CsvField::NAMES
@@ -107,10 +107,12 @@ impl FromStr for CsvField {
             .find(|(n, _)| *n == want)
             .map(|(_, f)| *f)
             .ok_or_else(|| {
-                format!(
-                    "unknown field '{s}' (use name, key, secret, passphrase, private-key, \
-                     public-key, kind, provider, env, purpose, notes, tags, permissions, allow, \
-                     deny, created, rotated, expires or ignore)"
+                UnknownName::new(
+                    "field",
+                    s,
+                    "name, key, secret, passphrase, private-key, public-key, kind, provider, env, \
+                     purpose, notes, tags, permissions, allow, deny, created, rotated, expires or \
+                     ignore",
                 )
             })
     }
@@ -131,17 +133,39 @@ pub struct ColumnMap {
     pub field: CsvField,
 }
 
+/// A `COLUMN=FIELD` option that cannot be used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ColumnMapError {
+    /// No `=` in the option.
+    #[error("--map '{0}': use COLUMN=FIELD")]
+    NoEquals(String),
+    /// The field after `=` is not one keyward knows.
+    #[error("--map '{option}': {field}")]
+    UnknownField {
+        /// The option as given.
+        option: String,
+        /// What is wrong with its field.
+        field: UnknownName,
+    },
+}
+
 /// Parses `COLUMN=FIELD` options.
-pub fn parse_column_maps(options: &[String]) -> Result<Vec<ColumnMap>, String> {
+pub fn parse_column_maps(options: &[String]) -> Result<Vec<ColumnMap>, ColumnMapError> {
     options
         .iter()
         .map(|o| {
             let (column, field) = o
                 .rsplit_once('=')
-                .ok_or_else(|| format!("--map '{o}': use COLUMN=FIELD"))?;
+                .ok_or_else(|| ColumnMapError::NoEquals(o.clone()))?;
             Ok(ColumnMap {
                 column: column.trim().to_owned(),
-                field: field.parse().map_err(|e| format!("--map '{o}': {e}"))?,
+                field: field
+                    .parse()
+                    .map_err(|field| ColumnMapError::UnknownField {
+                        option: o.clone(),
+                        field,
+                    })?,
             })
         })
         .collect()

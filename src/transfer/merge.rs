@@ -4,7 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::vault::{Entry, Vault, VaultError};
+use crate::vault::{Entry, UnknownName, Vault, VaultError};
 
 /// What to do with an imported entry whose name is taken.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -21,16 +21,14 @@ pub enum ClashRule {
 }
 
 impl FromStr for ClashRule {
-    type Err = String;
+    type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "refuse" | "fail" => Ok(ClashRule::Refuse),
             "skip" => Ok(ClashRule::Skip),
             "rename" => Ok(ClashRule::Rename),
             "replace" | "overwrite" => Ok(ClashRule::Replace),
-            _ => Err(format!(
-                "unknown clash rule '{s}' (use skip, rename or replace)"
-            )),
+            _ => Err(UnknownName::new("clash rule", s, "skip, rename or replace")),
         }
     }
 }

@@ -28,14 +28,14 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
-pub use generic_csv::{ColumnMap, parse_column_maps};
+pub use generic_csv::{ColumnMap, ColumnMapError, parse_column_maps};
 pub use merge::{ClashRule, ImportAction, ImportPlan, ImportSummary, PlannedEntry, plan_import};
 pub use record::{CustomField, Record};
 pub use report::{Loss, Outcome, TransferReport};
 pub use write::write_private_file;
 
 use crate::secret::SecretString;
-use crate::vault::{Entry, Vault};
+use crate::vault::{Entry, UnknownName, Vault};
 
 /// A file format keyward exports to or imports from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -99,7 +99,7 @@ impl fmt::Display for Format {
 }
 
 impl FromStr for Format {
-    type Err = String;
+    type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let wanted = s.trim().to_ascii_lowercase();
         let alias = match wanted.as_str() {
@@ -114,9 +114,10 @@ impl FromStr for Format {
             .into_iter()
             .find(|f| f.as_str() == alias)
             .ok_or_else(|| {
-                format!(
-                    "unknown format '{s}' (use kdbx, keepass-xml, bitwarden-json, keepassxc-csv, \
-                     1password-csv, dotenv or csv)"
+                UnknownName::new(
+                    "format",
+                    s,
+                    "kdbx, keepass-xml, bitwarden-json, keepassxc-csv, 1password-csv, dotenv or csv",
                 )
             })
     }

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::UnknownName;
 use super::custom::CustomField;
 use super::ip::IpRule;
 use crate::secret::SecretString;
@@ -44,15 +45,13 @@ impl fmt::Display for Environment {
 }
 
 impl FromStr for Environment {
-    type Err = String;
+    type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "prod" | "production" | "live" => Ok(Environment::Prod),
             "test" | "testnet" | "sandbox" | "staging" => Ok(Environment::Test),
             "other" => Ok(Environment::Other),
-            _ => Err(format!(
-                "unknown environment '{s}' (use prod, test or other)"
-            )),
+            _ => Err(UnknownName::new("environment", s, "prod, test or other")),
         }
     }
 }
@@ -87,14 +86,16 @@ impl fmt::Display for CredentialKind {
 }
 
 impl FromStr for CredentialKind {
-    type Err = String;
+    type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "shared-secret" | "hmac" | "secret" => Ok(CredentialKind::SharedSecret),
             "key-pair" | "keypair" => Ok(CredentialKind::KeyPair),
             "token" | "bearer" => Ok(CredentialKind::Token),
-            _ => Err(format!(
-                "unknown kind '{s}' (use shared-secret, key-pair or token)"
+            _ => Err(UnknownName::new(
+                "kind",
+                s,
+                "shared-secret, key-pair or token",
             )),
         }
     }
@@ -180,7 +181,7 @@ impl fmt::Display for Field {
 }
 
 impl FromStr for Field {
-    type Err = String;
+    type Err = UnknownName;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
             "key" | "key-id" | "api-key" => Ok(Field::Key),
@@ -188,8 +189,10 @@ impl FromStr for Field {
             "passphrase" => Ok(Field::Passphrase),
             "private-key" => Ok(Field::PrivateKey),
             "public-key" => Ok(Field::PublicKey),
-            _ => Err(format!(
-                "unknown field '{s}' (use key, secret, passphrase, private-key or public-key)"
+            _ => Err(UnknownName::new(
+                "field",
+                s,
+                "key, secret, passphrase, private-key or public-key",
             )),
         }
     }

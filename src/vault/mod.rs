@@ -11,6 +11,7 @@ pub mod exposure;
 mod ip;
 pub mod policy;
 pub mod providers;
+mod unknown_name;
 
 pub use custom::{
     CustomField, CustomFieldError, RESERVED_FIELD_NAMES, TOTP_FIELD, is_reserved_field_name,
@@ -24,6 +25,7 @@ pub use entry::{
     Incident, Permission, Status,
 };
 pub use ip::{IpRule, IpRuleError};
+pub use unknown_name::UnknownName;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -122,6 +122,23 @@ struct ProvidersFile {
     provider: Vec<Provider>,
 }
 
+/// What is wrong with a provider presets file.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PresetsError {
+    /// Not TOML, or a field of the wrong type or name (the text names the line).
+    #[error("{0}; compare it with assets/providers.toml")]
+    Toml(String),
+    /// A `[[provider]]` without an id.
+    #[error("a provider has an empty id: give each [[provider]] an id")]
+    EmptyId,
+    /// A provider that lists no credential kinds.
+    #[error(
+        "provider '{0}' lists no credential kinds: add kinds = [\"shared-secret\"] (or key-pair, token)"
+    )]
+    NoKinds(String),
+}
+
 /// A set of provider presets.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Providers {
@@ -138,14 +155,15 @@ impl Providers {
     }
 
     /// Parses a presets file; the error names the line and what is wrong.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let file: ProvidersFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<Self, PresetsError> {
+        let file: ProvidersFile = toml::from_str(text)
+            .map_err(|e| PresetsError::Toml(e.to_string().trim_end().to_owned()))?;
         for p in &file.provider {
             if p.id.trim().is_empty() {
-                return Err("a provider has an empty id".to_owned());
+                return Err(PresetsError::EmptyId);
             }
             if p.kinds.is_empty() {
-                return Err(format!("provider '{}' lists no credential kinds", p.id));
+                return Err(PresetsError::NoKinds(p.id.clone()));
             }
         }
         Ok(Providers {
@@ -301,12 +319,12 @@ mod tests {
     fn bad_files_say_what_is_wrong() {
         let err = Providers::parse("[[provider]]\nid = \"x\"\nname = \"X\"\nkinds = []\n")
             .expect_err("no kinds");
-        assert!(err.contains("no credential kinds"), "{err}");
+        assert!(err.to_string().contains("no credential kinds"), "{err}");
         let err = Providers::parse(
             "[[provider]]\nid = \"x\"\nname = \"X\"\nkinds = [\"token\"]\ncolour = 1\n",
         )
         .expect_err("unknown field");
-        assert!(err.contains("colour"), "{err}");
+        assert!(err.to_string().contains("colour"), "{err}");
         assert!(Providers::parse("not toml [").is_err());
     }
 
