@@ -386,7 +386,9 @@ fn fixtures_import_through_the_cli() {
                     .map(|p| p.expose()),
                 Some("correct,horse;\"battery\"")
             );
-            assert_eq!(binance.tags, vec!["prod", "trading"]);
+            // Its KeePass tags, and its group ("Exchanges") as a tag (issue 10: groups become
+            // tags holding the group path).
+            assert_eq!(binance.tags, vec!["Exchanges", "prod", "trading"]);
             assert!(
                 v.get("GitHub deploy token")
                     .and_then(|e| e.expires_at)

@@ -243,6 +243,7 @@ fn export_import(vault: &Vault, format: Format) -> Vault {
         format,
         &ExportOptions {
             password: password.clone(),
+            ..ExportOptions::default()
         },
     )
     .unwrap_or_else(|e| panic!("export {format}: {e}"));
@@ -396,12 +397,8 @@ fn keepassxc_fixtures_import_to_the_entries_the_readme_lists() {
 #[test]
 fn bitwarden_export_matches_the_documented_schema() {
     let vault = generate(7, 8);
-    let exported = transfer::export(
-        &vault,
-        Format::BitwardenJson,
-        &ExportOptions { password: None },
-    )
-    .expect("export");
+    let exported =
+        transfer::export(&vault, Format::BitwardenJson, &ExportOptions::default()).expect("export");
     let json: serde_json::Value =
         serde_json::from_slice(exported.bytes.expose()).expect("valid JSON");
     assert_eq!(json["encrypted"], serde_json::json!(false));
@@ -524,6 +521,7 @@ fn dotenv_and_mapped_csv_import() {
         &ImportOptions {
             password: None,
             columns,
+            ..ImportOptions::default()
         },
         now(),
     )
@@ -652,5 +650,5 @@ fn plaintext_warnings_name_what_the_format_cannot_carry() {
         .lines()
         .join("\n");
     assert!(!kdbx.contains("PLAINTEXT"), "{kdbx}");
-    assert!(transfer::export(&vault, Format::Dotenv, &ExportOptions { password: None }).is_err());
+    assert!(transfer::export(&vault, Format::Dotenv, &ExportOptions::default()).is_err());
 }

@@ -432,8 +432,15 @@ pub(crate) fn start_export(state: &mut ExportState, vault: &Vault, waker: &Waker
     state.error = None;
     state.job = Some(jobs::spawn(waker, move || {
         let count = vault.entries.len();
-        let exported = transfer::export(&vault, format, &ExportOptions { password })
-            .map_err(|e| error_text(&e))?;
+        let exported = transfer::export(
+            &vault,
+            format,
+            &ExportOptions {
+                password,
+                ..ExportOptions::default()
+            },
+        )
+        .map_err(|e| error_text(&e))?;
         drop(vault);
         write_private_file(&path, exported.bytes.expose(), overwrite)
             .map_err(|e| error_text(&e))?;
@@ -472,7 +479,11 @@ pub(crate) fn start_import_read(state: &mut ImportState, now: DateTime<Utc>, wak
             bytes.expose(),
             &path,
             format,
-            &ImportOptions { password, columns },
+            &ImportOptions {
+                password,
+                columns,
+                ..ImportOptions::default()
+            },
             now,
         )
         .map_err(|e| error_text(&e))?;

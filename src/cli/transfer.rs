@@ -7,9 +7,9 @@ use chrono::Utc;
 use clap::Args;
 
 use super::{CliError, Context, EXIT_OK, EXIT_OTHER, EXIT_UNREADABLE, EXIT_USAGE, input};
-use crate::secret::SecretString;
+use crate::secret::{SecretBytes, SecretString};
 use crate::transfer::{
-    self, ClashRule, ExportOptions, Format, ImportAction, ImportOptions, TransferError,
+    self, ClashRule, ExportOptions, Format, ImportAction, ImportOptions, TransferError, keyfile,
     parse_column_maps, plan_import, write_private_file,
 };
 
@@ -29,6 +29,11 @@ pub struct ExportArgs {
     /// asked twice on a terminal, else the line of stdin after the master password)
     #[arg(long, value_name = "FILE", env = "KEYWARD_EXPORT_PASSWORD_FILE")]
     pub export_password_file: Option<PathBuf>,
+    /// kdbx: also lock the file with this KeePass key file (XML, binary, hex or any file);
+    /// when FILE does not exist a new XML v2 key file is written there. With a key file the
+    /// password may be empty (key file only)
+    #[arg(long, value_name = "FILE")]
+    pub export_key_file: Option<PathBuf>,
 }
 
 /// `import` options.
@@ -49,6 +54,13 @@ pub struct ImportArgs {
     /// terminal, else the first line of stdin, before the master password)
     #[arg(long, value_name = "FILE", env = "KEYWARD_IMPORT_PASSWORD_FILE")]
     pub import_password_file: Option<PathBuf>,
+    /// kdbx: the database's KeePass key file; an empty password then means the key file alone
+    #[arg(long, value_name = "FILE")]
+    pub import_key_file: Option<PathBuf>,
+    /// kdbx: run a key derivation above keyward's bound (32x the work of its own default),
+    /// which can take minutes or hours
+    #[arg(long)]
+    pub allow_slow_kdf: bool,
     /// csv: map a column to a field: name, key, secret, passphrase, private-key, public-key,
     /// kind, provider, env, purpose, notes, tags, permissions, allow, deny, created, rotated,
     /// expires, ignore (repeatable)
@@ -59,7 +71,10 @@ pub struct ImportArgs {
 impl From<TransferError> for CliError {
     fn from(e: TransferError) -> Self {
         let code = match e {
-            TransferError::WrongPassword { .. } | TransferError::Damaged { .. } => EXIT_UNREADABLE,
+            TransferError::WrongPassword { .. }
+            | TransferError::Damaged { .. }
+            | TransferError::WorkFactor { .. }
+            | TransferError::KeyFile(_) => EXIT_UNREADABLE,
             TransferError::Malformed { .. }
             | TransferError::Usage(_)
             | TransferError::Exists { .. } => EXIT_USAGE,
@@ -85,9 +100,11 @@ pub fn export(ctx: &mut Context, args: &ExportArgs) -> Result<u8, CliError> {
              keepassxc-csv or 1password-csv"
         )));
     }
-    if args.export_password_file.is_some() && format != Format::Kdbx {
+    if (args.export_password_file.is_some() || args.export_key_file.is_some())
+        && format != Format::Kdbx
+    {
         return Err(CliError::usage(
-            "--export-password-file only applies to --format kdbx",
+            "--export-password-file and --export-key-file only apply to --format kdbx",
         ));
     }
     if !args.force && std::fs::symlink_metadata(&args.out).is_ok() {
@@ -97,6 +114,10 @@ pub fn export(ctx: &mut Context, args: &ExportArgs) -> Result<u8, CliError> {
         .into());
     }
     let vault = ctx.open_vault()?;
+    let key_file = match &args.export_key_file {
+        Some(path) => Some(export_key_file(path)?),
+        None => None,
+    };
     let export_password = if format == Format::Kdbx {
         Some(new_export_password(ctx, args)?)
     } else {
@@ -107,6 +128,7 @@ pub fn export(ctx: &mut Context, args: &ExportArgs) -> Result<u8, CliError> {
         format,
         &ExportOptions {
             password: export_password,
+            key_file,
         },
     )?;
     write_private_file(&args.out, exported.bytes.expose(), args.force)?;
@@ -138,8 +160,10 @@ fn new_export_password(ctx: &mut Context, args: &ExportArgs) -> Result<SecretStr
     } else {
         ctx.input.line("export password")?
     };
-    if password.is_empty() {
-        return Err(CliError::usage("the export password must not be empty"));
+    if password.is_empty() && args.export_key_file.is_none() {
+        return Err(CliError::usage(
+            "the export password must not be empty (unless --export-key-file is given)",
+        ));
     }
     Ok(password)
 }
@@ -154,9 +178,14 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<u8, CliError> {
     if !args.map.is_empty() && format != Format::Csv {
         return Err(CliError::usage("--map only applies to --format csv"));
     }
-    if args.import_password_file.is_some() && format != Format::Kdbx {
+    if (args.import_password_file.is_some()
+        || args.import_key_file.is_some()
+        || args.allow_slow_kdf)
+        && format != Format::Kdbx
+    {
         return Err(CliError::usage(
-            "--import-password-file only applies to --format kdbx",
+            "--import-password-file, --import-key-file and --allow-slow-kdf only apply to \
+             --format kdbx",
         ));
     }
     let columns = parse_column_maps(&args.map).map_err(CliError::usage)?;
@@ -172,6 +201,10 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<u8, CliError> {
         }
     })?;
     let bytes = crate::secret::SecretBytes::new(bytes);
+    let key_file = match &args.import_key_file {
+        Some(path) => Some(read_key_file(path)?),
+        None => None,
+    };
     let password = if format == Format::Kdbx {
         Some(import_password(ctx, args)?)
     } else {
@@ -181,7 +214,12 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<u8, CliError> {
         bytes.expose(),
         &args.file,
         format,
-        &ImportOptions { password, columns },
+        &ImportOptions {
+            password,
+            columns,
+            key_file,
+            allow_slow_kdf: args.allow_slow_kdf,
+        },
         Utc::now(),
     )?;
     drop(bytes);
@@ -238,4 +276,36 @@ fn import_password(ctx: &mut Context, args: &ImportArgs) -> Result<SecretString,
     } else {
         ctx.input.line("password of the kdbx file")
     }
+}
+
+/// The content of a KeePass key file given on the command line.
+fn read_key_file(path: &std::path::Path) -> Result<SecretBytes, CliError> {
+    std::fs::read(path)
+        .map(SecretBytes::new)
+        .map_err(|e| CliError {
+            code: if e.kind() == std::io::ErrorKind::NotFound {
+                EXIT_USAGE
+            } else {
+                EXIT_OTHER
+            },
+            message: format!("cannot read the key file {}: {e}", path.display()),
+        })
+}
+
+/// The key file of a kdbx export: read when it exists, else a new XML v2 key file written
+/// there (owner-only, never over an existing file).
+fn export_key_file(path: &std::path::Path) -> Result<SecretBytes, CliError> {
+    if std::fs::symlink_metadata(path).is_ok() {
+        return read_key_file(path);
+    }
+    let created = keyfile::new_xml_v2().map_err(|e| CliError {
+        code: EXIT_OTHER,
+        message: format!("cannot make a key file: no randomness ({e})"),
+    })?;
+    write_private_file(path, created.as_bytes(), false)?;
+    eprintln!(
+        "Wrote a new key file to {}; keep it safe: the kdbx cannot be opened without it.",
+        path.display()
+    );
+    Ok(SecretBytes::new(created.as_bytes().to_vec()))
 }

@@ -205,6 +205,140 @@ impl std::str::FromStr for KdfPreset {
     }
 }
 
+/// How many times the work of the vault's own default KDF ([`KdfParams::default`]) a key
+/// derivation read from a file may ask for before keyward refuses to run it unasked. age caps
+/// scrypt's work factor the same way, relative to its default; 32× keyward's default is
+/// 6 GiB of Argon2 memory passes, several seconds on a current machine and far beyond what
+/// KeePassXC's one-second calibration writes.
+pub const SLOW_FACTOR: u64 = 32;
+
+/// The largest Argon2 memory a file may ask for, even when slow derivations are allowed
+/// (64× the default, 4 GiB): beyond it the allocation itself is the danger.
+pub const HARD_MAX_MEMORY_BYTES: u64 = 64 * DEFAULT_MEMORY_BYTES;
+
+/// The largest Argon2 lane count a file may ask for, even when slow derivations are allowed.
+pub const HARD_MAX_PARALLELISM: u64 = 256;
+
+/// AES-KDF rounds counted as the work of one Argon2 pass over one MiB, as timed on the
+/// machine of docs/BENCHMARKS.md (AES-NI, the `keepass` crate's AES-KDF): Argon2id 64 MiB
+/// t=3 p=1 took 0.51 s and 10 M AES-KDF rounds 4.56 s, so a MiB-pass is about 6 000 rounds
+/// and the bound is about 37 M rounds.
+pub const AES_ROUNDS_PER_MIB_PASS: u64 = 6_000;
+
+const DEFAULT_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
+const MIB: u64 = 1024 * 1024;
+
+/// A key derivation another program's file asks for, as read from its header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForeignKdf {
+    /// Argon2d or Argon2id.
+    Argon2 {
+        /// Memory in bytes.
+        memory_bytes: u64,
+        /// Passes over the memory.
+        iterations: u64,
+        /// Lanes.
+        parallelism: u64,
+    },
+    /// KeePass's AES-KDF.
+    AesKdf {
+        /// Rounds of AES-256.
+        rounds: u64,
+    },
+}
+
+impl fmt::Display for ForeignKdf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ForeignKdf::Argon2 {
+                memory_bytes,
+                iterations,
+                parallelism,
+            } => write!(
+                f,
+                "Argon2 m={} MiB, t={iterations}, p={parallelism}",
+                memory_bytes / MIB
+            ),
+            ForeignKdf::AesKdf { rounds } => write!(f, "AES-KDF {rounds} rounds"),
+        }
+    }
+}
+
+impl ForeignKdf {
+    /// Its work in Argon2 MiB-passes (memory × passes; AES-KDF rounds converted with
+    /// [`AES_ROUNDS_PER_MIB_PASS`]).
+    pub fn work(&self) -> u64 {
+        match *self {
+            ForeignKdf::Argon2 {
+                memory_bytes,
+                iterations,
+                ..
+            } => (memory_bytes / MIB).saturating_mul(iterations),
+            ForeignKdf::AesKdf { rounds } => rounds / AES_ROUNDS_PER_MIB_PASS,
+        }
+    }
+}
+
+/// The work of the vault's default KDF in Argon2 MiB-passes.
+pub fn default_work() -> u64 {
+    let d = KdfParams::default();
+    u64::from(d.memory_kib / 1024) * u64::from(d.iterations)
+}
+
+/// Why a file's key derivation is not run.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WorkFactorError {
+    /// More work than [`SLOW_FACTOR`] × the default: it could run for minutes or hours.
+    #[error(
+        "its key derivation ({kdf}) is {times}× the work of keyward's own ({default}), above \
+         the limit of {SLOW_FACTOR}×, and could run for minutes or hours; if you trust the \
+         file, pass --allow-slow-kdf to run it anyway"
+    )]
+    Slow {
+        /// What the file asks for.
+        kdf: ForeignKdf,
+        /// Its work relative to the default, rounded down.
+        times: u64,
+        /// The vault's default, for comparison.
+        default: KdfParams,
+    },
+    /// More memory or lanes than keyward ever allocates.
+    #[error(
+        "its key derivation ({kdf}) asks for more than {} MiB of memory or {HARD_MAX_PARALLELISM} \
+         lanes; keyward never runs that, even with --allow-slow-kdf",
+        HARD_MAX_MEMORY_BYTES / MIB
+    )]
+    TooLarge {
+        /// What the file asks for.
+        kdf: ForeignKdf,
+    },
+}
+
+/// The bound on a key derivation read from a file, checked before anything is derived: no
+/// more than [`SLOW_FACTOR`] × the default's work (unless `allow_slow`) and never more than
+/// [`HARD_MAX_MEMORY_BYTES`] or [`HARD_MAX_PARALLELISM`].
+pub fn check_work_factor(kdf: ForeignKdf, allow_slow: bool) -> Result<(), WorkFactorError> {
+    if let ForeignKdf::Argon2 {
+        memory_bytes,
+        parallelism,
+        ..
+    } = kdf
+        && (memory_bytes > HARD_MAX_MEMORY_BYTES || parallelism > HARD_MAX_PARALLELISM)
+    {
+        return Err(WorkFactorError::TooLarge { kdf });
+    }
+    let default = default_work().max(1);
+    let work = kdf.work();
+    if !allow_slow && work > SLOW_FACTOR.saturating_mul(default) {
+        return Err(WorkFactorError::Slow {
+            kdf,
+            times: work / default,
+            default: KdfParams::default(),
+        });
+    }
+    Ok(())
+}
+
 /// The iteration count that makes one derivation take about `target`, given its fixed cost
 /// (allocating and filling the memory once) and the cost of each pass; clamped to
 /// `1..=MAX_ITERATIONS`.
@@ -302,6 +436,46 @@ mod tests {
             ..KdfParams::default()
         };
         assert_eq!(KdfPreset::of(custom), None);
+    }
+
+    #[test]
+    fn foreign_work_factors_are_bounded_relative_to_the_default() {
+        let argon = |mib: u64, t: u64, p: u64| ForeignKdf::Argon2 {
+            memory_bytes: mib * MIB,
+            iterations: t,
+            parallelism: p,
+        };
+        // KeePassXC's defaults and its one-second calibrations pass.
+        assert_eq!(check_work_factor(argon(64, 10, 2), false), Ok(()));
+        assert_eq!(
+            check_work_factor(ForeignKdf::AesKdf { rounds: 20_000_000 }, false),
+            Ok(())
+        );
+        // Exactly the bound passes; one pass more does not.
+        let at_bound = argon(64, 3 * SLOW_FACTOR, 1);
+        assert_eq!(check_work_factor(at_bound, false), Ok(()));
+        let err = check_work_factor(argon(64, 3 * SLOW_FACTOR + 1, 1), false).expect_err("slow");
+        let text = err.to_string();
+        assert!(
+            text.contains("t=97") && text.contains("--allow-slow-kdf"),
+            "{text}"
+        );
+        assert!(check_work_factor(argon(64, 3 * SLOW_FACTOR + 1, 1), true).is_ok());
+        // The issue's hostile files.
+        let aes = ForeignKdf::AesKdf {
+            rounds: 1_000_000_000,
+        };
+        assert!(matches!(
+            check_work_factor(aes, false),
+            Err(WorkFactorError::Slow { .. })
+        ));
+        assert!(check_work_factor(argon(2048, 10_000, 2), false).is_err());
+        // Memory beyond the hard cap is refused even when allowed.
+        assert!(matches!(
+            check_work_factor(argon(8192, 1, 1), true),
+            Err(WorkFactorError::TooLarge { .. })
+        ));
+        assert!(check_work_factor(argon(64, 1, 1000), true).is_err());
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! parameters set here, not the crate's weak default), KDBX 3.1 and 4 read.
 //!
 //! Before a file is decrypted its key-derivation parameters are read from the outer header
-//! and capped, so a hostile file cannot make keyward allocate gigabytes or spin for hours.
+//! and bounded by [`check_work_factor`], so a hostile file cannot make keyward allocate
+//! gigabytes or spin for hours. KDBX 4's header hash and HMAC are checked by the crate; the
+//! KDBX 3.1 header hash (inside the encrypted XML) is checked here, which decrypts a 3.1 file
+//! twice. KeePass 1 files are refused with what to do.
 
 use std::path::Path;
 
@@ -12,12 +15,14 @@ use keepass::config::{
     OuterCipherConfig,
 };
 use keepass::db::{EntryId, EntryRef, GroupRef, Value, fields};
-use keepass::error::{DatabaseKeyError, DatabaseOpenError};
+use keepass::error::{DatabaseFormatError, DatabaseKeyError, DatabaseOpenError, Kdbx4OpenError};
 use keepass::{Database, DatabaseKey};
 
+use super::kdbx_header::{self, Kind};
 use super::record::{self, CustomField, Native, Record};
-use super::{Format, TransferError};
+use super::{Format, TransferError, TransferReport, keyfile};
 use crate::secret::{SecretBytes, SecretString};
+use crate::store::kdf::check_work_factor;
 use crate::vault::Vault;
 
 /// Argon2id memory of an exported file, in bytes (64 MiB, RFC 9106's second recommendation).
@@ -27,32 +32,26 @@ pub const EXPORT_ITERATIONS: u64 = 3;
 /// Argon2id lanes of an exported file.
 pub const EXPORT_PARALLELISM: u32 = 4;
 
-/// Largest Argon2 memory accepted on import (2 GiB).
-const MAX_IMPORT_MEMORY_BYTES: u64 = 2 * 1024 * 1024 * 1024;
-/// Largest Argon2 pass count accepted on import.
-const MAX_IMPORT_ITERATIONS: u64 = 10_000;
-/// Largest Argon2 lane count accepted on import.
-const MAX_IMPORT_PARALLELISM: u64 = 256;
-/// Largest AES-KDF round count accepted on import (KeePassXC's one-second calibration gives
-/// tens of millions on current hardware).
-const MAX_IMPORT_AES_ROUNDS: u64 = 1_000_000_000;
-
 /// Native KeePass fields: tags, times, custom strings.
 pub(super) const NATIVE: Native = Native {
     tags: true,
     created: true,
     expires: true,
     custom_fields: true,
-    totp: false,
+    totp: true,
 };
 
+/// The string field KeePassXC keeps a TOTP `otpauth://` URI in.
+pub(super) const OTP_FIELD: &str = "otp";
+
 /// The whole vault as a KDBX 4 file encrypted under `password`.
-pub fn export(vault: &Vault, password: &SecretString) -> Result<SecretBytes, TransferError> {
-    if password.is_empty() {
+pub fn export(vault: &Vault, key: &Key<'_>) -> Result<SecretBytes, TransferError> {
+    if key.password.is_none_or(|p| p.is_empty()) && key.key_file.is_none() {
         return Err(TransferError::Usage(
-            "the kdbx export password must not be empty".to_owned(),
+            "the kdbx export password must not be empty (unless a key file is given)".to_owned(),
         ));
     }
+    let db_key = database_key(key)?;
     let mut config = DatabaseConfig::default();
     // The crate's Argon2 version value is only reachable through its default config.
     let version = match DatabaseConfig::default().kdf_config {
@@ -76,7 +75,7 @@ pub fn export(vault: &Vault, password: &SecretString) -> Result<SecretBytes, Tra
         let mut root = db.root_mut();
         root.name = "keyward".to_owned();
         for entry in &vault.entries {
-            let rec = record::from_entry(entry, NATIVE);
+            let rec = keepass_record(entry);
             let mut kp = root
                 .add_entry_with_id(EntryId::from(entry.id))
                 .map_err(|_| internal("two entries share an id"))?;
@@ -92,6 +91,9 @@ pub fn export(vault: &Vault, password: &SecretString) -> Result<SecretBytes, Tra
                     Value::unprotected(f.value.expose())
                 };
                 kp.set(f.name.as_str(), value);
+            }
+            if let Some(totp) = &rec.totp {
+                kp.set(OTP_FIELD, Value::protected(totp.expose()));
             }
             kp.tags = rec.tags.clone();
             if let Some(c) = rec.created {
@@ -110,82 +112,175 @@ pub fn export(vault: &Vault, password: &SecretString) -> Result<SecretBytes, Tra
         }
     }
     let mut out = Vec::new();
-    db.save(
-        &mut out,
-        DatabaseKey::new().with_password(password.expose()),
-    )
-    .map_err(|e| internal(&e.to_string()))?;
+    db.save(&mut out, db_key)
+        .map_err(|e| internal(&e.to_string()))?;
     Ok(SecretBytes::new(out))
 }
 
-/// The entries of a KDBX 3.1 or 4 file (recycle bin and history left out).
+/// The password and key file of a KeePass database. An empty password with a key file means
+/// the key file alone, as KeePassXC treats an empty password field.
+#[derive(Clone, Copy, Default)]
+pub struct Key<'a> {
+    /// The password.
+    pub password: Option<&'a SecretString>,
+    /// The key file's content.
+    pub key_file: Option<&'a [u8]>,
+}
+
+/// The crate's key for `key`.
+fn database_key(key: &Key<'_>) -> Result<DatabaseKey, TransferError> {
+    let mut db_key = DatabaseKey::new();
+    match (key.password, key.key_file) {
+        (Some(p), Some(_)) if p.is_empty() => {}
+        (Some(p), _) => db_key = db_key.with_password(p.expose()),
+        (None, _) => {}
+    }
+    if let Some(file) = key.key_file {
+        let raw = keyfile::key_of(file)?;
+        // The 32 bytes are handed over as a binary key file, which the crate takes as they are.
+        db_key = db_key
+            .with_keyfile(&mut &raw[..])
+            .map_err(|e| internal(&e.to_string()))?;
+    }
+    Ok(db_key)
+}
+
+/// The entries of a KDBX 3.1 or 4 file (recycle bin and history left out); attachments are
+/// listed in each record's `unsupported`, so the import report counts them.
 pub fn import(
     bytes: &[u8],
     path: &Path,
-    password: &SecretString,
+    key: &Key<'_>,
+    allow_slow_kdf: bool,
 ) -> Result<Vec<Record>, TransferError> {
-    let damaged = |what: String| TransferError::Damaged {
+    let damaged = |what: &str| TransferError::Damaged {
         path: path.to_owned(),
         format: Format::Kdbx,
-        what,
+        what: what.to_owned(),
     };
-    check_kdf(bytes).map_err(damaged)?;
-    let key = DatabaseKey::new().with_password(password.expose());
-    let parsed =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Database::parse(bytes, key)))
-            .map_err(|_| damaged("the file is malformed".to_owned()))?;
-    let db = parsed.map_err(|e| match e {
+    match kdbx_header::kind(bytes) {
+        Kind::Kdbx(_) => {}
+        Kind::Kdb => return Err(damaged(KEEPASS_1)),
+        Kind::Unknown if bytes.len() < 12 && bytes.starts_with(&[0x03, 0xd9]) => {
+            return Err(damaged("the file is truncated"));
+        }
+        Kind::Unknown => return Err(damaged("not a KeePass database")),
+    }
+    let header = kdbx_header::read(bytes).ok_or_else(|| damaged("the file is truncated"))?;
+    if let Some(kdf) = header.kdf {
+        check_work_factor(kdf, allow_slow_kdf).map_err(|source| TransferError::WorkFactor {
+            path: path.to_owned(),
+            source,
+        })?;
+    }
+    let db_key = database_key(key)?;
+    let open_error = |e: DatabaseOpenError| open_error(e, path);
+    // KDBX 2 (KeePass 2.0 to 2.19, KeePassX) has the layout of KDBX 3.0, which the crate
+    // reads; only the version number differs, and no header hash is stored to cover it.
+    let patched;
+    let bytes = if header.major == 2 {
+        let mut copy = zeroize::Zeroizing::new(bytes.to_vec());
+        copy[10..12].copy_from_slice(&3u16.to_le_bytes());
+        patched = copy;
+        &patched[..]
+    } else {
+        bytes
+    };
+    if header.major < 4 {
+        let xml = guarded(|| Database::get_xml(&mut &bytes[..], db_key.clone()))
+            .ok_or_else(|| damaged("the file is malformed"))?
+            .map(zeroize::Zeroizing::new)
+            .map_err(open_error)?;
+        if kdbx_header::header_hash_matches(bytes, &header, &xml) == Some(false) {
+            return Err(damaged(HEADER_MISMATCH));
+        }
+    }
+    let db = guarded(|| Database::parse(bytes, db_key))
+        .ok_or_else(|| damaged("the file is malformed"))?
+        .map_err(open_error)?;
+    let recycle_bin = db.recycle_bin().map(|g| g.id());
+    let mut walk = Walk {
+        recycle_bin,
+        records: Vec::new(),
+    };
+    walk.group(db.root(), None);
+    Ok(walk.records)
+}
+
+const KEEPASS_1: &str = "it is a KeePass 1 (.kdb) database, which keyward does not read; open it \
+                         in KeePassXC (Database > Import > KeePass 1 database), save it as .kdbx \
+                         and import that";
+const HEADER_MISMATCH: &str = "its header does not match the header hash stored inside it; the \
+                               file is damaged or was altered (KeePassXC refuses it too)";
+
+/// Runs the crate's parser, turning a panic on a malformed file into `None`.
+fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
+}
+
+fn open_error(e: DatabaseOpenError, path: &Path) -> TransferError {
+    let damaged = |what: &str| TransferError::Damaged {
+        path: path.to_owned(),
+        format: Format::Kdbx,
+        what: what.to_owned(),
+    };
+    match e {
         DatabaseOpenError::Key(DatabaseKeyError::IncorrectKey)
         | DatabaseOpenError::Cryptography(_) => TransferError::WrongPassword {
             path: path.to_owned(),
         },
-        DatabaseOpenError::UnexpectedEof => damaged("the file is truncated".to_owned()),
-        DatabaseOpenError::UnsupportedVersion => {
-            damaged("KeePass 1 and KDBX 2 files are not supported".to_owned())
-        }
-        DatabaseOpenError::VersionParse(_) => damaged("not a KeePass database".to_owned()),
-        DatabaseOpenError::Io(e) => damaged(e.to_string()),
+        DatabaseOpenError::Format(DatabaseFormatError::Kdbx4(
+            Kdbx4OpenError::HeaderHashMismatch,
+        )) => damaged(HEADER_MISMATCH),
+        DatabaseOpenError::UnexpectedEof => damaged("the file is truncated"),
+        DatabaseOpenError::UnsupportedVersion => damaged("KDBX 2 files are not supported"),
+        DatabaseOpenError::VersionParse(_) => damaged("not a KeePass database"),
+        DatabaseOpenError::Io(e) => damaged(&e.to_string()),
         // Parse errors of the decrypted XML may quote its content: say only what failed.
-        _ => damaged("the decrypted content is not a valid KeePass database".to_owned()),
-    })?;
-    let recycle_bin = db.recycle_bin().map(|g| g.id());
-    let mut records = Vec::new();
-    collect(db.root(), "", recycle_bin, &mut records);
-    Ok(records)
+        _ => damaged("the decrypted content is not a valid KeePass database"),
+    }
 }
 
-fn collect(
-    group: GroupRef<'_>,
-    parent_path: &str,
+/// The walk over a database's groups and the records found.
+struct Walk {
     recycle_bin: Option<keepass::db::GroupId>,
-    out: &mut Vec<Record>,
-) {
-    if Some(group.id()) == recycle_bin {
-        return;
-    }
-    let path = if parent_path.is_empty() {
-        group.name.clone()
-    } else {
-        format!("{parent_path}/{}", group.name)
-    };
-    let mut entries: Vec<EntryRef<'_>> = group.entries().collect();
-    entries.sort_by_key(|e| {
-        (
-            e.times.creation,
-            e.get_title().unwrap_or_default().to_owned(),
-        )
-    });
-    for e in entries {
-        out.push(to_record(&e, &path));
-    }
-    let mut groups: Vec<GroupRef<'_>> = group.groups().collect();
-    groups.sort_by(|a, b| a.name.cmp(&b.name));
-    for g in groups {
-        collect(g, &path, recycle_bin, out);
+    records: Vec<Record>,
+}
+
+impl Walk {
+    /// Collects `group`'s entries and those of its subgroups. `path` is the group path below
+    /// the root group (`None` for the root itself), which becomes a tag of each entry.
+    fn group(&mut self, group: GroupRef<'_>, path: Option<&str>) {
+        if Some(group.id()) == self.recycle_bin {
+            return;
+        }
+        let mut entries: Vec<EntryRef<'_>> = group.entries().collect();
+        entries.sort_by_key(|e| {
+            (
+                e.times.creation,
+                e.get_title().unwrap_or_default().to_owned(),
+            )
+        });
+        for e in entries {
+            let mut record = to_record(&e, path);
+            record
+                .unsupported
+                .extend(e.attachments().map(|_| "attachment".to_owned()));
+            self.records.push(record);
+        }
+        let mut groups: Vec<GroupRef<'_>> = group.groups().collect();
+        groups.sort_by(|a, b| a.name.cmp(&b.name));
+        for g in groups {
+            let sub = match path {
+                Some(p) => format!("{p}/{}", g.name),
+                None => g.name.clone(),
+            };
+            self.group(g, Some(&sub));
+        }
     }
 }
 
-fn to_record(e: &keepass::db::Entry, group: &str) -> Record {
+fn to_record(e: &keepass::db::Entry, group: Option<&str>) -> Record {
     let get = |k: &str| e.get(k).unwrap_or_default().to_owned();
     let mut fields: Vec<CustomField> = e
         .fields
@@ -198,21 +293,72 @@ fn to_record(e: &keepass::db::Entry, group: &str) -> Record {
         })
         .collect();
     fields.sort_by(|a, b| a.name.cmp(&b.name));
+    let mut tags = e.tags.clone();
+    tags.extend(group.filter(|g| !g.is_empty()).map(str::to_owned));
     Record {
-        group: group.to_owned(),
+        group: group.unwrap_or_default().to_owned(),
         title: get(fields::TITLE),
         username: get(fields::USERNAME),
         password: SecretString::from(e.get(fields::PASSWORD).unwrap_or_default()),
         url: get(fields::URL),
         notes: get(fields::NOTES),
         fields,
-        totp: None,
+        totp: legacy_totp(e),
         unsupported: Vec::new(),
-        tags: e.tags.clone(),
+        tags,
         created: e.times.creation.map(|t| t.and_utc()),
         modified: e.times.last_modification.map(|t| t.and_utc()),
         expires: (e.times.expires == Some(true)).then(|| e.times.expiry.and_utc()),
     }
+}
+
+/// Characters KeePass splits a tag list on.
+pub(super) const TAG_SEPARATORS: [char; 2] = [',', ';'];
+
+/// The record of `entry` for KeePass (kdbx and XML). A tag holding `,` or `;` would come back
+/// from KeePass as two tags: such an entry's KeePass tags show them as `_`, and its exact tags
+/// travel in the notes' `Tags:` line, which keyward reads back in preference.
+pub(super) fn keepass_record(entry: &crate::vault::Entry) -> Record {
+    if !entry.tags.iter().any(|t| t.contains(TAG_SEPARATORS)) {
+        return record::from_entry(entry, NATIVE);
+    }
+    let mut rec = record::from_entry(
+        entry,
+        Native {
+            tags: false,
+            ..NATIVE
+        },
+    );
+    rec.tags = entry
+        .tags
+        .iter()
+        .map(|t| t.replace(TAG_SEPARATORS, "_"))
+        .collect();
+    rec
+}
+
+/// Reports a key whose tags KeePass would split (see [`keepass_record`]).
+pub(super) fn tag_losses(entry: &crate::vault::Entry, index: usize, report: &mut TransferReport) {
+    if entry.tags.iter().any(|t| t.contains(TAG_SEPARATORS)) {
+        report.changed(
+            "tags",
+            "KeePass splits tags on ',' and ';': they show as '_' in its tags, and the exact \
+             tags travel in the notes' 'Tags:' line, which keyward reads back",
+            index,
+            &entry.name,
+        );
+    }
+}
+
+/// The TOTP of an entry KeePassXC 2.5 and older wrote as "TOTP Seed" (+ "TOTP Settings")
+/// instead of an `otp` URI; the seed alone, which the import turns into a URI.
+fn legacy_totp(e: &keepass::db::Entry) -> Option<SecretString> {
+    if e.get(OTP_FIELD).is_some() {
+        return None;
+    }
+    e.get("TOTP Seed")
+        .filter(|s| !s.is_empty())
+        .map(SecretString::from)
 }
 
 fn naive(date: DateTime<Utc>) -> NaiveDateTime {
@@ -226,124 +372,21 @@ fn internal(what: &str) -> TransferError {
     }
 }
 
-/// Reads the KDF parameters from the outer header and refuses work beyond the caps. Files
-/// whose header cannot be walked are left to the crate, which reports them as damaged.
-fn check_kdf(bytes: &[u8]) -> Result<(), String> {
-    let u16_at = |at: usize| {
-        bytes
-            .get(at..at + 2)
-            .map(|b| u16::from_le_bytes([b[0], b[1]]))
-    };
-    let (Some(major), true) = (
-        u16_at(10),
-        bytes.get(..4) == Some(&[0x03, 0xd9, 0xa2, 0x9a]),
-    ) else {
-        return Ok(());
-    };
-    let wide = major >= 4;
-    let mut at = 12usize;
-    loop {
-        let Some(&id) = bytes.get(at) else {
-            return Ok(());
-        };
-        let (len, data_at) = if wide {
-            let Some(b) = bytes.get(at + 1..at + 5) else {
-                return Ok(());
-            };
-            (
-                u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize,
-                at + 5,
-            )
-        } else {
-            let Some(len) = u16_at(at + 1) else {
-                return Ok(());
-            };
-            (usize::from(len), at + 3)
-        };
-        let Some(data) = bytes.get(data_at..data_at.saturating_add(len)) else {
-            return Ok(());
-        };
-        match (id, wide) {
-            (0, _) => return Ok(()),
-            // KDBX 3: TransformRounds (AES-KDF).
-            (6, false) => {
-                if let Ok(raw) = <[u8; 8]>::try_from(data) {
-                    cap(
-                        "AES-KDF rounds",
-                        u64::from_le_bytes(raw),
-                        MAX_IMPORT_AES_ROUNDS,
-                    )?;
-                }
-            }
-            // KDBX 4: KdfParameters, a variant dictionary.
-            (11, true) => check_variant_dictionary(data)?,
-            _ => {}
-        }
-        at = data_at + len;
-    }
-}
-
-fn check_variant_dictionary(data: &[u8]) -> Result<(), String> {
-    let mut at = 2usize; // version
-    loop {
-        let Some(&kind) = data.get(at) else {
-            return Ok(());
-        };
-        if kind == 0 {
-            return Ok(());
-        }
-        let read_len = |at: usize| {
-            data.get(at..at + 4)
-                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-        };
-        let Some(name_len) = read_len(at + 1) else {
-            return Ok(());
-        };
-        let name_at = at + 5;
-        let Some(name) = data.get(name_at..name_at.saturating_add(name_len)) else {
-            return Ok(());
-        };
-        let Some(value_len) = read_len(name_at + name_len) else {
-            return Ok(());
-        };
-        let value_at = name_at + name_len + 4;
-        let Some(value) = data.get(value_at..value_at.saturating_add(value_len)) else {
-            return Ok(());
-        };
-        let number = match value.len() {
-            4 => value
-                .try_into()
-                .map(|b: [u8; 4]| u64::from(u32::from_le_bytes(b)))
-                .ok(),
-            8 => value.try_into().map(u64::from_le_bytes).ok(),
-            _ => None,
-        };
-        if let Some(n) = number {
-            match name {
-                b"R" => cap("AES-KDF rounds", n, MAX_IMPORT_AES_ROUNDS)?,
-                b"M" => cap("Argon2 memory (bytes)", n, MAX_IMPORT_MEMORY_BYTES)?,
-                b"I" => cap("Argon2 iterations", n, MAX_IMPORT_ITERATIONS)?,
-                b"P" => cap("Argon2 parallelism", n, MAX_IMPORT_PARALLELISM)?,
-                _ => {}
-            }
-        }
-        at = value_at + value_len;
-    }
-}
-
-fn cap(what: &str, value: u64, max: u64) -> Result<(), String> {
-    if value > max {
-        Err(format!(
-            "its key derivation asks for {what} = {value}, above keyward's limit of {max}"
-        ))
-    } else {
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn import_error(file: &[u8]) -> TransferError {
+        let password = SecretString::from("pw");
+        let key = Key {
+            password: Some(&password),
+            key_file: None,
+        };
+        match import(file, Path::new("t.kdbx"), &key, false) {
+            Err(e) => e,
+            Ok(_) => panic!("a header-only file imported"),
+        }
+    }
 
     #[test]
     fn hostile_kdf_parameters_are_refused_before_decryption() {
@@ -352,12 +395,13 @@ mod tests {
         file.extend([6, 8, 0]);
         file.extend(u64::MAX.to_le_bytes());
         file.extend([0, 0, 0]);
-        let err = check_kdf(&file).expect_err("capped");
-        assert!(err.contains("AES-KDF rounds"), "{err}");
-        // The same with a sane value passes.
+        let err = import_error(&file).to_string();
+        assert!(err.contains("AES-KDF"), "{err}");
+        // The same with a sane value passes the bound (and fails later, on the missing body).
         let mut ok = file.clone();
         ok.splice(15..23, 6000u64.to_le_bytes());
-        assert!(check_kdf(&ok).is_ok());
+        let err = import_error(&ok);
+        assert!(!matches!(err, TransferError::WorkFactor { .. }), "{err}");
     }
 
     #[test]
@@ -375,8 +419,9 @@ mod tests {
         file.push(11);
         file.extend(u32::try_from(dict.len()).expect("len").to_le_bytes());
         file.extend(&dict);
-        let err = check_kdf(&file).expect_err("capped");
-        assert!(err.contains("Argon2 memory"), "{err}");
+        file.extend([0, 0, 0, 0, 0]);
+        let err = import_error(&file).to_string();
+        assert!(err.contains("Argon2 m="), "{err}");
     }
 
     #[test]
@@ -396,8 +441,12 @@ mod tests {
         e.notes = "line\r\nnext\r\n".into();
         vault.add(e).expect("add");
         let password = SecretString::from("pw");
-        let bytes = export(&vault, &password).expect("export");
-        let records = import(bytes.expose(), Path::new("t.kdbx"), &password).expect("import");
+        let key = Key {
+            password: Some(&password),
+            key_file: None,
+        };
+        let bytes = export(&vault, &key).expect("export");
+        let records = import(bytes.expose(), Path::new("t.kdbx"), &key, false).expect("import");
         let back = record::to_entry(
             records[0].clone(),
             1,

@@ -7,7 +7,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use quick_xml::events::{BytesStart, Event};
 
-use super::record::{self, CustomField, Native, Record};
+use super::record::{CustomField, Native, Record};
 use super::{Format, TransferError, line_column, utf8};
 use crate::secret::{SecretBytes, SecretString};
 use crate::vault::{Vault, parse_date};
@@ -17,7 +17,7 @@ pub(super) const NATIVE: Native = Native {
     created: true,
     expires: true,
     custom_fields: true,
-    totp: false,
+    totp: true,
 };
 
 /// Seconds from 0001-01-01 to 1970-01-01: KDBX 4 XML stores times as base64 seconds since
@@ -41,7 +41,7 @@ pub fn export(vault: &Vault) -> Result<SecretBytes, TransferError> {
         uuid_b64(&uuid::Uuid::new_v4())
     ));
     for entry in &vault.entries {
-        let rec = record::from_entry(entry, NATIVE);
+        let rec = super::kdbx::keepass_record(entry);
         let bad = |field: &str| TransferError::Unrepresentable {
             entry: entry.name.clone(),
             format: Format::KeepassXml,
@@ -85,8 +85,12 @@ pub fn export(vault: &Vault) -> Result<SecretBytes, TransferError> {
         for f in &rec.fields {
             strings.push((f.name.as_str(), f.value.expose(), f.protected));
         }
+        if let Some(totp) = &rec.totp {
+            strings.push((super::kdbx::OTP_FIELD, totp.expose(), true));
+        }
         for (key, value, protected) in strings {
             let value = escape(value).ok_or_else(|| bad(key))?;
+            let key = escape(key).ok_or_else(|| bad("custom field name"))?;
             let attr = if protected {
                 " ProtectInMemory=\"True\""
             } else {
@@ -130,10 +134,10 @@ fn escape(text: &str) -> Option<String> {
     Some(out)
 }
 
-/// An entry being read, with the UUIDs of the groups above it.
+/// An entry being read, with the index of its group in [`Groups`].
 struct Pending {
     record: Record,
-    groups: Vec<String>,
+    group: usize,
     depth: usize,
     key: String,
     value: SecretString,
@@ -155,14 +159,16 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
     reader.config_mut().expand_empty_elements = true;
     reader.config_mut().trim_text(false);
     let mut stack: Vec<String> = Vec::new();
-    let mut groups: Vec<(String, String)> = Vec::new(); // (uuid, name) per open Group
-    let mut group_depths: Vec<usize> = Vec::new();
+    // Every group read, and the open ones (index into `groups`, element depth).
+    let mut groups = Groups::default();
+    let mut open_groups: Vec<(usize, usize)> = Vec::new();
     let mut buffer = String::new();
     let mut pending: Option<Pending> = None;
-    let mut records: Vec<(Record, Vec<String>)> = Vec::new();
+    let mut records: Vec<(Record, usize)> = Vec::new();
     let mut recycle_bin: Option<String> = None;
     let mut recycle_enabled = true;
     let mut saw_root = false;
+    let (mut roots, mut root_groups) = (0usize, 0usize);
     loop {
         let position = |r: &quick_xml::Reader<&[u8]>| {
             let (line, column) = line_column(bytes, offset + r.error_position() as usize);
@@ -185,21 +191,27 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
                 let depth = stack.len();
                 let parent = stack.last().map(String::as_str);
                 match (name.as_str(), parent) {
-                    ("Group", _) if pending.is_none() => {
-                        groups.push((String::new(), String::new()));
-                        group_depths.push(depth);
+                    ("Root", Some("KeePassFile")) if depth == 1 => roots += 1,
+                    ("Group", Some(p)) if pending.is_none() && (p == "Group" || depth == 2) => {
+                        if depth == 2 {
+                            if p != "Root" {
+                                return Err(malformed(format!(
+                                    "<Group> outside <Root>; {}",
+                                    position(&reader)
+                                )));
+                            }
+                            root_groups += 1;
+                        }
+                        let parent = open_groups.last().map(|g| g.0);
+                        open_groups.push((groups.push(parent), depth));
                     }
                     ("Entry", Some("Group")) if pending.is_none() => {
+                        let Some(&(group, _)) = open_groups.last() else {
+                            return Err(malformed(position(&reader)));
+                        };
                         pending = Some(Pending {
-                            record: Record {
-                                group: groups
-                                    .iter()
-                                    .map(|g| g.1.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join("/"),
-                                ..Record::default()
-                            },
-                            groups: groups.iter().map(|g| g.0.clone()).collect(),
+                            record: Record::default(),
+                            group,
                             depth,
                             key: String::new(),
                             value: SecretString::default(),
@@ -237,9 +249,11 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
                         ("Entry", _, 0) => {
                             if let Some(mut done) = pending.take() {
                                 done.record.expires = done.expiry.filter(|_| done.expires);
-                                records.push((done.record, done.groups));
+                                legacy_totp(&mut done.record);
+                                records.push((done.record, done.group));
                             }
                         }
+                        ("Binary", _, 1) => p.record.unsupported.push("attachment".to_owned()),
                         ("Tags", _, 1) => {
                             p.record.tags = text
                                 .split([',', ';'])
@@ -270,14 +284,13 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
                         }
                         _ => {}
                     }
-                } else if name == "Group" && group_depths.last() == Some(&depth) {
-                    groups.pop();
-                    group_depths.pop();
-                } else if let (Some(gd), Some(g)) = (group_depths.last(), groups.last_mut()) {
+                } else if name == "Group" && open_groups.last().map(|g| g.1) == Some(depth) {
+                    open_groups.pop();
+                } else if let Some(&(g, gd)) = open_groups.last() {
                     if depth == gd + 1 {
                         match name.as_str() {
-                            "UUID" => g.0 = text.trim().to_owned(),
-                            "Name" => g.1 = text,
+                            "UUID" => groups.uuid[g] = text.trim().to_owned(),
+                            "Name" => groups.name[g] = text,
                             _ => {}
                         }
                     }
@@ -321,12 +334,78 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
             "the file is truncated: it ends inside <{open}>"
         )));
     }
+    if roots != 1 || root_groups != 1 {
+        return Err(malformed(format!(
+            "a KeePass XML file has one <KeePassFile> > <Root> holding one <Group>; this one has \
+             {roots} <Root> and {root_groups} root <Group>"
+        )));
+    }
     let bin = recycle_bin.filter(|b| recycle_enabled && b != "AAAAAAAAAAAAAAAAAAAAAA==");
+    let in_bin = groups.in_bin(bin.as_deref());
     Ok(records
         .into_iter()
-        .filter(|(_, groups)| bin.as_ref().is_none_or(|b| !groups.contains(b)))
-        .map(|(r, _)| r)
+        .filter(|(_, g)| !in_bin[*g])
+        .map(|(mut r, g)| {
+            r.group = groups.path(g);
+            if !r.group.is_empty() {
+                r.tags.push(r.group.clone());
+            }
+            r
+        })
         .collect())
+}
+
+/// Longest group path kept as a tag, in bytes; deeper paths keep their last groups.
+const MAX_GROUP_TAG: usize = 200;
+
+/// Every group of the file in document order (a parent before its children), so memory stays
+/// linear in the file however deep the groups nest.
+#[derive(Default)]
+struct Groups {
+    uuid: Vec<String>,
+    name: Vec<String>,
+    parent: Vec<Option<usize>>,
+}
+
+impl Groups {
+    fn push(&mut self, parent: Option<usize>) -> usize {
+        self.uuid.push(String::new());
+        self.name.push(String::new());
+        self.parent.push(parent);
+        self.parent.len() - 1
+    }
+
+    /// Per group: whether it is the recycle bin or inside it.
+    fn in_bin(&self, bin: Option<&str>) -> Vec<bool> {
+        let mut inside = Vec::with_capacity(self.uuid.len());
+        for (i, uuid) in self.uuid.iter().enumerate() {
+            let parent = self.parent[i].is_some_and(|p| inside.get(p) == Some(&true));
+            inside.push(parent || bin == Some(uuid.as_str()));
+        }
+        inside
+    }
+
+    /// The path of group `g` below the root group ("Exchanges/Spot"), cut to its last groups
+    /// (after "…/") when longer than [`MAX_GROUP_TAG`].
+    fn path(&self, g: usize) -> String {
+        let mut names: Vec<&str> = Vec::new();
+        let mut len = 0;
+        let mut at = Some(g);
+        while let Some(i) = at {
+            at = self.parent[i];
+            if at.is_none() {
+                break; // the root group itself
+            }
+            len += self.name[i].len() + 1;
+            if len > MAX_GROUP_TAG && !names.is_empty() {
+                names.push("…");
+                break;
+            }
+            names.push(self.name[i].as_str());
+        }
+        names.reverse();
+        names.join("/")
+    }
 }
 
 fn element_name(start: &BytesStart<'_>) -> String {
@@ -338,6 +417,21 @@ fn attr_true(start: &BytesStart<'_>, name: &str) -> bool {
         .attributes()
         .flatten()
         .any(|a| a.key.as_ref() == name && a.value.as_ref().eq_ignore_ascii_case("true"))
+}
+
+/// KeePassXC 2.5 and older kept a TOTP as "TOTP Seed" (+ "TOTP Settings"), not an `otp`
+/// URI: the seed becomes the record's TOTP.
+fn legacy_totp(record: &mut Record) {
+    if record
+        .fields
+        .iter()
+        .any(|f| f.name == super::kdbx::OTP_FIELD)
+    {
+        return;
+    }
+    if let Some(seed) = record.fields.iter().find(|f| f.name == "TOTP Seed") {
+        record.totp = Some(seed.value.clone());
+    }
 }
 
 fn set_string(record: &mut Record, key: String, value: SecretString, protected: bool) {

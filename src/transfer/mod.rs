@@ -13,8 +13,10 @@ mod bitwarden;
 mod dotenv;
 mod generic_csv;
 mod kdbx;
+mod kdbx_header;
 mod keepass_xml;
 mod keepassxc_csv;
+pub mod keyfile;
 mod merge;
 pub mod notes;
 mod onepassword_csv;
@@ -164,6 +166,19 @@ pub enum TransferError {
         /// Which field and why.
         what: String,
     },
+    /// A KDBX file asks for a key derivation above the bound of
+    /// [`crate::store::kdf::check_work_factor`]; nothing was derived.
+    #[error("{path} was not opened: {source}")]
+    WorkFactor {
+        /// The file.
+        path: PathBuf,
+        /// The parameters and the bound.
+        #[source]
+        source: crate::store::kdf::WorkFactorError,
+    },
+    /// The KeePass key file cannot be used.
+    #[error("{0}")]
+    KeyFile(#[from] keyfile::KeyFileError),
     /// The format is import-only, or the options do not fit it.
     #[error("{0}")]
     Usage(String),
@@ -195,9 +210,13 @@ pub enum TransferError {
 }
 
 /// Options of an export.
+#[derive(Default)]
 pub struct ExportOptions {
-    /// The KDBX password (required for [`Format::Kdbx`], ignored otherwise).
+    /// The KDBX password (required for [`Format::Kdbx`] unless a key file is given, ignored
+    /// otherwise).
     pub password: Option<SecretString>,
+    /// The content of a KeePass key file the KDBX is also locked with.
+    pub key_file: Option<crate::secret::SecretBytes>,
 }
 
 /// An export's bytes and the report to show the user.
@@ -215,6 +234,10 @@ pub struct ImportOptions {
     pub password: Option<SecretString>,
     /// Column mapping for [`Format::Csv`] (ignored otherwise).
     pub columns: Vec<ColumnMap>,
+    /// The content of the KDBX's key file, if it has one.
+    pub key_file: Option<crate::secret::SecretBytes>,
+    /// Run a KDBX key derivation above the work-factor bound.
+    pub allow_slow_kdf: bool,
 }
 
 /// Entries read from a file, ready to be planned into a vault.
@@ -233,11 +256,16 @@ pub fn export(
 ) -> Result<Exported, TransferError> {
     let bytes = match format {
         Format::Kdbx => {
-            let password = options
-                .password
-                .as_ref()
-                .ok_or_else(|| TransferError::Usage("a kdbx export needs a password".to_owned()))?;
-            kdbx::export(vault, password)?
+            if options.password.is_none() && options.key_file.is_none() {
+                return Err(TransferError::Usage(
+                    "a kdbx export needs a password or a key file".to_owned(),
+                ));
+            }
+            let key = kdbx::Key {
+                password: options.password.as_ref(),
+                key_file: options.key_file.as_ref().map(|k| k.expose()),
+            };
+            kdbx::export(vault, &key)?
         }
         Format::KeepassXml => keepass_xml::export(vault)?,
         Format::BitwardenJson => bitwarden::export(vault)?,
@@ -267,10 +295,16 @@ pub fn import(
     let mut report = TransferReport::new();
     let records = match format {
         Format::Kdbx => {
-            let password = options.password.as_ref().ok_or_else(|| {
-                TransferError::Usage("a kdbx import needs the file's password".to_owned())
-            })?;
-            kdbx::import(bytes, path, password)?
+            if options.password.is_none() && options.key_file.is_none() {
+                return Err(TransferError::Usage(
+                    "a kdbx import needs the file's password or key file".to_owned(),
+                ));
+            }
+            let key = kdbx::Key {
+                password: options.password.as_ref(),
+                key_file: options.key_file.as_ref().map(|k| k.expose()),
+            };
+            kdbx::import(bytes, path, &key, options.allow_slow_kdf)?
         }
         Format::KeepassXml => keepass_xml::import(bytes, path)?,
         Format::BitwardenJson => {
@@ -327,6 +361,9 @@ pub fn export_report(vault: &Vault, format: Format) -> TransferReport {
     if let Some(native) = native(format) {
         for (i, entry) in vault.entries.iter().enumerate() {
             record::export_losses(entry, i + 1, native, &mut report);
+            if matches!(format, Format::Kdbx | Format::KeepassXml) {
+                kdbx::tag_losses(entry, i + 1, &mut report);
+            }
             if format == Format::OnePasswordCsv {
                 for field in entry.custom_fields.iter().filter(|f| !f.protected) {
                     report.changed(

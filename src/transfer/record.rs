@@ -411,10 +411,10 @@ pub fn to_entry(
         entry.purpose = p;
     }
     entry.notes = free_notes;
-    let tags = if record.tags.is_empty() {
-        meta.tags.unwrap_or_default()
-    } else {
-        record.tags
+    // A notes `Tags:` line is keyward's exact list; it wins over tags the format split.
+    let tags = match meta.tags {
+        Some(t) if !t.is_empty() => t,
+        _ => record.tags,
     };
     entry.set_tags(tags);
     entry.set_permissions(meta.permissions.unwrap_or_default());

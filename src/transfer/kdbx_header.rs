@@ -1,0 +1,258 @@
+//! The outer header of a KeePass file, read before anything is decrypted: which kind of file
+//! it is, where the header ends (for the KDBX 3.1 header hash) and which key derivation it
+//! asks for (bounded by [`crate::store::kdf::check_work_factor`] before it runs).
+
+use base64::Engine;
+use quick_xml::events::Event;
+use sha2::{Digest, Sha256};
+
+use crate::store::kdf::ForeignKdf;
+
+const SIGNATURE_1: [u8; 4] = [0x03, 0xd9, 0xa2, 0x9a];
+const SIGNATURE_KDB: [u8; 4] = [0x65, 0xfb, 0x4b, 0xb5];
+const SIGNATURE_KDBX: [u8; 4] = [0x67, 0xfb, 0x4b, 0xb5];
+
+/// Which KeePass file a byte string claims to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// KeePass 1 (`.kdb`).
+    Kdb,
+    /// KeePass 2 (`.kdbx`) with this major version.
+    Kdbx(u16),
+    /// Neither.
+    Unknown,
+}
+
+/// What the outer header of a KDBX file says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// The major version (3 or 4).
+    pub major: u16,
+    /// Offset of the first byte after the header.
+    pub end: usize,
+    /// The key derivation, when the header names one keyward can weigh.
+    pub kdf: Option<ForeignKdf>,
+}
+
+/// The kind of KeePass file `bytes` claims to be.
+pub fn kind(bytes: &[u8]) -> Kind {
+    if bytes.get(..4) != Some(&SIGNATURE_1[..]) {
+        return Kind::Unknown;
+    }
+    match bytes.get(4..8) {
+        Some(s) if s == SIGNATURE_KDB => Kind::Kdb,
+        Some(s) if s == SIGNATURE_KDBX => match u16_at(bytes, 10) {
+            Some(major) => Kind::Kdbx(major),
+            None => Kind::Unknown,
+        },
+        _ => Kind::Unknown,
+    }
+}
+
+/// The outer header of a KDBX file; `None` when it cannot be walked (left to the parser,
+/// which reports the file as truncated or damaged).
+pub fn read(bytes: &[u8]) -> Option<Header> {
+    let Kind::Kdbx(major) = kind(bytes) else {
+        return None;
+    };
+    let wide = major >= 4;
+    let mut at = 12usize;
+    let mut kdf = None;
+    loop {
+        let id = *bytes.get(at)?;
+        let (len, data_at) = if wide {
+            (u32_at(bytes, at + 1)? as usize, at + 5)
+        } else {
+            (usize::from(u16_at(bytes, at + 1)?), at + 3)
+        };
+        let data = bytes.get(data_at..data_at.checked_add(len)?)?;
+        match (id, wide) {
+            (0, _) => {
+                return Some(Header {
+                    major,
+                    end: data_at + len,
+                    kdf,
+                });
+            }
+            // KDBX 3: TransformRounds (AES-KDF).
+            (6, false) => {
+                if let Ok(raw) = <[u8; 8]>::try_from(data) {
+                    kdf = Some(ForeignKdf::AesKdf {
+                        rounds: u64::from_le_bytes(raw),
+                    });
+                }
+            }
+            // KDBX 4: KdfParameters, a variant dictionary.
+            (11, true) => kdf = kdf_parameters(data),
+            _ => {}
+        }
+        at = data_at + len;
+    }
+}
+
+/// The key derivation of a KDBX 4 `KdfParameters` variant dictionary: AES-KDF when it holds
+/// rounds (`R`), Argon2 when it holds memory or passes (`M`, `I`, `P`).
+fn kdf_parameters(data: &[u8]) -> Option<ForeignKdf> {
+    let mut at = 2usize; // the dictionary's version
+    let (mut rounds, mut memory, mut iterations, mut parallelism) = (None, None, None, None);
+    while let Some(&kind) = data.get(at) {
+        if kind == 0 {
+            break;
+        }
+        let name_len = u32_at(data, at + 1)? as usize;
+        let name_at = at + 5;
+        let name = data.get(name_at..name_at.checked_add(name_len)?)?;
+        let value_len = u32_at(data, name_at + name_len)? as usize;
+        let value_at = name_at + name_len + 4;
+        let value = data.get(value_at..value_at.checked_add(value_len)?)?;
+        let number = match value.len() {
+            4 => u32_at(value, 0).map(u64::from),
+            8 => value.try_into().ok().map(u64::from_le_bytes),
+            _ => None,
+        };
+        match name {
+            b"R" => rounds = number,
+            b"M" => memory = number,
+            b"I" => iterations = number,
+            b"P" => parallelism = number,
+            _ => {}
+        }
+        at = value_at + value_len;
+    }
+    if let Some(rounds) = rounds {
+        return Some(ForeignKdf::AesKdf { rounds });
+    }
+    if memory.is_none() && iterations.is_none() && parallelism.is_none() {
+        return None;
+    }
+    Some(ForeignKdf::Argon2 {
+        memory_bytes: memory.unwrap_or(0),
+        iterations: iterations.unwrap_or(0),
+        parallelism: parallelism.unwrap_or(0),
+    })
+}
+
+/// For KDBX 3.1: whether the `Meta` › `HeaderHash` of the decrypted XML is the SHA-256 of
+/// the outer header. `None` when the XML holds no header hash (KDBX 3.0 files have none).
+pub fn header_hash_matches(bytes: &[u8], header: &Header, xml: &[u8]) -> Option<bool> {
+    let stored = stored_header_hash(xml)?;
+    let actual = Sha256::digest(bytes.get(..header.end)?);
+    Some(
+        base64::engine::general_purpose::STANDARD
+            .decode(stored.trim())
+            .is_ok_and(|s| s[..] == actual[..]),
+    )
+}
+
+/// The text of `KeePassFile` › `Meta` › `HeaderHash`, read without going past `Meta`.
+fn stored_header_hash(xml: &[u8]) -> Option<String> {
+    let mut reader = quick_xml::Reader::from_reader(xml);
+    let mut path: Vec<String> = Vec::new();
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf).ok()? {
+            Event::Start(s) => {
+                path.push(s.name().as_ref().to_owned());
+                if path.len() == 2 && path[1] != "Meta" {
+                    return None;
+                }
+            }
+            Event::End(_) => {
+                if path.len() == 2 {
+                    return None;
+                }
+                path.pop();
+            }
+            Event::Text(t) if path.len() == 3 && path[2] == "HeaderHash" => {
+                return Some(t.xml10_content().into_owned());
+            }
+            Event::Eof => return None,
+            _ => {}
+        }
+        buf.clear();
+    }
+}
+
+fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
+    let b = bytes.get(at..at.checked_add(2)?)?;
+    Some(u16::from_le_bytes([b[0], b[1]]))
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
+    let b = bytes.get(at..at.checked_add(4)?)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kdbx3_rounds_and_the_header_end() {
+        let mut file = vec![0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5, 1, 0, 3, 0];
+        file.extend([6, 8, 0]);
+        file.extend(u64::MAX.to_le_bytes());
+        file.extend([0, 4, 0, 13, 10, 13, 10]);
+        let header = read(&file).expect("header");
+        assert_eq!(header.major, 3);
+        assert_eq!(header.end, file.len());
+        assert_eq!(header.kdf, Some(ForeignKdf::AesKdf { rounds: u64::MAX }));
+        assert_eq!(read(&file[..file.len() - 1]), None);
+    }
+
+    #[test]
+    fn kdbx4_argon2_parameters() {
+        let mut dict = vec![0x00, 0x01];
+        for (name, value) in [(&b"I"[..], 2u64), (&b"M"[..], 1 << 30)] {
+            dict.push(0x05);
+            dict.extend(u32::try_from(name.len()).expect("len").to_le_bytes());
+            dict.extend(name);
+            dict.extend(8u32.to_le_bytes());
+            dict.extend(value.to_le_bytes());
+        }
+        dict.extend([0x04, 1, 0, 0, 0, b'P', 4, 0, 0, 0, 8, 0, 0, 0]);
+        dict.push(0);
+        let mut file = vec![0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5, 1, 0, 4, 0];
+        file.push(11);
+        file.extend(u32::try_from(dict.len()).expect("len").to_le_bytes());
+        file.extend(&dict);
+        file.extend([0, 0, 0, 0, 0]);
+        let header = read(&file).expect("header");
+        assert_eq!(
+            header.kdf,
+            Some(ForeignKdf::Argon2 {
+                memory_bytes: 1 << 30,
+                iterations: 2,
+                parallelism: 8
+            })
+        );
+        assert_eq!(kind(&file), Kind::Kdbx(4));
+        let mut kdb = file.clone();
+        kdb[4] = 0x65;
+        assert_eq!(kind(&kdb), Kind::Kdb);
+        assert_eq!(kind(b"not a database"), Kind::Unknown);
+    }
+
+    #[test]
+    fn the_header_hash_is_found_in_meta_only() {
+        let header = Header {
+            major: 3,
+            end: 3,
+            kdf: None,
+        };
+        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"abc"));
+        let xml = format!(
+            "<KeePassFile><Meta><Generator>x</Generator><HeaderHash>{hash}</HeaderHash></Meta></KeePassFile>"
+        );
+        assert_eq!(
+            header_hash_matches(b"abcdef", &header, xml.as_bytes()),
+            Some(true)
+        );
+        assert_eq!(
+            header_hash_matches(b"abXdef", &header, xml.as_bytes()),
+            Some(false)
+        );
+        let none = "<KeePassFile><Meta><Generator>x</Generator></Meta><Root/></KeePassFile>";
+        assert_eq!(header_hash_matches(b"abc", &header, none.as_bytes()), None);
+    }
+}
