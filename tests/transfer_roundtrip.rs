@@ -383,7 +383,8 @@ fn keepassxc_fixtures_import_to_the_entries_the_readme_lists() {
             Utc.with_ymd_and_hms(2027, 1, 10, 0, 0, 0).single(),
             "{file}"
         );
-        assert_eq!(binance.tags, vec!["prod", "trading"], "{file}");
+        // Its KeePass tags and its group "Exchanges" as a tag (issue 10: groups become tags).
+        assert_eq!(binance.tags, vec!["Exchanges", "prod", "trading"], "{file}");
         assert_eq!(okx.expires_at, None, "{file}: Expires=False");
         assert_eq!(
             github.expires_at,

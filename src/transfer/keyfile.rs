@@ -161,7 +161,7 @@ fn xml_key(bytes: &[u8]) -> Result<Option<Zeroizing<[u8; KEY_LEN]>>, KeyFileErro
 
 /// Bytes of an even-length string of hex digits.
 fn hex(text: &[u8]) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
