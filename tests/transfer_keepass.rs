@@ -13,7 +13,7 @@ use chrono::{TimeZone, Utc};
 use common::Sandbox;
 use keyward::secret::{SecretBytes, SecretString};
 use keyward::transfer::{self, ExportOptions, Format, ImportOptions, TransferError};
-use keyward::vault::{Credential, Entry, Field, Vault};
+use keyward::vault::{Credential, CustomField, Entry, Field, Vault};
 
 fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -75,8 +75,9 @@ fn import(
     .map(|i| i.entries)
 }
 
-/// One row of `keepassxc-cli export -f csv`: group, title, username, password, notes, created.
-type Row = [String; 6];
+/// One row of `keepassxc-cli export -f csv`: group, title, username, password, URL, notes,
+/// TOTP, created.
+type Row = [String; 8];
 
 fn have_keepassxc(test: &str) -> bool {
     let found = Command::new("keepassxc-cli")
@@ -124,7 +125,16 @@ fn keepassxc_rows(file: &str, password: Option<&str>, key_file: Option<&str>) ->
         .map(|r| {
             let r = r.expect("csv row");
             let col = |i: usize| r.get(i).unwrap_or_default().to_owned();
-            [col(0), col(1), col(2), col(3), col(5), col(9)]
+            [
+                col(0),
+                col(1),
+                col(2),
+                col(3),
+                col(4),
+                col(5),
+                col(6),
+                col(9),
+            ]
         })
         .collect();
     rows.sort();
@@ -150,7 +160,13 @@ fn our_rows(entries: &[Entry], root: &str) -> Vec<Row> {
                     .map(|v| v.expose().to_owned())
                     .unwrap_or_default(),
                 e.credential.primary_secret().expose().to_owned(),
+                e.url.clone(),
                 e.notes.clone(),
+                e.custom_fields
+                    .iter()
+                    .find(|f| f.name == keyward::vault::TOTP_FIELD)
+                    .map(|f| f.value.expose().to_owned())
+                    .unwrap_or_default(),
                 e.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             ]
         })
@@ -355,12 +371,18 @@ fn tagged_vault() -> Vault {
         now,
     );
     e.set_tags(["a,b", "c;d", "plain", "Exchanges/Spot"]);
+    e.url = "https://api.example.com/v2?a=1&b=<2>".into();
+    e.custom_fields = vec![
+        CustomField::totp("JBSWY3DPEHPK3PXP", "tagged"),
+        CustomField::new("Account <id> & region", "eu-west, 42", false),
+        CustomField::new("Webhook secret", "whsec;\"x\"", true),
+    ];
     vault.add(e).expect("add");
     vault
 }
 
 #[test]
-fn tags_holding_commas_survive_kdbx_and_xml_round_trips_with_a_warning() {
+fn url_custom_fields_totp_and_tags_with_commas_survive_kdbx_and_xml_round_trips() {
     let vault = tagged_vault();
     let now = Utc::now();
     for format in [Format::Kdbx, Format::KeepassXml] {
@@ -373,10 +395,10 @@ fn tags_holding_commas_survive_kdbx_and_xml_round_trips_with_a_warning() {
             },
         )
         .expect("export");
+        let lines = exported.report.lines();
         assert!(
-            exported.warnings.iter().any(|w| w.contains("splits tags")),
-            "{format}: {:?}",
-            exported.warnings
+            lines.iter().any(|w| w.contains("splits tags")),
+            "{format}: {lines:?}"
         );
         let back = transfer::import(
             exported.bytes.expose(),
@@ -389,7 +411,10 @@ fn tags_holding_commas_survive_kdbx_and_xml_round_trips_with_a_warning() {
             now,
         )
         .expect("import");
-        assert_eq!(back.entries[0].tags, vault.entries[0].tags, "{format}");
+        let (ours, theirs) = (&vault.entries[0], &back.entries[0]);
+        assert_eq!(theirs.tags, ours.tags, "{format}");
+        assert_eq!(theirs.url, ours.url, "{format}");
+        assert_eq!(theirs.custom_fields, ours.custom_fields, "{format}");
     }
 }
 

@@ -350,15 +350,57 @@ pub(super) fn tag_losses(entry: &crate::vault::Entry, index: usize, report: &mut
     }
 }
 
-/// The TOTP of an entry KeePassXC 2.5 and older wrote as "TOTP Seed" (+ "TOTP Settings")
-/// instead of an `otp` URI; the seed alone, which the import turns into a URI.
+/// The TOTP of an entry KeePassXC 2.5 and older wrote as "TOTP Seed" and "TOTP Settings"
+/// instead of an `otp` URI, as the URI KeePassXC shows for it.
 fn legacy_totp(e: &keepass::db::Entry) -> Option<SecretString> {
     if e.get(OTP_FIELD).is_some() {
         return None;
     }
-    e.get("TOTP Seed")
-        .filter(|s| !s.is_empty())
-        .map(SecretString::from)
+    let seed = e.get("TOTP Seed").filter(|s| !s.trim().is_empty())?;
+    Some(SecretString::from(legacy_totp_uri(
+        seed,
+        e.get("TOTP Settings"),
+        e.get_title().unwrap_or_default(),
+        e.get_username().unwrap_or_default(),
+    )))
+}
+
+/// The `otpauth://` URI of a legacy KeePassXC TOTP: `settings` is "period;digits", or
+/// "period;S" for Steam codes.
+pub(super) fn legacy_totp_uri(
+    seed: &str,
+    settings: Option<&str>,
+    title: &str,
+    user: &str,
+) -> String {
+    use crate::vault::percent_encode;
+    let mut parts = settings.unwrap_or("30;6").split(';').map(str::trim);
+    let period = parts
+        .next()
+        .and_then(|p| p.parse::<u32>().ok())
+        .unwrap_or(30);
+    let digits = parts.next().unwrap_or("6");
+    let secret: zeroize::Zeroizing<String> = zeroize::Zeroizing::new(
+        seed.chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .flat_map(char::to_uppercase)
+            .collect(),
+    );
+    let label = if user.is_empty() {
+        percent_encode(title)
+    } else {
+        format!("{}:{}", percent_encode(title), percent_encode(user))
+    };
+    let kind = if digits == "S" {
+        "&encoder=steam".to_owned()
+    } else {
+        format!("&digits={}", digits.parse::<u32>().unwrap_or(6))
+    };
+    format!(
+        "otpauth://totp/{label}?secret={}&period={period}{kind}&issuer={}",
+        percent_encode(&secret),
+        percent_encode(title)
+    )
 }
 
 fn naive(date: DateTime<Utc>) -> NaiveDateTime {

@@ -419,18 +419,27 @@ fn attr_true(start: &BytesStart<'_>, name: &str) -> bool {
         .any(|a| a.key.as_ref() == name && a.value.as_ref().eq_ignore_ascii_case("true"))
 }
 
-/// KeePassXC 2.5 and older kept a TOTP as "TOTP Seed" (+ "TOTP Settings"), not an `otp`
-/// URI: the seed becomes the record's TOTP.
+/// KeePassXC 2.5 and older kept a TOTP as "TOTP Seed" and "TOTP Settings", not an `otp`
+/// URI: the record's TOTP becomes the URI KeePassXC shows for them.
 fn legacy_totp(record: &mut Record) {
-    if record
-        .fields
-        .iter()
-        .any(|f| f.name == super::kdbx::OTP_FIELD)
-    {
+    let field = |name: &str| {
+        record
+            .fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.expose())
+    };
+    if field(super::kdbx::OTP_FIELD).is_some() {
         return;
     }
-    if let Some(seed) = record.fields.iter().find(|f| f.name == "TOTP Seed") {
-        record.totp = Some(seed.value.clone());
+    if let Some(seed) = field("TOTP Seed").filter(|s| !s.trim().is_empty()) {
+        let uri = super::kdbx::legacy_totp_uri(
+            seed,
+            field("TOTP Settings"),
+            &record.title,
+            &record.username,
+        );
+        record.totp = Some(SecretString::from(uri));
     }
 }
 

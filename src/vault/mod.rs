@@ -13,6 +13,7 @@ pub mod policy;
 pub mod providers;
 mod unknown_name;
 
+pub(crate) use custom::percent_encode;
 pub use custom::{
     CustomField, CustomFieldError, RESERVED_FIELD_NAMES, TOTP_FIELD, is_reserved_field_name,
     matches_search, normalised_field_name, totp_uri, usable_field_name, validate_custom_fields,
