@@ -325,7 +325,7 @@ fn median_of(steps: &[SaveSteps], column: impl Fn(&SaveSteps) -> Duration) -> Du
 }
 
 fn bench_size(dir: &Path, n: usize, params: KdfParams, reps: usize) -> Vec<String> {
-    let vault = realistic_vault(n);
+    let mut vault = realistic_vault(n);
     let path = dir.join(format!("bench-{n}.keyward"));
     let _ = fs::remove_file(&path);
     let _ = fs::remove_file(backup_path(&path));
@@ -374,7 +374,7 @@ fn bench_size(dir: &Path, n: usize, params: KdfParams, reps: usize) -> Vec<Strin
     drop(file);
     let (reopened, _) = VaultFile::open(&path, password.clone()).expect("reopen");
     file = reopened;
-    let (full_save, ()) = median(reps, || file.save(&vault).expect("save"));
+    let (full_save, ()) = median(reps, || file.save(&mut vault).expect("save"));
 
     let per_entry = |d: Duration| format!("{:.2}", d.as_secs_f64() * 1e6 / n as f64);
     vec![

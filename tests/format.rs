@@ -170,6 +170,7 @@ fn vector_vault() -> Vault {
             ..VaultSettings::default()
         },
         entries: vec![binance, okx, coinbase, github],
+        ..Vault::default()
     }
 }
 

@@ -348,7 +348,7 @@ fn a_change_on_disk_is_never_overwritten_silently() {
     let (mut file, mut vault) =
         VaultFile::open(&gui.path, SecretString::from(PASSWORD)).expect("open");
     vault.remove("kraken-read").expect("remove");
-    file.save(&vault).expect("save");
+    file.save(&mut vault).expect("save");
     drop(file);
     gui.select("github-ci");
     gui.click("Duplicate");

@@ -159,7 +159,7 @@ fn save_keeps_the_previous_version_as_backup() {
     let v1_bytes = fs::read(&path).expect("read");
     let (mut file, _) = VaultFile::open(&path, pw()).expect("open");
 
-    file.save(&vault_of(&["v1", "v2"])).expect("save 2");
+    file.save(&mut vault_of(&["v1", "v2"])).expect("save 2");
     let bak = backup_path(&path);
     assert_eq!(bak, dir.path().join("vault.keyward.bak"));
     assert!(
@@ -169,7 +169,8 @@ fn save_keeps_the_previous_version_as_backup() {
     let (_, old) = VaultFile::open(&bak, pw()).expect("the backup opens");
     assert_eq!(names(&old), ["v1"]);
 
-    file.save(&vault_of(&["v1", "v2", "v3"])).expect("save 3");
+    file.save(&mut vault_of(&["v1", "v2", "v3"]))
+        .expect("save 3");
     let (_, old) = VaultFile::open(&bak, pw()).expect("the backup opens");
     assert_eq!(names(&old), ["v1", "v2"], "the backup is one version back");
     let (_, now) = VaultFile::open(&path, pw()).expect("open");
@@ -179,13 +180,13 @@ fn save_keeps_the_previous_version_as_backup() {
     // password, which may be why it was changed. The next save makes a new one.
     file.set_password(SecretString::from("new password"), KDF)
         .expect("set password");
-    file.save(&vault_of(&["v4"])).expect("save 4");
+    file.save(&mut vault_of(&["v4"])).expect("save 4");
     assert!(!bak.exists(), "no backup under the old password");
     assert!(matches!(
         VaultFile::open(&path, pw()),
         Err(StoreError::WrongPasswordOrDamaged { .. })
     ));
-    file.save(&vault_of(&["v4", "v5"])).expect("save 5");
+    file.save(&mut vault_of(&["v4", "v5"])).expect("save 5");
     let (_, old) = VaultFile::open(&bak, SecretString::from("new password")).expect("backup");
     assert_eq!(names(&old), ["v4"]);
     let (_, now) = VaultFile::open(&path, SecretString::from("new password")).expect("new pw");
@@ -201,8 +202,8 @@ fn vault_backup_and_lock_are_private() {
     // A folder that does not exist yet is created private too.
     let path = dir.path().join("new-folder").join("vault.keyward");
     VaultFile::create(&path, pw(), KDF, &vault_of(&["a"])).expect("create");
-    let (mut file, vault) = VaultFile::open(&path, pw()).expect("open");
-    file.save(&vault).expect("save");
+    let (mut file, mut vault) = VaultFile::open(&path, pw()).expect("open");
+    file.save(&mut vault).expect("save");
     let mode = |p: &Path| fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
     assert_eq!(mode(&path), 0o600, "vault");
     assert_eq!(mode(&backup_path(&path)), 0o600, "backup");
@@ -214,10 +215,10 @@ fn vault_backup_and_lock_are_private() {
 fn every_save_uses_a_fresh_salt_and_nonce() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = new_vault(dir.path(), &["a"]);
-    let (mut file, vault) = VaultFile::open(&path, pw()).expect("open");
+    let (mut file, mut vault) = VaultFile::open(&path, pw()).expect("open");
     let mut headers = vec![fs::read(&path).expect("read")];
     for _ in 0..3 {
-        file.save(&vault).expect("save the same vault");
+        file.save(&mut vault).expect("save the same vault");
         headers.push(fs::read(&path).expect("read"));
     }
     let parsed: Vec<Header> = headers
@@ -242,11 +243,11 @@ fn save_refuses_when_another_writer_replaced_the_file() {
     let (mut first, _) = VaultFile::open(&path, pw()).expect("open first");
     let (mut second, _) = VaultFile::open(&path, pw()).expect("open second");
     second
-        .save(&vault_of(&["base", "from-second"]))
+        .save(&mut vault_of(&["base", "from-second"]))
         .expect("the second writer saves first");
     let theirs = fs::read(&path).expect("read");
 
-    match first.save(&vault_of(&["base", "from-first"])) {
+    match first.save(&mut vault_of(&["base", "from-first"])) {
         Err(StoreError::ChangedOnDisk { path: p }) => assert_eq!(p, path),
         other => panic!("expected ChangedOnDisk, got {other:?}"),
     }
@@ -258,16 +259,16 @@ fn save_refuses_when_another_writer_replaced_the_file() {
     assert!(first.check_unchanged().is_err());
     // The second writer is still in step and can keep saving.
     second
-        .save(&vault_of(&["base", "from-second", "again"]))
+        .save(&mut vault_of(&["base", "from-second", "again"]))
         .expect("still in step");
 
     // A sync tool replacing the file (a plain write, not a VaultFile) is detected too.
-    let (mut third, vault) = VaultFile::open(&path, pw()).expect("open third");
+    let (mut third, mut vault) = VaultFile::open(&path, pw()).expect("open third");
     let other = dir.path().join("other.keyward");
     VaultFile::create(&other, pw(), KDF, &vault_of(&["elsewhere"])).expect("other vault");
     fs::copy(&other, &path).expect("sync tool");
     assert!(matches!(
-        third.save(&vault),
+        third.save(&mut vault),
         Err(StoreError::ChangedOnDisk { .. })
     ));
     let (_, kept) = VaultFile::open(&path, pw()).expect("open");
@@ -278,10 +279,10 @@ fn save_refuses_when_another_writer_replaced_the_file() {
 fn save_refuses_when_the_file_was_deleted() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = new_vault(dir.path(), &["a"]);
-    let (mut file, vault) = VaultFile::open(&path, pw()).expect("open");
+    let (mut file, mut vault) = VaultFile::open(&path, pw()).expect("open");
     fs::remove_file(&path).expect("delete");
     assert!(matches!(
-        file.save(&vault),
+        file.save(&mut vault),
         Err(StoreError::ChangedOnDisk { .. })
     ));
     assert!(!path.exists(), "a deleted vault is not silently re-created");
@@ -305,21 +306,24 @@ fn a_second_locked_open_gets_locked_until_the_first_is_dropped() {
     let (mut reader, _) = VaultFile::open(&path, pw()).expect("read while locked");
     let before = fs::read(&path).expect("read");
     assert!(matches!(
-        reader.save(&vault_of(&["intruder"])),
+        reader.save(&mut vault_of(&["intruder"])),
         Err(StoreError::Locked { .. })
     ));
     assert!(fs::read(&path).expect("read") == before);
     // The holder saves under its own lock.
-    holder.save(&vault_of(&["a", "b"])).expect("holder saves");
+    holder
+        .save(&mut vault_of(&["a", "b"]))
+        .expect("holder saves");
 
     drop(holder);
-    let (mut next, v) = VaultFile::open_locked(&path, pw()).expect("the lock was released on drop");
+    let (mut next, mut v) =
+        VaultFile::open_locked(&path, pw()).expect("the lock was released on drop");
     assert_eq!(names(&v), ["a", "b"]);
-    next.save(&v).expect("save");
+    next.save(&mut v).expect("save");
     drop(next);
     // Locks taken for a single save are released too.
-    let (mut a, v) = VaultFile::open(&path, pw()).expect("open");
-    a.save(&v).expect("save takes and releases the lock");
+    let (mut a, mut v) = VaultFile::open(&path, pw()).expect("open");
+    a.save(&mut v).expect("save takes and releases the lock");
     VaultFile::open_locked(&path, pw()).expect("free again");
 }
 
@@ -330,7 +334,7 @@ fn saves_leave_no_temporary_files() {
     let (mut file, mut vault) = VaultFile::open(&path, pw()).expect("open");
     for i in 0..5 {
         vault.add(entry(&format!("k{i}"))).expect("add");
-        file.save(&vault).expect("save");
+        file.save(&mut vault).expect("save");
     }
     assert_eq!(
         listing(dir.path()),
@@ -344,7 +348,7 @@ fn saves_leave_no_temporary_files() {
 fn debug_and_errors_never_show_the_password_or_a_secret() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = new_vault(dir.path(), &["a"]);
-    let (locked, vault) = VaultFile::open_locked(&path, pw()).expect("open");
+    let (locked, mut vault) = VaultFile::open_locked(&path, pw()).expect("open");
     let mut shown = vec![format!("{locked:?}"), format!("{vault:?}")];
     let errors = [
         VaultFile::open(&path, SecretString::from(SECRET)).expect_err("wrong password"),
@@ -353,8 +357,8 @@ fn debug_and_errors_never_show_the_password_or_a_secret() {
     drop(locked);
     let (mut stale, _) = VaultFile::open(&path, pw()).expect("open");
     let (mut other, _) = VaultFile::open(&path, pw()).expect("open");
-    other.save(&vault).expect("save");
-    let changed = stale.save(&vault).expect_err("changed on disk");
+    other.save(&mut vault).expect("save");
+    let changed = stale.save(&mut vault).expect_err("changed on disk");
     for e in errors.iter().chain([&changed]) {
         shown.push(format!("{e:?}"));
         shown.push(e.to_string());
@@ -454,7 +458,7 @@ fn saving_leaves_no_plaintext_copy_in_freed_memory() {
     for i in 0..400 {
         vault.add(entry(&format!("more-{i:04}"))).expect("add");
     }
-    let saved = created.and_then(|mut file| file.save(&vault));
+    let saved = created.and_then(|mut file| file.save(&mut vault));
     WATCH.store(false, std::sync::atomic::Ordering::SeqCst);
     saved.expect("create and save");
 
@@ -575,7 +579,7 @@ fn helper_save_under_a_file_size_limit() {
     let before = fs::read(&path).expect("read");
     let (mut file, vault) = VaultFile::open(&path, pw()).expect("open");
     let err = file
-        .save(&big_vault(&vault))
+        .save(&mut big_vault(&vault))
         .expect_err("a save beyond the size limit fails");
     match &err {
         StoreError::Io { source, .. } => {
@@ -589,7 +593,7 @@ fn helper_save_under_a_file_size_limit() {
     assert!(temp_files(dir).is_empty(), "{:?}", listing(dir));
     let mut small = vault.clone();
     small.add(entry("after-the-failure")).expect("add");
-    file.save(&small)
+    file.save(&mut small)
         .expect("the same VaultFile saves once the data fits");
     println!("HELPER done");
 }
@@ -673,7 +677,7 @@ fn save_on_a_full_file_system_keeps_the_old_vault() {
     let (mut file, vault) = VaultFile::open(&path, pw()).expect("open");
 
     let err = file
-        .save(&big_vault(&vault))
+        .save(&mut big_vault(&vault))
         .expect_err("no space for the new version");
     match &err {
         StoreError::Io { source, .. } => {
@@ -685,7 +689,7 @@ fn save_on_a_full_file_system_keeps_the_old_vault() {
     assert!(fs::read(&path).expect("read") == original);
     assert!(temp_files(&mount).is_empty(), "{:?}", listing(&mount));
     // The space is free again: a save that fits goes through.
-    file.save(&vault_of(&["original", "small"]))
+    file.save(&mut vault_of(&["original", "small"]))
         .expect("save that fits");
     assert!(fs::read(backup_path(&path)).expect("backup") == original);
 }
@@ -724,7 +728,7 @@ fn save_into_a_read_only_folder_fails_and_keeps_the_vault() {
     }
 
     let err = file
-        .save(&vault_of(&["original", "new"]))
+        .save(&mut vault_of(&["original", "new"]))
         .expect_err("the folder cannot be written");
     assert!(matches!(err, StoreError::Io { .. }), "{err:?}");
     assert!(!err.is_unreadable());

@@ -303,10 +303,10 @@ pub(crate) fn start_save(session: &mut Session, waker: &Waker) {
             session.kdf = kdf;
         }
     }
-    let vault = session.vault.clone();
+    let mut vault = session.vault.clone();
     let changes = session.changes;
     session.save_job = Some(jobs::spawn(waker, move || {
-        let result = file.save(&vault);
+        let result = file.save(&mut vault);
         drop(vault);
         SaveDone {
             file,

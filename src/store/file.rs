@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use super::error::{CryptoError, StoreError};
 use super::format::{self, FormatError, Header, NONCE_LEN};
 use super::kdf::{self, KdfParams, SALT_LEN};
+use super::stamp;
 use crate::secret::{SecretBytes, SecretString};
 use crate::vault::Vault;
 
@@ -87,6 +88,9 @@ pub struct VaultFile {
     /// Set by [`VaultFile::set_password`]: the next save must not leave a backup that opens
     /// with the old password.
     password_changed: bool,
+    /// The vault as last read or written here: the common base of a three-way merge with
+    /// what another writer saved, and what `modified_at` stamps are decided against.
+    last: Vault,
 }
 
 /// The file a vault path really names: a symlink is followed, so that saves replace the
@@ -122,8 +126,10 @@ impl VaultFile {
             lock: Some(lock),
             payload_hint: 0,
             password_changed: false,
+            last: Vault::default(),
         };
-        file.save(vault)?;
+        let mut vault = vault.clone();
+        file.save(&mut vault)?;
         file.lock = None;
         Ok(file)
     }
@@ -145,6 +151,7 @@ impl VaultFile {
             lock: None,
             payload_hint: plaintext.expose().len(),
             password_changed: false,
+            last: vault.clone(),
         };
         Ok((file, vault))
     }
@@ -205,7 +212,8 @@ impl VaultFile {
     }
 
     /// Encrypts `vault` with a fresh salt and nonce and replaces the file atomically and
-    /// durably, keeping the previous version as `<vault>.bak`.
+    /// durably, keeping the previous version as `<vault>.bak`. Entries (and settings) that
+    /// changed since the last read or write get `modified_at` = now first.
     ///
     /// After a password change the backup is removed instead: it would still open with the
     /// old password, which may be the reason for the change. Temporary files left by an
@@ -215,7 +223,8 @@ impl VaultFile {
     /// last read or wrote. On any error the file on disk is unchanged, except when only the
     /// final flush of the folder failed: the new version is then in place (not yet durable),
     /// and this value is in step with it.
-    pub fn save(&mut self, vault: &Vault) -> Result<(), StoreError> {
+    pub fn save(&mut self, vault: &mut Vault) -> Result<(), StoreError> {
+        stamp::stamp(&self.last, vault, chrono::Utc::now());
         let bytes = self.encrypt(vault)?;
         let _lock_for_this_save = match self.lock {
             Some(_) => None,
@@ -234,6 +243,7 @@ impl VaultFile {
             return Err(e);
         }
         self.fingerprint = Some(fingerprint(&bytes));
+        self.last = vault.clone();
         if self.password_changed {
             let backup = backup_path(&self.path);
             match fs::remove_file(&backup) {

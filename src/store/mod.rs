@@ -5,6 +5,7 @@ mod error;
 mod file;
 pub mod format;
 pub mod kdf;
+mod stamp;
 pub mod strength;
 
 pub use error::{CryptoError, StoreError};

@@ -497,6 +497,10 @@ pub struct Entry {
     /// Replaced secrets, oldest first.
     #[serde(default)]
     pub history: Vec<HistoryItem>,
+    /// When this entry last changed, stamped by every save; absent in vaults written before
+    /// merging existed (then [`Entry::last_change`] falls back to the creation or rotation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub modified_at: Option<DateTime<Utc>>,
 }
 
 impl Entry {
@@ -524,7 +528,15 @@ impl Entry {
             status: Status::Active,
             incident: None,
             history: Vec::new(),
+            modified_at: None,
         }
+    }
+
+    /// When this entry last changed: its `modified_at`, else the latest of creation and
+    /// rotation (for entries written before `modified_at` existed).
+    pub fn last_change(&self) -> DateTime<Utc> {
+        self.modified_at
+            .unwrap_or_else(|| self.secret_since().max(self.created_at))
     }
 
     /// When the current secret came into use: the last rotation, else the creation.

@@ -9,8 +9,10 @@ mod date;
 mod entry;
 pub mod exposure;
 mod ip;
+pub mod merge;
 pub mod policy;
 pub mod providers;
+mod trash;
 mod unknown_name;
 
 pub(crate) use custom::percent_encode;
@@ -26,6 +28,7 @@ pub use entry::{
     Incident, Permission, Status,
 };
 pub use ip::{IpRule, IpRuleError};
+pub use trash::{Tombstone, TrashedEntry};
 pub use unknown_name::UnknownName;
 
 use serde::{Deserialize, Serialize};
@@ -68,9 +71,19 @@ pub struct Vault {
     /// Per-vault settings.
     #[serde(default)]
     pub settings: VaultSettings,
+    /// When the settings last changed (stamped by saves; absent in older vaults).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings_modified_at: Option<chrono::DateTime<chrono::Utc>>,
     /// The keys, in insertion order.
     #[serde(default)]
     pub entries: Vec<Entry>,
+    /// Deleted keys, restorable with their secrets, in the order they were deleted.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trash: Vec<TrashedEntry>,
+    /// Keys purged from the trash: only the id and when, so that a merge with an older copy
+    /// does not bring them back.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tombstones: Vec<Tombstone>,
 }
 
 /// A change to the vault that breaks one of its rules.
@@ -83,6 +96,9 @@ pub enum VaultError {
     /// No entry has this name.
     #[error("no key named '{0}' (see `keyward list`)")]
     NotFound(String),
+    /// No entry in the trash has this name.
+    #[error("no key named '{0}' in the trash (see `keyward trash`)")]
+    NotInTrash(String),
     /// Names must be non-empty and printable.
     #[error("invalid key name '{0}': use a non-empty name without control characters")]
     InvalidName(String),
