@@ -160,7 +160,7 @@ fn import_of_keepassxc_xml_previews_three_rows_then_adds_them() {
         3,
         "one preview row per entry"
     );
-    assert!(gui.has_label("3 to add, 0 renamed, 0 replaced, 0 skipped"));
+    assert!(gui.has_label("3 new, 0 renamed, 0 replaced, 0 skipped"));
     assert!(gui.has_label("Binance main"));
     assert_eq!(
         gui.vault_on_disk().entries.len(),

@@ -17,10 +17,9 @@ use super::settings::SettingsDraft;
 use super::state::{AppState, Screen, Session};
 use super::status::StatusLine;
 use super::tasks;
-use super::transfer_view;
 use super::unlock::UnlockState;
 use super::widgets::field_noun;
-use crate::clipboard::{ClearOutcome, TimedClipboard};
+use crate::clipboard::{self, ClearOutcome, TimedClipboard};
 use crate::keys::KeyAlgorithm;
 use crate::secret::SecretString;
 use crate::store::KdfParams;
@@ -459,9 +458,12 @@ fn copy_history(session: &Session, id: Uuid, index: usize, env: &mut Env) -> Opt
 }
 
 /// Puts `text` on the timed clipboard for the vault's clipboard time, described as `label`.
+/// A clear time the library refuses (0 s) copies nothing, as `keyward copy` refuses it.
 fn copy_to_clipboard(session: &Session, env: &mut Env, text: &str, label: String) -> StatusLine {
-    let seconds = session.vault.settings.clipboard_seconds.max(1);
-    let clear_after = Duration::seconds(i64::from(seconds));
+    let clear_after = match clipboard::clear_delay(session.vault.settings.clipboard_seconds) {
+        Ok(delay) => delay,
+        Err(e) => return StatusLine::error(format!("Nothing copied: {e}")),
+    };
     match env
         .clipboard
         .copy(text, label.clone(), clear_after, env.now)
@@ -509,8 +511,9 @@ fn apply_import(
             clashes.join(", ")
         ));
     }
-    let summary = transfer_view::summary(&plan);
+    let summary = plan.summary();
     session.vault = plan.vault;
+    session.providers.normalise(&mut session.vault);
     session.dialog = None;
     // The file password field's undo history held what was typed.
     *env.forget_widgets = true;

@@ -9,7 +9,10 @@ use uuid::Uuid;
 
 use super::command::{Command, Confirm, DialogRequest};
 use super::signature::{self, SignaturePanel};
-use super::widgets::{badge, date, field_noun, field_title, relative_days, urgency_color};
+use super::widgets::{
+    badge, date, exposure_color, field_noun, field_title, relative_days, urgency_color,
+};
+use crate::vault::exposure::{self, PermissionRisk};
 use crate::vault::policy::{self, Urgency};
 use crate::vault::providers::Providers;
 use crate::vault::{Entry, Field, FieldValue, Status, VaultSettings};
@@ -296,17 +299,12 @@ fn permissions(ui: &mut Ui, entry: &Entry) {
             ui.label(RichText::new("none recorded").weak());
         }
         for p in &entry.permissions {
-            let color = if p.moves_funds() {
-                ui.visuals().error_fg_color
-            } else if p.as_str() == crate::vault::Permission::TRADE {
-                ui.visuals().warn_fg_color
-            } else {
-                ui.visuals().text_color()
-            };
-            let text = if p.moves_funds() {
-                p.as_str().to_uppercase()
-            } else {
-                p.as_str().to_owned()
+            let (color, text) = match exposure::permission_risk(p) {
+                PermissionRisk::MovesFunds => {
+                    (ui.visuals().error_fg_color, p.as_str().to_uppercase())
+                }
+                PermissionRisk::Trades => (ui.visuals().warn_fg_color, p.as_str().to_owned()),
+                PermissionRisk::Other => (ui.visuals().text_color(), p.as_str().to_owned()),
             };
             badge(ui, &text, color);
         }
@@ -316,19 +314,13 @@ fn permissions(ui: &mut Ui, entry: &Entry) {
 fn ip_lists(ui: &mut Ui, entry: &Entry) {
     ui.add_space(4.0);
     ui.label(RichText::new("IP whitelist").strong());
-    if policy::is_unrestricted(entry) {
-        let risky = entry
-            .permissions
-            .iter()
-            .any(|p| p.moves_funds() || p.as_str() == crate::vault::Permission::TRADE);
-        let color = if risky {
-            ui.visuals().error_fg_color
-        } else {
-            ui.visuals().warn_fg_color
-        };
+    if let (Some(severity), Some(note)) = (
+        exposure::unrestricted_severity(entry),
+        exposure::unrestricted_note(entry),
+    ) {
         ui.colored_label(
-            color,
-            "Unrestricted: the key works from any address. Add the addresses that use it.",
+            exposure_color(ui, severity),
+            format!("Unrestricted ({note}). Add the addresses that use it."),
         );
     }
     for rule in &entry.ip_whitelist {

@@ -48,7 +48,7 @@ pub(crate) fn editor_dialog(
                 .add_enabled(!problems.any(), egui::Button::new("Save key"))
                 .on_disabled_hover_text("Fix the fields marked in red first");
             if save.clicked()
-                && let Some(entry) = state.build()
+                && let Some(entry) = state.build(providers)
             {
                 commands.push(Command::SaveEntry {
                     entry: Box::new(entry),

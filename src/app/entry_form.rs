@@ -2,15 +2,16 @@
 //! (name, IP rules, dates, rotation days) and built into an [`Entry`] through the vault's
 //! own rules. The secrets sit in zeroizing buffers. Drawing the form is `editor.rs`'s.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 
 use super::jobs::Job;
 use super::widgets::{SecretBuffer, date};
 use crate::keys::{GeneratedKeyPair, KeyAlgorithm};
 use crate::secret::SecretString;
-use crate::vault::providers::Provider;
+use crate::vault::providers::{Provider, Providers};
 use crate::vault::{
-    Credential, CredentialKind, Entry, Environment, IpRule, Permission, validate_name,
+    Credential, CredentialKind, DateError, Entry, Environment, IpRule, Permission,
+    parse_optional_date_keeping, validate_name,
 };
 
 pub(crate) const STANDARD_PERMISSIONS: [&str; 4] = [
@@ -177,20 +178,6 @@ impl EditorState {
     }
 }
 
-/// Parses "YYYY-MM-DD" (empty means none) as midnight UTC.
-fn parse_date(text: &str) -> Result<Option<DateTime<Utc>>, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|dt| Utc.from_local_datetime(&dt).single())
-        .map(Some)
-        .ok_or_else(|| format!("'{text}' is not a date: use YYYY-MM-DD"))
-}
-
 fn parse_rules(rows: &[String]) -> (Vec<IpRule>, Vec<Option<String>>) {
     let mut rules = Vec::new();
     let errors = rows
@@ -249,26 +236,41 @@ impl EditorState {
             secret: primary_empty.then(|| "The secret is empty.".to_owned()),
             whitelist: parse_rules(&self.whitelist).1,
             blacklist: parse_rules(&self.blacklist).1,
-            created: match parse_date(&self.created) {
+            created: match self.created_at() {
                 Ok(None) => Some("The creation date is required (YYYY-MM-DD).".to_owned()),
-                other => other.err(),
+                other => other.err().map(|e| e.to_string()),
             },
-            expires: parse_date(&self.expires).err(),
-            last_used: parse_date(&self.last_used).err(),
+            expires: self.expires_at().err().map(|e| e.to_string()),
+            last_used: self.last_used_at().err().map(|e| e.to_string()),
             rotate_days: (!self.rotate_days.trim().is_empty()
                 && self.rotate_days.trim().parse::<u32>().is_err())
             .then(|| "A whole number of days (0 = no policy); empty = vault default".to_owned()),
         }
     }
 
-    /// The entry the form describes, once it has no problems.
-    pub fn build(&self) -> Option<Entry> {
+    // The dates as typed, read by the library's one date parser. A date left on the day it
+    // had keeps its stored time (the form shows days only).
+    fn created_at(&self) -> Result<Option<DateTime<Utc>>, DateError> {
+        parse_optional_date_keeping(&self.created, Some(self.base.created_at))
+    }
+
+    fn expires_at(&self) -> Result<Option<DateTime<Utc>>, DateError> {
+        parse_optional_date_keeping(&self.expires, self.base.expires_at)
+    }
+
+    fn last_used_at(&self) -> Result<Option<DateTime<Utc>>, DateError> {
+        parse_optional_date_keeping(&self.last_used, self.base.last_used_at)
+    }
+
+    /// The entry the form describes, once it has no problems; its provider in the one stored
+    /// form of `providers` (a preset's id).
+    pub fn build(&self, providers: &Providers) -> Option<Entry> {
         if self.problems().any() {
             return None;
         }
         let mut entry = self.base.clone();
         entry.name = self.name.trim().to_owned();
-        entry.provider = self.provider.trim().to_lowercase();
+        entry.provider = providers.canonical_id(&self.provider);
         entry.environment = self.environment;
         let secret = |b: &SecretBuffer| SecretString::new(b.expose().to_owned());
         entry.credential = match self.kind {
@@ -299,9 +301,9 @@ impl EditorState {
         entry.notes = self.notes.clone();
         entry.ip_whitelist = parse_rules(&self.whitelist).0;
         entry.ip_blacklist = parse_rules(&self.blacklist).0;
-        entry.created_at = parse_date(&self.created).ok().flatten()?;
-        entry.expires_at = parse_date(&self.expires).ok()?;
-        entry.last_used_at = parse_date(&self.last_used).ok()?;
+        entry.created_at = self.created_at().ok().flatten()?;
+        entry.expires_at = self.expires_at().ok()?;
+        entry.last_used_at = self.last_used_at().ok()?;
         entry.rotate_every_days = match self.rotate_days.trim() {
             "" => None,
             days => Some(days.parse().ok()?),

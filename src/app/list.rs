@@ -12,8 +12,9 @@ use uuid::Uuid;
 
 use std::collections::HashSet;
 
-use super::widgets::{date, urgency_color};
+use super::widgets::{date, exposure_color, urgency_color};
 use crate::vault::audit::{self, Finding, ScheduledDate};
+use crate::vault::exposure;
 use crate::vault::policy::{self, Urgency};
 use crate::vault::providers::Providers;
 use crate::vault::{Entry, Status, Vault, VaultSettings};
@@ -171,7 +172,8 @@ struct RowsKey {
 #[derive(Default)]
 struct Counts {
     fixed: [usize; 7],
-    providers: Vec<(String, usize)>,
+    /// Each provider id with its display name and count.
+    providers: Vec<(String, String, usize)>,
     tags: Vec<(String, usize)>,
 }
 
@@ -225,7 +227,7 @@ impl ViewCache {
             self.findings = audit::audit(vault, providers, now);
             self.attention = attention_names(&self.findings);
             self.schedule = audit::schedule(vault, now);
-            self.counts = count(entries, settings, now, &self.attention);
+            self.counts = count(entries, settings, providers, now, &self.attention);
             self.counts_key = Some((self.epoch, day));
         }
         let key = RowsKey {
@@ -288,6 +290,7 @@ pub(crate) fn attention_names(findings: &[Finding]) -> HashSet<String> {
 fn count(
     entries: &[Entry],
     settings: &VaultSettings,
+    presets: &Providers,
     now: DateTime<Utc>,
     attention: &HashSet<String>,
 ) -> Counts {
@@ -307,9 +310,11 @@ fn count(
             *tags.entry(tag).or_default() += 1;
         }
     }
+    // Stored providers are canonical ids (normalised on load), so "Binance" and "binance"
+    // are one row, shown under the preset's display name.
     counts.providers = providers
         .into_iter()
-        .map(|(p, n)| (p.to_owned(), n))
+        .map(|(p, n)| (p.to_owned(), presets.display_name(p).to_owned(), n))
         .collect();
     counts.tags = tags.into_iter().map(|(t, n)| (t.to_owned(), n)).collect();
     counts
@@ -324,29 +329,31 @@ pub(crate) fn sidebar_ui(ui: &mut Ui, view: &mut ViewState, cache: &ViewCache) {
                 ui.add_space(6.0);
                 let counts = &cache.counts;
                 for (filter, n) in Filter::FIXED.iter().zip(counts.fixed) {
-                    filter_button(ui, view, filter.clone(), n);
+                    filter_button(ui, view, filter.clone(), &filter.label(), n);
                 }
                 if !counts.providers.is_empty() {
                     ui.add_space(8.0);
                     ui.label(RichText::new("Providers").strong());
-                    for (provider, n) in &counts.providers {
-                        filter_button(ui, view, Filter::Provider(provider.clone()), *n);
+                    for (id, name, n) in &counts.providers {
+                        filter_button(ui, view, Filter::Provider(id.clone()), name, *n);
                     }
                 }
                 if !counts.tags.is_empty() {
                     ui.add_space(8.0);
                     ui.label(RichText::new("Tags").strong());
                     for (tag, n) in &counts.tags {
-                        filter_button(ui, view, Filter::Tag(tag.clone()), *n);
+                        let filter = Filter::Tag(tag.clone());
+                        let label = filter.label();
+                        filter_button(ui, view, filter, &label, *n);
                     }
                 }
             });
         });
 }
 
-fn filter_button(ui: &mut Ui, view: &mut ViewState, filter: Filter, n: usize) {
+fn filter_button(ui: &mut Ui, view: &mut ViewState, filter: Filter, label: &str, n: usize) {
     let selected = view.filter == filter;
-    let text = format!("{} ({n})", filter.label());
+    let text = format!("{label} ({n})");
     let button =
         egui::Button::selectable(selected, text).min_size(egui::vec2(ui.available_width(), 0.0));
     if ui.add(button).clicked() {
@@ -449,16 +456,10 @@ pub(crate) fn table_ui(
                     }
                 });
                 row.col(|ui| {
-                    if policy::is_unrestricted(entry) {
-                        let risky = entry.permissions.iter().any(|p| {
-                            p.moves_funds() || p.as_str() == crate::vault::Permission::TRADE
-                        });
-                        let color = if risky {
-                            ui.visuals().error_fg_color
-                        } else {
-                            ui.visuals().warn_fg_color
-                        };
-                        ui.colored_label(color, "any IP");
+                    if let Some(severity) = exposure::unrestricted_severity(entry) {
+                        let note = exposure::unrestricted_note(entry).unwrap_or_default();
+                        ui.colored_label(exposure_color(ui, severity), "any IP")
+                            .on_hover_text(note);
                     } else {
                         ui.label(format!("{} allowed", entry.ip_whitelist.len()));
                     }

@@ -6,21 +6,20 @@ use egui::{RichText, Ui};
 
 use super::command::{Command, Page};
 use super::prefs::ThemeChoice;
-use super::unlock::KdfChoice;
-use crate::store::KdfParams;
+use crate::store::{KdfParams, KdfPreset};
 use crate::vault::VaultSettings;
 
 /// The settings as edited, applied with "Save settings".
 pub(crate) struct SettingsDraft {
     pub vault: VaultSettings,
-    pub kdf: Option<KdfChoice>,
+    pub kdf: Option<KdfPreset>,
 }
 
 impl SettingsDraft {
     pub fn new(settings: &VaultSettings, kdf: KdfParams) -> Self {
         SettingsDraft {
             vault: settings.clone(),
-            kdf: KdfChoice::of(kdf),
+            kdf: KdfPreset::of(kdf),
         }
     }
 }
@@ -119,16 +118,16 @@ pub(crate) fn settings_ui(
             ui.horizontal(|ui| {
                 let label = ui.label("Strength");
                 egui::ComboBox::from_id_salt("settings-kdf")
-                    .selected_text(draft.kdf.map_or("Custom", KdfChoice::label))
+                    .selected_text(draft.kdf.map_or("Custom", KdfPreset::label))
                     .width(320.0)
                     .show_ui(ui, |ui| {
-                        for choice in KdfChoice::ALL {
+                        for choice in KdfPreset::ALL {
                             ui.selectable_value(&mut draft.kdf, Some(choice), choice.label());
                         }
                     })
                     .response
                     .labelled_by(label.id);
-                let target = draft.kdf.map(KdfChoice::params);
+                let target = draft.kdf.map(KdfPreset::params);
                 if ui
                     .add_enabled(
                         target.is_some_and(|t| t != kdf),

@@ -103,11 +103,14 @@ pub(crate) struct Session {
 
 impl Session {
     /// The session on `vault`, read from (or just written to) `file` at `path`.
-    pub fn new(path: PathBuf, password: SecretString, file: VaultFile, vault: Vault) -> Self {
+    pub fn new(path: PathBuf, password: SecretString, file: VaultFile, mut vault: Vault) -> Self {
         let kdf = file.kdf();
         let settings = SettingsDraft::new(&vault.settings, kdf);
         // A broken user presets file is ignored here; `keyward audit` reports why.
         let (providers, _warning) = crate::presets::load();
+        // "Binance" and "binance" are one provider: stored names become the preset's id, as
+        // the CLI does on open (saved with the next change).
+        providers.normalise(&mut vault);
         Session {
             path,
             password,

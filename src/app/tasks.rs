@@ -408,6 +408,7 @@ fn poll_reload(session: &mut Session, waker: &Waker) -> Option<StatusLine> {
         ));
     }
     session.vault = vault;
+    session.providers.normalise(&mut session.vault);
     session.saved_changes = session.changes;
     session.cache.invalidate();
     session.reveal = None;

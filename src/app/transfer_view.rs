@@ -331,9 +331,7 @@ pub(crate) fn import_dialog(
             ui.separator();
             preview_ui(ui, read, plan);
             let clashes = plan.clashes();
-            let adds = plan.entries.len()
-                - plan.count(&ImportAction::Skip)
-                - plan.count(&ImportAction::Clash);
+            let adds = plan.summary().stored();
             if clashes.is_empty() {
                 let text = format!("Import {adds} key(s)");
                 if ui
@@ -364,7 +362,7 @@ pub(crate) fn import_dialog(
 
 /// The dry-run table: what happens to each entry of the file.
 fn preview_ui(ui: &mut Ui, read: &ReadFile, plan: &ImportPlan) {
-    ui.label(RichText::new(summary(plan)).strong());
+    ui.label(RichText::new(plan.summary().to_string()).strong());
     for notice in &read.notices {
         ui.label(RichText::new(format!("Note: {notice}")).weak());
     }
@@ -402,17 +400,4 @@ fn preview_ui(ui: &mut Ui, read: &ReadFile, plan: &ImportPlan) {
                     }
                 });
         });
-}
-
-/// "3 to add, 1 renamed, 0 replaced, 2 skipped".
-pub(crate) fn summary(plan: &ImportPlan) -> String {
-    format!(
-        "{} to add, {} renamed, {} replaced, {} skipped",
-        plan.count(&ImportAction::Add),
-        plan.count(&ImportAction::Rename {
-            from: String::new()
-        }),
-        plan.count(&ImportAction::Replace),
-        plan.count(&ImportAction::Skip) + plan.count(&ImportAction::Clash),
-    )
 }

@@ -9,7 +9,7 @@ use super::command::{Command, FilePick};
 use super::jobs::{Job, PickJob};
 use super::widgets::{SecretBuffer, display_path, labelled_password};
 use crate::secret::SecretString;
-use crate::store::{KdfParams, StoreError, VaultFile};
+use crate::store::{KdfPreset, PasswordStrength, StoreError, VaultFile};
 use crate::vault::Vault;
 
 /// The unlock screen's state.
@@ -41,88 +41,13 @@ impl UnlockState {
     }
 }
 
-/// How hard the key derivation works (the user's choice when creating a vault).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum KdfChoice {
-    Light,
-    Standard,
-    Strong,
-}
-
-impl KdfChoice {
-    pub const ALL: [KdfChoice; 3] = [KdfChoice::Light, KdfChoice::Standard, KdfChoice::Strong];
-
-    pub fn params(self) -> KdfParams {
-        match self {
-            KdfChoice::Light => KdfParams {
-                memory_kib: 19 * 1024,
-                iterations: 2,
-                parallelism: 1,
-            },
-            KdfChoice::Standard => KdfParams::default(),
-            KdfChoice::Strong => KdfParams {
-                memory_kib: 256 * 1024,
-                iterations: 4,
-                parallelism: 4,
-            },
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            KdfChoice::Light => "Light: 19 MiB, 2 passes (old or small machines)",
-            KdfChoice::Standard => "Standard: 64 MiB, 3 passes (recommended)",
-            KdfChoice::Strong => "Strong: 256 MiB, 4 passes (slower unlock)",
-        }
-    }
-
-    /// The choice matching `params`, if any.
-    pub fn of(params: KdfParams) -> Option<KdfChoice> {
-        Self::ALL.into_iter().find(|c| c.params() == params)
-    }
-}
-
-/// What zxcvbn says about a password, computed when the password changes.
-pub(crate) struct Strength {
-    pub score: u8,
-    pub warning: Option<String>,
-    pub suggestions: Vec<String>,
-}
-
-impl Strength {
-    fn of(password: &str) -> Self {
-        let entropy = zxcvbn::zxcvbn(password, &["keyward"]);
-        let feedback = entropy.feedback();
-        Strength {
-            score: u8::from(entropy.score()),
-            warning: feedback.and_then(|f| f.warning()).map(|w| w.to_string()),
-            suggestions: feedback
-                .map(|f| f.suggestions().iter().map(|s| s.to_string()).collect())
-                .unwrap_or_default(),
-        }
-    }
-
-    fn words(&self) -> &'static str {
-        match self.score {
-            0 => "very weak",
-            1 => "weak",
-            2 => "fair",
-            3 => "strong",
-            _ => "very strong",
-        }
-    }
-}
-
-/// The lowest zxcvbn score accepted for a master password.
-pub(crate) const MIN_SCORE: u8 = 3;
-
 /// The create screen's state.
 pub(crate) struct CreateState {
     pub path: PathBuf,
     pub password: SecretBuffer,
     pub repeat: SecretBuffer,
-    pub strength: Option<Strength>,
-    pub kdf: KdfChoice,
+    pub strength: Option<PasswordStrength>,
+    pub kdf: KdfPreset,
     pub error: Option<String>,
     pub job: Option<Job<CreateDone>>,
     pub focus_password: bool,
@@ -137,7 +62,7 @@ impl CreateState {
             password: SecretBuffer::default(),
             repeat: SecretBuffer::default(),
             strength: None,
-            kdf: KdfChoice::Standard,
+            kdf: KdfPreset::Standard,
             error: None,
             job: None,
             focus_password: true,
@@ -148,7 +73,11 @@ impl CreateState {
     pub fn refusal(&self) -> Option<&'static str> {
         if self.password.is_empty() {
             Some("Choose a master password.")
-        } else if self.strength.as_ref().is_some_and(|s| s.score < MIN_SCORE) {
+        } else if self
+            .strength
+            .as_ref()
+            .is_some_and(|s| !s.is_strong_enough())
+        {
             Some("Choose a stronger password (see the advice above).")
         } else if self.password.expose() != self.repeat.expose() {
             Some("The two passwords differ.")
@@ -264,8 +193,8 @@ pub(crate) fn create_ui(ui: &mut Ui, state: &mut CreateState, commands: &mut Vec
             }
             if first.changed() {
                 state.error = None;
-                state.strength =
-                    (!state.password.is_empty()).then(|| Strength::of(state.password.expose()));
+                state.strength = (!state.password.is_empty())
+                    .then(|| PasswordStrength::of(state.password.expose()));
             }
             if let Some(strength) = &state.strength {
                 strength_ui(ui, strength);
@@ -279,7 +208,7 @@ pub(crate) fn create_ui(ui: &mut Ui, state: &mut CreateState, commands: &mut Vec
                 .selected_text(state.kdf.label())
                 .width(300.0)
                 .show_ui(ui, |ui| {
-                    for choice in KdfChoice::ALL {
+                    for choice in KdfPreset::ALL {
                         ui.selectable_value(&mut state.kdf, choice, choice.label());
                     }
                 })
@@ -316,7 +245,7 @@ pub(crate) fn create_ui(ui: &mut Ui, state: &mut CreateState, commands: &mut Vec
     });
 }
 
-fn strength_ui(ui: &mut Ui, strength: &Strength) {
+fn strength_ui(ui: &mut Ui, strength: &PasswordStrength) {
     let fraction = f32::from(strength.score + 1) / 5.0;
     let color = match strength.score {
         0 | 1 => ui.visuals().error_fg_color,

@@ -11,6 +11,7 @@ use zeroize::Zeroize;
 use crate::secret::SecretString;
 use crate::vault::Field;
 use crate::vault::policy::Urgency;
+use crate::vault::providers::Severity;
 
 /// A text buffer for secret input (passwords, API secrets): its memory is reserved up front so
 /// typing does not leave reallocated copies behind, and it is zeroized when cleared or dropped.
@@ -164,6 +165,16 @@ pub fn urgency_color(ui: &Ui, urgency: Urgency) -> Color32 {
         Urgency::Fine => ui.visuals().text_color(),
         Urgency::Soon => ui.visuals().warn_fg_color,
         Urgency::Overdue => ui.visuals().error_fg_color,
+    }
+}
+
+/// The colour of a missing IP whitelist: the error colour when the audit calls it high or
+/// critical (the key can trade or move funds), the warning colour otherwise.
+pub fn exposure_color(ui: &Ui, severity: Severity) -> Color32 {
+    if severity >= Severity::High {
+        ui.visuals().error_fg_color
+    } else {
+        ui.visuals().warn_fg_color
     }
 }
 

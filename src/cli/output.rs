@@ -4,7 +4,6 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::vault::providers::Severity;
 use crate::vault::{Entry, Field, VaultSettings, exposure, policy};
 
 /// One key as `list --json` and `show --json` print it.
@@ -117,15 +116,6 @@ fn ip_summary(entry: &Entry) -> String {
     }
 }
 
-/// What a missing IP whitelist means for this key, in the audit's own terms.
-fn unrestricted_note(entry: &Entry) -> Option<&'static str> {
-    Some(match exposure::unrestricted_severity(entry)? {
-        Severity::Critical => "critical: a leaked key can move funds from anywhere",
-        Severity::High => "high risk: a leaked key can trade from anywhere",
-        _ => "a leaked key works from any address",
-    })
-}
-
 /// The plain table of `list`.
 pub fn table(entries: &[Entry], now: DateTime<Utc>) -> String {
     let header = [
@@ -235,7 +225,10 @@ pub fn details(entry: &Entry, settings: &VaultSettings, now: DateTime<Utc>) -> S
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let whitelist = match (entry.ip_whitelist.is_empty(), unrestricted_note(entry)) {
+    let whitelist = match (
+        entry.ip_whitelist.is_empty(),
+        exposure::unrestricted_note(entry),
+    ) {
         (true, Some(note)) => format!("(none: unrestricted; {note})"),
         (false, Some(note)) => format!("{} (unrestricted; {note})", rules(&entry.ip_whitelist)),
         (_, None) => rules(&entry.ip_whitelist),

@@ -92,14 +92,6 @@ impl ImportPlan {
             .map(|p| p.entry.name.as_str())
             .collect()
     }
-
-    /// How many entries have `action` (variant only).
-    pub fn count(&self, action: &ImportAction) -> usize {
-        self.entries
-            .iter()
-            .filter(|p| std::mem::discriminant(&p.action) == std::mem::discriminant(action))
-            .count()
-    }
 }
 
 /// How many entries an import adds, renames, replaces and leaves out: the one count the
@@ -247,7 +239,7 @@ mod tests {
         let skip = plan_import(&vault(), incoming(), ClashRule::Skip).expect("plan");
         assert_eq!(token(&skip.vault, "a").as_deref(), Some("old"));
         assert_eq!(token(&skip.vault, "b").as_deref(), Some("b1"));
-        assert_eq!(skip.count(&ImportAction::Skip), 2);
+        assert_eq!(skip.summary().skipped, 2);
 
         let rename = plan_import(&vault(), incoming(), ClashRule::Rename).expect("plan");
         assert_eq!(token(&rename.vault, "a (copy)").as_deref(), Some("new"));

@@ -57,6 +57,16 @@ pub fn unrestricted_severity(entry: &Entry) -> Option<Severity> {
     })
 }
 
+/// What the missing IP whitelist means for this key, in words shared by the detail view and
+/// `keyward show`; `None` when it has a whitelist.
+pub fn unrestricted_note(entry: &Entry) -> Option<&'static str> {
+    Some(match unrestricted_severity(entry)? {
+        Severity::Critical => "critical: a leaked key can move funds from anywhere",
+        Severity::High => "high risk: a leaked key can trade from anywhere",
+        _ => "a leaked key works from any address",
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,6 +110,11 @@ mod tests {
             .ip_whitelist
             .push("203.0.113.7".parse::<IpRule>().expect("ip"));
         assert_eq!(unrestricted_severity(&listed), None, "whitelisted");
+        assert_eq!(unrestricted_note(&listed), None);
+        assert_eq!(
+            unrestricted_note(&key(&["futures"])),
+            Some("high risk: a leaked key can trade from anywhere")
+        );
         assert_eq!(entry_risk(&listed), PermissionRisk::Trades);
         assert_eq!(entry_risk(&key(&[])), PermissionRisk::Other);
     }
