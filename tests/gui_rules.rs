@@ -172,6 +172,12 @@ fn the_create_screen_offers_the_library_kdf_presets() {
     for preset in KdfPreset::ALL {
         assert!(gui.has_label(preset.label()), "{preset:?} is offered");
     }
+    assert!(!gui.has_label_containing("weaker than the default"));
+    gui.click(KdfPreset::Light.label());
+    assert!(
+        gui.has_label_containing("weaker than the default"),
+        "Light draws the warning `keyward init --kdf-preset light` prints"
+    );
 }
 
 // Rule 7 -------------------------------------------------------------------------------

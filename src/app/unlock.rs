@@ -9,7 +9,7 @@ use super::command::{Command, FilePick};
 use super::jobs::{Job, PickJob};
 use super::widgets::{SecretBuffer, display_path, labelled_password};
 use crate::secret::SecretString;
-use crate::store::{KdfPreset, PasswordStrength, StoreError, VaultFile};
+use crate::store::{KdfPreset, PasswordStrength, StoreError, VaultFile, strength};
 use crate::vault::Vault;
 
 /// The unlock screen's state.
@@ -214,6 +214,9 @@ pub(crate) fn create_ui(ui: &mut Ui, state: &mut CreateState, commands: &mut Vec
                 })
                 .response
                 .labelled_by(label.id);
+            if let Some(warning) = strength::kdf_warning(state.kdf.params()) {
+                ui.colored_label(ui.visuals().warn_fg_color, capitalised(&warning));
+            }
             ui.add_space(8.0);
             let refusal = state.refusal();
             ui.horizontal(|ui| {
@@ -243,6 +246,15 @@ pub(crate) fn create_ui(ui: &mut Ui, state: &mut CreateState, commands: &mut Vec
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
     });
+}
+
+/// `text` with its first letter in upper case, as a sentence on screen.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn strength_ui(ui: &mut Ui, strength: &PasswordStrength) {

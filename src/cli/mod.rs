@@ -74,7 +74,7 @@ Exit codes: 0 success, 1 findings, 2 usage error, 3 wrong password or damaged va
 pub enum Command {
     /// Open the desktop app
     Gui,
-    /// Create a new vault
+    /// Create a new vault (a weak master password or key derivation draws a warning)
     Init(KdfArgs),
     /// List keys with provider, rotation age, expiry, IP restriction, status (no secrets)
     List {
@@ -129,7 +129,7 @@ pub enum Command {
         /// The key's name
         name: String,
     },
-    /// Change the master password (and the key derivation strength)
+    /// Change the master password (and the key derivation strength); warns as init does
     Passwd(PasswdArgs),
     /// Export every key for another password manager (see docs/TRANSFER.md)
     Export(transfer::ExportArgs),

@@ -75,15 +75,21 @@ pub fn setup_warnings(strength: &PasswordStrength, kdf: KdfParams) -> Vec<String
             advice
         ));
     }
-    if kdf.is_below_default() {
-        warnings.push(format!(
-            "the key derivation ({kdf}) is weaker than the default ({}): each guess at the \
-             password costs a thief less. Fine for a test vault; for real keys run `keyward \
-             passwd` without the --kdf options",
-            KdfParams::default()
-        ));
-    }
+    warnings.extend(kdf_warning(kdf));
     warnings
+}
+
+/// The warning for key derivation weaker than the default (less memory or fewer passes), or
+/// `None`: shown by `init` and `passwd`, and by the app beside its strength menu.
+pub fn kdf_warning(kdf: KdfParams) -> Option<String> {
+    kdf.is_below_default().then(|| {
+        format!(
+            "the key derivation ({kdf}) is weaker than the default ({}): each guess at the \
+             password costs a thief less. Fine for a test vault or a small machine; for real \
+             keys on a desktop, use the default",
+            KdfParams::default()
+        )
+    })
 }
 
 #[cfg(test)]
