@@ -190,14 +190,7 @@ fn init_and_passwd_warn_about_a_weak_password_and_a_weak_kdf_but_go_ahead() {
 
     // The strong test password draws no password warning, only the KDF one.
     let mut args = vec!["passwd"];
-    args.extend([
-        "--kdf-memory-mib",
-        "1",
-        "--kdf-iterations",
-        "1",
-        "--kdf-parallelism",
-        "1",
-    ]);
+    args.extend(FAST_KDF);
     let mut cmd = s.command(&args);
     cmd.arg("--password-file")
         .arg(&weak)
