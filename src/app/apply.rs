@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::command::{Command, DialogRequest, FilePick, LockReason, Page};
+use super::command::{AskFile, Command, DialogRequest, FilePick, LockReason, Page};
 use super::detail::Reveal;
 use super::dialogs::{self, Dialog};
 use super::entry_form::EditorState;
@@ -51,7 +51,8 @@ pub(crate) fn apply(state: &mut AppState, command: Command, now: DateTime<Utc>) 
             if let Screen::Unlock(unlock) = &mut state.screen
                 && unlock.pick.is_none()
             {
-                unlock.pick = Some((pick, tasks::start_pick(pick, &state.waker)));
+                let job = tasks::start_pick(pick, state.ask_file, &state.waker);
+                unlock.pick = Some((pick, job));
             }
         }
         Command::Lock(reason) => lock(state, reason),
@@ -70,6 +71,7 @@ pub(crate) fn apply(state: &mut AppState, command: Command, now: DateTime<Utc>) 
                 screen,
                 clipboard,
                 waker,
+                ask_file,
                 forget_widgets,
                 status,
                 ..
@@ -80,6 +82,7 @@ pub(crate) fn apply(state: &mut AppState, command: Command, now: DateTime<Utc>) 
             let mut env = Env {
                 clipboard,
                 waker,
+                ask_file: *ask_file,
                 forget_widgets,
                 now,
             };
@@ -94,6 +97,7 @@ pub(crate) fn apply(state: &mut AppState, command: Command, now: DateTime<Utc>) 
 struct Env<'a> {
     clipboard: &'a mut TimedClipboard,
     waker: &'a Waker,
+    ask_file: AskFile,
     forget_widgets: &'a mut bool,
     now: DateTime<Utc>,
 }
@@ -159,7 +163,7 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
             rule,
             source,
         } => return Some(apply_import(session, entries, rule, &source, env)),
-        Command::PickFile(pick) => pick_in_session(session, pick, env.waker),
+        Command::PickFile(pick) => pick_in_session(session, pick, env),
         Command::GenerateKeyPair(alg) => generate_key_pair(session, alg, env.waker),
         Command::StartExport => start_export(session, env.waker),
         Command::PreviewImport => {
@@ -171,7 +175,7 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
         }
         Command::ExportCalendar => {
             if session.calendar_job.is_none() {
-                tasks::start_calendar(session, now, env.waker);
+                tasks::start_calendar(session, now, env.ask_file, env.waker);
             }
         }
         Command::StartScan => {
@@ -523,7 +527,7 @@ fn apply_import(
 }
 
 /// Opens a file dialog for the open export or import dialog, or for the scan page.
-fn pick_in_session(session: &mut Session, pick: FilePick, waker: &Waker) {
+fn pick_in_session(session: &mut Session, pick: FilePick, env: &Env) {
     let slot = match (pick, &mut session.dialog) {
         (FilePick::ExportTo(_), Some(Dialog::Export(state))) => &mut state.pick,
         (FilePick::ImportFrom, Some(Dialog::Import(state))) => &mut state.pick,
@@ -531,7 +535,7 @@ fn pick_in_session(session: &mut Session, pick: FilePick, waker: &Waker) {
         _ => return,
     };
     if slot.is_none() {
-        *slot = Some(tasks::start_pick(pick, waker));
+        *slot = Some(tasks::start_pick(pick, env.ask_file, env.waker));
     }
 }
 
@@ -553,3 +557,7 @@ fn start_export(session: &mut Session, waker: &Waker) {
         tasks::start_export(state, &session.vault, waker);
     }
 }
+
+#[cfg(test)]
+#[path = "apply_tests.rs"]
+mod tests;

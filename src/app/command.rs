@@ -68,7 +68,13 @@ pub(crate) enum FilePick {
     ImportFrom,
     /// The folder the leak scan searches.
     ScanFolder,
+    /// Where the reminders calendar (.ics) goes; asked by [`Command::ExportCalendar`].
+    SaveCalendar,
 }
+
+/// Asks the user for a file or folder and waits for the answer (`None`: cancelled). The app
+/// uses [`rfd`]'s native dialogs; tests answer without a window.
+pub(crate) type AskFile = fn(FilePick) -> Option<PathBuf>;
 
 /// Something a view asks for.
 pub(crate) enum Command {

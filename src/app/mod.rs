@@ -156,6 +156,7 @@ impl KeywardApp {
             Screen::start(options.vault_path),
             now,
             Waker::new(ctx),
+            tasks::native_file_dialog,
         );
         state.new_vault_kdf = options.new_vault_kdf;
         KeywardApp {

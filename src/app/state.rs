@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
-use super::command::Page;
+use super::command::{AskFile, Page};
 use super::detail::Reveal;
 use super::dialogs::Dialog;
 use super::jobs::{Job, Waker};
@@ -168,6 +168,8 @@ pub(crate) struct AppState {
     pub last_input: DateTime<Utc>,
     /// Wakes the window when a job finishes.
     pub waker: Waker,
+    /// Asks for a file or folder (the native dialog; tests answer themselves).
+    pub ask_file: AskFile,
     /// egui's per-widget memory (text editor undo histories) held typed secrets: the frame
     /// loop drops it.
     pub forget_widgets: bool,
@@ -183,6 +185,7 @@ impl AppState {
         screen: Screen,
         now: DateTime<Utc>,
         waker: Waker,
+        ask_file: AskFile,
     ) -> Self {
         AppState {
             prefs,
@@ -193,6 +196,7 @@ impl AppState {
             orphan_saves: Vec::new(),
             last_input: now,
             waker,
+            ask_file,
             forget_widgets: false,
             theme_changed: false,
         }

@@ -1,0 +1,1004 @@
+//! `apply` without egui: each test builds an [`AppState`] on a real vault file in a temporary
+//! folder, applies commands, lets the jobs they start finish through `tasks::poll`, and checks
+//! the state (and the file) that results. Every [`Command`] variant has a test here.
+
+use std::path::{Path, PathBuf};
+
+use chrono::TimeZone;
+
+use super::*;
+use crate::app::command::Confirm;
+use crate::app::prefs::{AppPrefs, ThemeChoice};
+use crate::app::reminders::{Banner, BannerLine};
+use crate::app::unlock::CreateState;
+use crate::app::widgets::SecretBuffer;
+use crate::clipboard::FakeClipboard;
+use crate::store::VaultFile;
+use crate::transfer::{ExportOptions, Format};
+use crate::vault::{Credential, Status, Vault};
+
+const PASSWORD: &str = "plaid-otter-quantum-harbor-71";
+const SECRET: &str = "bnc-SECRET-9f8e7d6c5b4a";
+const TOKEN: &str = "ghp_TOKEN_1234567890";
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+        .single()
+        .expect("date")
+}
+
+fn fast_kdf() -> KdfParams {
+    KdfParams::from_mib(1, 1, 1).expect("test KDF parameters")
+}
+
+fn sample_vault() -> Vault {
+    let mut vault = Vault::default();
+    let mut binance = Entry::new(
+        "binance-bot",
+        Credential::SharedSecret {
+            key_id: "BNC-KEY-1".into(),
+            secret: SECRET.into(),
+            passphrase: None,
+        },
+        t0() - Duration::days(120),
+    );
+    binance.provider = "binance".into();
+    vault.add(binance).expect("add");
+    let github = Entry::new(
+        "github-ci",
+        Credential::Token {
+            token: TOKEN.into(),
+        },
+        t0() - Duration::days(10),
+    );
+    vault.add(github).expect("add");
+    vault
+}
+
+/// The file dialogs' answers: a fixed path per question; the calendar goes to a file of
+/// this process in the temp dir.
+fn answer(pick: FilePick) -> Option<PathBuf> {
+    Some(match pick {
+        FilePick::SaveCalendar => calendar_path(),
+        other => PathBuf::from(format!("/answered/{other:?}")),
+    })
+}
+
+fn calendar_path() -> PathBuf {
+    std::env::temp_dir().join(format!("keyward-apply-calendar-{}.ics", std::process::id()))
+}
+
+struct Fixture {
+    state: AppState,
+    clipboard: FakeClipboard,
+    path: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    /// The app on the screen `screen` makes for a vault path in a fresh folder.
+    fn on(screen: impl FnOnce(&Path) -> Screen) -> Fixture {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("vault.keyward");
+        let clipboard = FakeClipboard::new();
+        let mut state = AppState::new(
+            AppPrefs::default(),
+            TimedClipboard::new(Box::new(clipboard.clone())),
+            Screen::Create(CreateState::new(path.clone())),
+            t0(),
+            Waker::default(),
+            answer,
+        );
+        state.new_vault_kdf = Some(fast_kdf());
+        VaultFile::create(&path, PASSWORD.into(), fast_kdf(), &sample_vault()).expect("create");
+        state.screen = screen(&path);
+        Fixture {
+            state,
+            clipboard,
+            path,
+            dir,
+        }
+    }
+
+    /// The unlock screen on the sample vault.
+    fn locked() -> Fixture {
+        Self::on(|path| Screen::Unlock(UnlockState::new(path.to_owned())))
+    }
+
+    /// The sample vault, unlocked.
+    fn unlocked() -> Fixture {
+        Self::on(|path| {
+            let (file, vault) = VaultFile::open(path, PASSWORD.into()).expect("open");
+            let session = Session::new(path.to_owned(), PASSWORD.into(), file, vault);
+            Screen::Main(Box::new(session))
+        })
+    }
+
+    fn apply(&mut self, command: Command) {
+        apply(&mut self.state, command, t0());
+    }
+
+    /// Polls until no job runs (the unlock screen's file dialog included).
+    fn settle(&mut self) {
+        for _ in 0..4000 {
+            tasks::poll(&mut self.state, t0());
+            let picking = matches!(&self.state.screen, Screen::Unlock(u) if u.pick.is_some());
+            if !self.state.is_busy() && !picking {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        panic!("a job did not finish");
+    }
+
+    fn session(&self) -> &Session {
+        self.state.session().expect("unlocked")
+    }
+
+    fn session_mut(&mut self) -> &mut Session {
+        match &mut self.state.screen {
+            Screen::Main(session) => session,
+            _ => panic!("not unlocked"),
+        }
+    }
+
+    fn id(&self, name: &str) -> Uuid {
+        self.session().vault.get(name).expect("entry").id
+    }
+
+    fn status(&self) -> &str {
+        &self.state.status.text
+    }
+
+    fn on_disk(&self) -> Vault {
+        VaultFile::open(&self.path, PASSWORD.into())
+            .expect("open")
+            .1
+    }
+
+    fn dialog(&mut self) -> Option<&mut Dialog> {
+        self.session_mut().dialog.as_mut()
+    }
+}
+
+#[test]
+fn unlock_asks_for_a_password_rejects_a_wrong_one_and_opens_with_the_right_one() {
+    let mut f = Fixture::locked();
+    f.apply(Command::Unlock("".into()));
+    let Screen::Unlock(unlock) = &f.state.screen else {
+        panic!("still locked");
+    };
+    assert_eq!(unlock.error.as_deref(), Some("Type the master password."));
+    assert!(unlock.job.is_none());
+
+    f.apply(Command::Unlock("not it".into()));
+    f.settle();
+    let Screen::Unlock(unlock) = &f.state.screen else {
+        panic!("still locked");
+    };
+    assert!(
+        unlock
+            .error
+            .as_deref()
+            .is_some_and(|e| e.starts_with("Wrong password"))
+    );
+
+    f.state.forget_widgets = false;
+    f.apply(Command::Unlock(PASSWORD.into()));
+    assert!(
+        f.state.forget_widgets,
+        "the typed password's undo history goes"
+    );
+    f.settle();
+    assert!(f.status().starts_with("Unlocked"), "{}", f.status());
+    assert_eq!(f.session().vault.entries.len(), 2);
+    assert_eq!(f.state.prefs.last_vault.as_deref(), Some(f.path.as_path()));
+}
+
+#[test]
+fn create_vault_refuses_differing_passwords_then_creates_the_file() {
+    let mut f = Fixture::on(|path| {
+        let new = path.with_file_name("new.keyward");
+        Screen::Create(CreateState::new(new))
+    });
+    let new = f.dir.path().join("new.keyward");
+    let Screen::Create(create) = &mut f.state.screen else {
+        panic!("create screen");
+    };
+    create.password = SecretBuffer::from_secret(&PASSWORD.into());
+    create.repeat = SecretBuffer::from_secret(&"something else".into());
+    f.apply(Command::CreateVault);
+    let Screen::Create(create) = &mut f.state.screen else {
+        panic!("create screen");
+    };
+    assert!(create.job.is_none(), "the two passwords differ");
+    create.repeat = SecretBuffer::from_secret(&PASSWORD.into());
+    f.apply(Command::CreateVault);
+    f.settle();
+    assert_eq!(f.status(), "Vault created and saved");
+    assert!(f.session().vault.entries.is_empty());
+    assert!(VaultFile::open(&new, PASSWORD.into()).is_ok());
+}
+
+#[test]
+fn show_unlock_shows_the_unlock_screen_of_that_path() {
+    let mut f = Fixture::on(|path| Screen::Create(CreateState::new(path.with_extension("x"))));
+    f.apply(Command::ShowUnlock(f.path.clone()));
+    let Screen::Unlock(unlock) = &f.state.screen else {
+        panic!("unlock screen");
+    };
+    assert_eq!(unlock.path, f.path);
+    assert!(f.state.forget_widgets);
+}
+
+#[test]
+fn pick_file_on_the_unlock_screen_hands_a_new_path_to_the_create_screen() {
+    for pick in [FilePick::OpenVault, FilePick::NewVault] {
+        let mut f = Fixture::locked();
+        f.apply(Command::PickFile(pick));
+        f.settle();
+        let Screen::Create(create) = &f.state.screen else {
+            panic!("the answered path does not exist: the create screen shows");
+        };
+        assert_eq!(create.path, PathBuf::from(format!("/answered/{pick:?}")));
+    }
+}
+
+#[test]
+fn pick_file_fills_the_export_import_and_scan_paths() {
+    let mut f = Fixture::unlocked();
+    f.apply(Command::OpenDialog(DialogRequest::Export));
+    f.apply(Command::PickFile(FilePick::ExportTo(Format::Kdbx)));
+    f.settle();
+    let Some(Dialog::Export(export)) = f.dialog() else {
+        panic!("export dialog");
+    };
+    assert_eq!(export.path, "/answered/ExportTo(Kdbx)");
+
+    f.apply(Command::OpenDialog(DialogRequest::Import));
+    f.apply(Command::PickFile(FilePick::ImportFrom));
+    f.settle();
+    let Some(Dialog::Import(import)) = f.dialog() else {
+        panic!("import dialog");
+    };
+    assert_eq!(import.path, "/answered/ImportFrom");
+
+    f.apply(Command::PickFile(FilePick::ScanFolder));
+    f.settle();
+    assert_eq!(f.session().scan.folder, "/answered/ScanFolder");
+
+    // The export dialog is not open: its pick has nowhere to go and nothing starts.
+    f.apply(Command::PickFile(FilePick::ExportTo(Format::Kdbx)));
+    f.apply(Command::PickFile(FilePick::SaveCalendar));
+    assert!(!f.state.is_busy());
+}
+
+#[test]
+fn lock_drops_the_vault_clears_the_clipboard_and_says_why() {
+    for (reason, message) in [
+        (LockReason::Button, "Locked"),
+        (LockReason::Shortcut, "Locked"),
+        (LockReason::Idle(5), "Locked after 5 minutes without input"),
+        (LockReason::Minimized, "Locked when minimised"),
+    ] {
+        let mut f = Fixture::unlocked();
+        let id = f.id("binance-bot");
+        f.apply(Command::Copy {
+            id,
+            field: Field::Secret,
+        });
+        assert_eq!(f.clipboard.contents().as_deref(), Some(SECRET));
+        f.apply(Command::Lock(reason));
+        assert!(f.state.session().is_none());
+        assert!(!f.state.holds_secrets());
+        assert_eq!(f.status(), message);
+        assert_eq!(f.clipboard.contents(), None, "the copied secret is cleared");
+        assert!(f.state.forget_widgets);
+    }
+}
+
+#[test]
+fn a_save_running_at_lock_time_is_still_reported() {
+    let mut f = Fixture::unlocked();
+    let mut settings = f.session().vault.settings.clone();
+    settings.reveal_seconds = 7;
+    f.apply(Command::UpdateSettings(settings));
+    f.apply(Command::Lock(LockReason::Button));
+    assert_eq!(f.state.orphan_saves.len(), 1);
+    for _ in 0..2000 {
+        tasks::poll(&mut f.state, t0());
+        if f.state.orphan_saves.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert_eq!(f.status(), "Saved (before locking)");
+    assert_eq!(f.on_disk().settings.reveal_seconds, 7);
+}
+
+#[test]
+fn show_page_switches_and_the_settings_page_starts_from_the_vault() {
+    let mut f = Fixture::unlocked();
+    f.session_mut().settings.vault.clipboard_seconds = 99;
+    f.apply(Command::ShowPage(Page::Settings));
+    assert_eq!(f.session().page, Page::Settings);
+    let stored = f.session().vault.settings.clipboard_seconds;
+    assert_eq!(f.session().settings.vault.clipboard_seconds, stored);
+    f.apply(Command::ShowPage(Page::Audit));
+    assert_eq!(f.session().page, Page::Audit);
+}
+
+#[test]
+fn show_entry_selects_the_key_on_the_keys_page() {
+    let mut f = Fixture::unlocked();
+    f.apply(Command::ShowPage(Page::Reminders));
+    let id = f.id("github-ci");
+    f.apply(Command::ShowEntry(id));
+    assert_eq!(f.session().view.selected, Some(id));
+    assert_eq!(f.session().page, Page::Keys);
+}
+
+#[test]
+fn focus_search_shows_the_keys_with_the_search_focused() {
+    let mut f = Fixture::unlocked();
+    f.apply(Command::ShowPage(Page::Scan));
+    f.apply(Command::FocusSearch);
+    assert_eq!(f.session().page, Page::Keys);
+    assert!(f.session().view.focus_search);
+}
+
+#[test]
+fn dismiss_banner_hides_it() {
+    let mut f = Fixture::unlocked();
+    f.session_mut().banner = Some(Banner {
+        lines: vec![BannerLine {
+            title: "Expired",
+            names: vec!["github-ci".to_owned()],
+        }],
+    });
+    f.apply(Command::DismissBanner);
+    assert!(f.session().banner.is_none());
+}
+
+#[test]
+fn new_entry_and_edit_entry_open_the_editor() {
+    let mut f = Fixture::unlocked();
+    f.apply(Command::ShowPage(Page::Audit));
+    f.apply(Command::NewEntry);
+    assert_eq!(f.session().page, Page::Keys);
+    let Some(Dialog::Editor(editor)) = f.dialog() else {
+        panic!("editor");
+    };
+    assert!(editor.is_new);
+    assert_eq!(editor.name, "");
+
+    let id = f.id("binance-bot");
+    f.apply(Command::EditEntry(id));
+    let Some(Dialog::Editor(editor)) = f.dialog() else {
+        panic!("editor");
+    };
+    assert!(!editor.is_new);
+    assert_eq!(editor.name, "binance-bot");
+    assert_eq!(editor.secret.expose(), SECRET);
+
+    f.apply(Command::CloseDialog);
+    f.apply(Command::EditEntry(Uuid::new_v4()));
+    assert!(
+        f.session().dialog.is_none(),
+        "no editor for a key that is not there"
+    );
+}
+
+#[test]
+fn open_dialog_opens_each_kind_and_nothing_for_a_missing_key() {
+    let mut f = Fixture::unlocked();
+    let id = f.id("binance-bot");
+    f.apply(Command::OpenDialog(DialogRequest::Rotate(id)));
+    assert!(matches!(f.dialog(), Some(Dialog::Rotate(r)) if r.id == id));
+    f.apply(Command::OpenDialog(DialogRequest::Compromise {
+        id,
+        reason: "found in a log".into(),
+    }));
+    assert!(
+        matches!(f.dialog(), Some(Dialog::Compromise { id: i, reason }) if *i == id && reason.as_str() == "found in a log")
+    );
+    f.apply(Command::OpenDialog(DialogRequest::Confirm(
+        Confirm::Delete(id),
+    )));
+    assert!(matches!(f.dialog(), Some(Dialog::Confirm(Confirm::Delete(i))) if *i == id));
+    f.apply(Command::OpenDialog(DialogRequest::Export));
+    assert!(matches!(f.dialog(), Some(Dialog::Export(_))));
+    f.apply(Command::OpenDialog(DialogRequest::Import));
+    assert!(matches!(f.dialog(), Some(Dialog::Import(_))));
+
+    f.apply(Command::CloseDialog);
+    f.apply(Command::OpenDialog(DialogRequest::Rotate(Uuid::new_v4())));
+    assert!(f.session().dialog.is_none());
+}
+
+#[test]
+fn close_dialog_forgets_typed_passwords_of_the_transfer_dialogs_only() {
+    let mut f = Fixture::unlocked();
+    let id = f.id("binance-bot");
+    f.apply(Command::OpenDialog(DialogRequest::Rotate(id)));
+    f.apply(Command::CloseDialog);
+    assert!(f.session().dialog.is_none());
+    assert!(!f.state.forget_widgets);
+    f.apply(Command::OpenDialog(DialogRequest::Export));
+    f.apply(Command::CloseDialog);
+    assert!(f.session().dialog.is_none());
+    assert!(f.state.forget_widgets);
+}
+
+#[test]
+fn save_entry_adds_and_saves_or_reports_a_taken_name_in_the_editor() {
+    let mut f = Fixture::unlocked();
+    f.apply(Command::NewEntry);
+    let mut entry = Entry::new(
+        "kraken-read",
+        Credential::Token {
+            token: "krk-token-value".into(),
+        },
+        t0(),
+    );
+    let id = entry.id;
+    f.apply(Command::SaveEntry {
+        entry: Box::new(entry.clone()),
+        is_new: true,
+    });
+    assert_eq!(f.status(), "Added 'kraken-read'; saving…");
+    assert!(f.session().dialog.is_none());
+    assert_eq!(f.session().view.selected, Some(id));
+    assert!(f.session().unsaved());
+    f.settle();
+    assert_eq!(f.status(), "Saved");
+    assert!(!f.session().unsaved());
+    assert!(f.on_disk().get("kraken-read").is_some());
+
+    f.apply(Command::NewEntry);
+    entry.id = Uuid::new_v4();
+    f.apply(Command::SaveEntry {
+        entry: Box::new(entry),
+        is_new: true,
+    });
+    let Some(Dialog::Editor(editor)) = f.dialog() else {
+        panic!("the editor stays open");
+    };
+    assert!(editor.error.is_some(), "the name is taken");
+    assert_eq!(f.session().vault.entries.len(), 3);
+
+    let mut changed = f.session().vault.get("github-ci").expect("entry").clone();
+    changed.purpose = "CI deploys".into();
+    f.apply(Command::SaveEntry {
+        entry: Box::new(changed),
+        is_new: false,
+    });
+    assert_eq!(f.status(), "Updated 'github-ci'; saving…");
+    f.settle();
+    assert_eq!(
+        f.on_disk().get("github-ci").expect("entry").purpose,
+        "CI deploys"
+    );
+}
+
+#[test]
+fn generate_key_pair_fills_the_editors_key_fields() {
+    let mut f = Fixture::unlocked();
+    f.apply(Command::NewEntry);
+    f.apply(Command::GenerateKeyPair(KeyAlgorithm::Ed25519));
+    f.settle();
+    let Some(Dialog::Editor(editor)) = f.dialog() else {
+        panic!("editor");
+    };
+    assert!(!editor.private_key.is_empty());
+    assert!(editor.public_key.contains("BEGIN PUBLIC KEY"));
+    let alg = KeyAlgorithm::Ed25519.to_string();
+    assert!(
+        matches!(&editor.keygen_note, Some(Ok(note)) if note.starts_with(&format!("Generated an {alg} key pair"))),
+        "{:?}",
+        editor.keygen_note
+    );
+}
+
+#[test]
+fn rotate_keeps_the_old_secret_in_history_and_copy_history_copies_it() {
+    let mut f = Fixture::unlocked();
+    let id = f.id("binance-bot");
+    f.apply(Command::Reveal {
+        id,
+        field: Field::Secret,
+    });
+    f.apply(Command::Rotate {
+        id,
+        secret: "bnc-NEW-secret-000".into(),
+        public_key: None,
+    });
+    assert!(f.status().starts_with("Rotated 'binance-bot'"));
+    assert!(f.session().reveal.is_none(), "nothing stays revealed");
+    let entry = f.session().vault.by_id(id).expect("entry");
+    assert_eq!(
+        entry
+            .credential
+            .field(Field::Secret)
+            .map(|v| v.expose().to_owned()),
+        Some("bnc-NEW-secret-000".to_owned())
+    );
+    assert_eq!(entry.history.len(), 1);
+
+    f.apply(Command::CopyHistory { id, index: 0 });
+    assert_eq!(f.clipboard.contents().as_deref(), Some(SECRET));
+    assert_eq!(f.status(), "Copied the previous secret of binance-bot");
+    f.settle();
+    assert_eq!(
+        f.on_disk().get("binance-bot").expect("entry").history.len(),
+        1
+    );
+}
+
+#[test]
+fn mark_compromised_then_tick_and_untick_a_checklist_step() {
+    let mut f = Fixture::unlocked();
+    let id = f.id("github-ci");
+    f.apply(Command::OpenDialog(DialogRequest::Compromise {
+        id,
+        reason: String::new(),
+    }));
+    f.apply(Command::MarkCompromised {
+        id,
+        reason: "pasted in a chat".into(),
+    });
+    assert!(f.session().dialog.is_none());
+    let entry = f.session().vault.by_id(id).expect("entry");
+    assert_eq!(entry.status, Status::Compromised);
+    let incident = entry.incident.as_ref().expect("incident");
+    assert_eq!(incident.reason, "pasted in a chat");
+    assert!(!incident.checklist.is_empty());
+
+    let before = f.session().changes;
+    f.apply(Command::TickChecklist {
+        id,
+        item: 0,
+        done: true,
+    });
+    let step = |f: &Fixture| {
+        f.session()
+            .vault
+            .by_id(id)
+            .expect("entry")
+            .incident
+            .as_ref()
+            .expect("incident")
+            .checklist[0]
+            .done_at
+    };
+    assert_eq!(step(&f), Some(t0()));
+    assert_eq!(f.session().changes, before + 1);
+    f.apply(Command::TickChecklist {
+        id,
+        item: 0,
+        done: false,
+    });
+    assert_eq!(step(&f), None);
+    f.apply(Command::TickChecklist {
+        id,
+        item: 999,
+        done: true,
+    });
+    assert_eq!(f.session().changes, before + 2, "no such step: no change");
+}
+
+#[test]
+fn revoke_marks_the_key_revoked() {
+    let mut f = Fixture::unlocked();
+    let id = f.id("github-ci");
+    f.apply(Command::Revoke(id));
+    assert_eq!(f.status(), "Revoked 'github-ci'; saving…");
+    assert_eq!(
+        f.session().vault.by_id(id).expect("entry").status,
+        Status::Revoked
+    );
+    f.settle();
+    assert_eq!(
+        f.on_disk().get("github-ci").expect("entry").status,
+        Status::Revoked
+    );
+}
+
+#[test]
+fn duplicate_copies_under_an_unused_name_and_selects_the_copy() {
+    let mut f = Fixture::unlocked();
+    let id = f.id("github-ci");
+    f.apply(Command::Duplicate(id));
+    assert_eq!(f.session().vault.entries.len(), 3);
+    let selected = f.session().view.selected.expect("the copy is selected");
+    assert_ne!(selected, id);
+    let copy = f.session().vault.by_id(selected).expect("copy");
+    assert_ne!(copy.name, "github-ci");
+    assert_eq!(
+        f.status(),
+        format!("Duplicated as '{}'; saving…", copy.name)
+    );
+}
+
+#[test]
+fn delete_removes_the_key_and_its_selection() {
+    let mut f = Fixture::unlocked();
+    let id = f.id("github-ci");
+    f.apply(Command::ShowEntry(id));
+    f.apply(Command::OpenDialog(DialogRequest::Confirm(
+        Confirm::Delete(id),
+    )));
+    f.apply(Command::Delete(id));
+    assert!(f.session().dialog.is_none());
+    assert!(f.session().vault.by_id(id).is_none());
+    assert_eq!(f.session().view.selected, None);
+    assert_eq!(f.status(), "Deleted 'github-ci'; saving…");
+    f.settle();
+    assert!(f.on_disk().get("github-ci").is_none());
+}
+
+#[test]
+fn copy_puts_the_part_on_the_clipboard_for_the_vaults_time() {
+    let mut f = Fixture::unlocked();
+    let id = f.id("binance-bot");
+    f.apply(Command::Copy {
+        id,
+        field: Field::Secret,
+    });
+    assert_eq!(f.clipboard.contents().as_deref(), Some(SECRET));
+    assert!(f.clipboard.marked_secret());
+    assert_eq!(f.status(), "Copied the secret of binance-bot");
+    let seconds = i64::from(f.session().vault.settings.clipboard_seconds);
+    assert_eq!(f.state.clipboard.remaining_seconds(t0()), Some(seconds));
+    assert_eq!(f.state.clipboard.label(), Some("secret of binance-bot"));
+
+    f.apply(Command::Copy {
+        id,
+        field: Field::Passphrase,
+    });
+    assert!(f.state.status.is_error);
+    assert_eq!(f.status(), "'binance-bot' has no passphrase to copy");
+    assert_eq!(f.clipboard.contents().as_deref(), Some(SECRET), "unchanged");
+}
+
+#[test]
+fn copy_text_copies_what_the_app_made() {
+    let mut f = Fixture::unlocked();
+    f.apply(Command::CopyText {
+        text: "a1b2c3".into(),
+        label: "signature by binance-bot".into(),
+    });
+    assert_eq!(f.clipboard.contents().as_deref(), Some("a1b2c3"));
+    assert_eq!(f.status(), "Copied the signature by binance-bot");
+}
+
+#[test]
+fn clear_clipboard_clears_ours_and_leaves_another_programs_copy() {
+    let mut f = Fixture::unlocked();
+    let id = f.id("github-ci");
+    f.apply(Command::Copy {
+        id,
+        field: Field::Secret,
+    });
+    assert_eq!(f.clipboard.contents().as_deref(), Some(TOKEN));
+    f.apply(Command::ClearClipboard);
+    assert_eq!(f.clipboard.contents(), None);
+    assert_eq!(f.status(), "Clipboard cleared");
+
+    f.apply(Command::Copy {
+        id,
+        field: Field::Secret,
+    });
+    f.clipboard.set_by_other_program("someone else's text");
+    f.apply(Command::ClearClipboard);
+    assert_eq!(
+        f.clipboard.contents().as_deref(),
+        Some("someone else's text")
+    );
+    assert_eq!(
+        f.status(),
+        "Clipboard left alone: it no longer held the copied secret"
+    );
+}
+
+#[test]
+fn the_clipboard_clears_itself_when_its_time_is_up() {
+    let mut f = Fixture::unlocked();
+    let id = f.id("github-ci");
+    f.apply(Command::Copy {
+        id,
+        field: Field::Secret,
+    });
+    let seconds = i64::from(f.session().vault.settings.clipboard_seconds);
+    tick(&mut f.state, t0() + Duration::seconds(seconds - 1));
+    assert_eq!(f.clipboard.contents().as_deref(), Some(TOKEN));
+    tick(&mut f.state, t0() + Duration::seconds(seconds));
+    assert_eq!(f.clipboard.contents(), None);
+    assert_eq!(f.status(), "Clipboard cleared");
+}
+
+#[test]
+fn reveal_shows_for_the_vaults_time_and_hide_masks_again() {
+    let mut f = Fixture::unlocked();
+    let id = f.id("binance-bot");
+    f.apply(Command::Reveal {
+        id,
+        field: Field::Secret,
+    });
+    let seconds = i64::from(f.session().vault.settings.reveal_seconds);
+    assert_eq!(
+        f.session().reveal,
+        Some(Reveal {
+            id,
+            field: Field::Secret,
+            until: t0() + Duration::seconds(seconds),
+        })
+    );
+    tick(&mut f.state, t0() + Duration::seconds(seconds - 1));
+    assert!(f.session().reveal.is_some());
+    tick(&mut f.state, t0() + Duration::seconds(seconds));
+    assert!(f.session().reveal.is_none(), "masked again by itself");
+
+    f.apply(Command::Reveal {
+        id,
+        field: Field::Secret,
+    });
+    f.apply(Command::Hide);
+    assert!(f.session().reveal.is_none());
+}
+
+#[test]
+fn update_settings_stores_them_in_the_vault_file() {
+    let mut f = Fixture::unlocked();
+    let mut settings = f.session().vault.settings.clone();
+    settings.idle_lock_minutes = 15;
+    f.apply(Command::UpdateSettings(settings));
+    assert_eq!(f.status(), "Settings changed; saving…");
+    f.settle();
+    assert_eq!(f.on_disk().settings.idle_lock_minutes, 15);
+}
+
+#[test]
+fn the_idle_time_and_a_minimised_window_call_for_a_lock() {
+    let mut f = Fixture::unlocked();
+    f.session_mut().vault.settings.idle_lock_minutes = 5;
+    f.session_mut().vault.settings.lock_on_minimize = true;
+    assert!(due_lock(&f.state, t0() + Duration::minutes(4), false).is_none());
+    assert!(matches!(
+        due_lock(&f.state, t0() + Duration::minutes(5), false),
+        Some(Command::Lock(LockReason::Idle(5)))
+    ));
+    assert!(matches!(
+        due_lock(&f.state, t0(), true),
+        Some(Command::Lock(LockReason::Minimized))
+    ));
+}
+
+#[test]
+fn change_kdf_re_encrypts_the_file() {
+    let mut f = Fixture::unlocked();
+    let stronger = KdfParams::from_mib(2, 1, 1).expect("kdf");
+    f.apply(Command::ChangeKdf(stronger));
+    assert_eq!(f.session().kdf, stronger);
+    assert!(f.status().starts_with("Key derivation set to"));
+    f.settle();
+    let (file, _) = VaultFile::open(&f.path, PASSWORD.into()).expect("open");
+    assert_eq!(file.kdf(), stronger);
+
+    // While a save job has the file, the change waits for it.
+    let mut settings = f.session().vault.settings.clone();
+    settings.reveal_seconds = 9;
+    f.apply(Command::UpdateSettings(settings));
+    f.apply(Command::ChangeKdf(fast_kdf()));
+    f.settle();
+    let (file, vault) = VaultFile::open(&f.path, PASSWORD.into()).expect("open");
+    assert_eq!(file.kdf(), fast_kdf());
+    assert_eq!(vault.settings.reveal_seconds, 9);
+}
+
+#[test]
+fn set_theme_is_an_app_preference() {
+    let mut f = Fixture::locked();
+    f.apply(Command::SetTheme(ThemeChoice::Dark));
+    assert_eq!(f.state.prefs.theme, ThemeChoice::Dark);
+    assert!(f.state.theme_changed);
+}
+
+#[test]
+fn retry_save_writes_what_is_kept_in_memory() {
+    let mut f = Fixture::unlocked();
+    let session = f.session_mut();
+    session.vault.settings.reminder_lead_days = 21;
+    session.changes += 1;
+    session.save_error = Some("disk full".into());
+    f.apply(Command::RetrySave);
+    assert_eq!(f.status(), "Saving…");
+    assert!(f.session().save_error.is_none());
+    f.settle();
+    assert!(!f.session().unsaved());
+    assert_eq!(f.on_disk().settings.reminder_lead_days, 21);
+}
+
+/// Another program removes `github-ci` from the file; then a change here finds it changed.
+fn changed_on_disk(f: &mut Fixture) {
+    let (mut file, mut vault) = VaultFile::open(&f.path, PASSWORD.into()).expect("open");
+    vault.remove("github-ci").expect("remove");
+    file.save(&vault).expect("save");
+    drop(file);
+    let id = f.id("binance-bot");
+    f.apply(Command::Revoke(id));
+    f.settle();
+    assert!(f.session().changed_on_disk);
+    assert!(f.state.status.is_error);
+    assert!(f.session().unsaved());
+}
+
+#[test]
+fn reload_from_disk_loads_the_other_programs_version() {
+    let mut f = Fixture::unlocked();
+    changed_on_disk(&mut f);
+    f.apply(Command::ReloadFromDisk);
+    assert_eq!(f.status(), "Reading the vault file again…");
+    f.settle();
+    assert_eq!(f.status(), "Reloaded the vault from disk");
+    assert!(f.session().vault.get("github-ci").is_none());
+    let binance = f.session().vault.get("binance-bot").expect("entry");
+    assert_eq!(binance.status, Status::Active, "the change here is dropped");
+    assert!(!f.session().unsaved());
+    assert!(!f.session().changed_on_disk);
+}
+
+#[test]
+fn keep_mine_saves_the_vault_in_memory_over_the_other_version() {
+    let mut f = Fixture::unlocked();
+    changed_on_disk(&mut f);
+    f.apply(Command::KeepMine);
+    f.settle();
+    assert_eq!(f.status(), "Saved");
+    let disk = f.on_disk();
+    assert!(disk.get("github-ci").is_some(), "mine still has it");
+    assert_eq!(
+        disk.get("binance-bot").expect("entry").status,
+        Status::Revoked
+    );
+}
+
+#[test]
+fn start_export_writes_the_file_the_dialog_names_and_closes_it() {
+    let mut f = Fixture::unlocked();
+    let out = f.dir.path().join("out.xml");
+    f.apply(Command::OpenDialog(DialogRequest::Export));
+    f.apply(Command::StartExport);
+    assert!(!f.state.is_busy(), "no path yet: nothing starts");
+    let Some(Dialog::Export(export)) = f.dialog() else {
+        panic!("export dialog");
+    };
+    export.format = Format::KeepassXml;
+    export.path = out.display().to_string();
+    f.apply(Command::StartExport);
+    f.settle();
+    assert!(f.session().dialog.is_none());
+    assert!(f.state.forget_widgets);
+    assert!(
+        f.status().starts_with("Exported 2 key(s) to"),
+        "{}",
+        f.status()
+    );
+    let written = std::fs::read_to_string(&out).expect("written");
+    assert!(written.contains("binance-bot"));
+}
+
+#[test]
+fn preview_import_reads_the_file_and_apply_import_adds_its_keys() {
+    let mut f = Fixture::unlocked();
+    let mut other = Vault::default();
+    other
+        .add(Entry::new(
+            "okx-bot",
+            Credential::Token {
+                token: "okx-token-value".into(),
+            },
+            t0(),
+        ))
+        .expect("add");
+    let exported = crate::transfer::export(
+        &other,
+        Format::BitwardenJson,
+        &ExportOptions { password: None },
+    )
+    .expect("export");
+    let file = f.dir.path().join("bitwarden.json");
+    std::fs::write(&file, exported.bytes.expose()).expect("write");
+
+    f.apply(Command::OpenDialog(DialogRequest::Import));
+    let Some(Dialog::Import(import)) = f.dialog() else {
+        panic!("import dialog");
+    };
+    import.format = Format::BitwardenJson;
+    import.path = file.display().to_string();
+    f.apply(Command::PreviewImport);
+    f.settle();
+    let Some(Dialog::Import(import)) = f.dialog() else {
+        panic!("import dialog");
+    };
+    let read = import.read.as_ref().expect("read");
+    let entries = read.entries.clone();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(
+        f.session().vault.entries.len(),
+        2,
+        "a preview changes nothing"
+    );
+
+    f.apply(Command::ApplyImport {
+        entries: entries.clone(),
+        rule: ClashRule::Refuse,
+        source: "bitwarden.json".into(),
+    });
+    assert!(
+        f.status().starts_with("Imported from bitwarden.json"),
+        "{}",
+        f.status()
+    );
+    assert!(f.session().dialog.is_none());
+    f.settle();
+    assert!(f.on_disk().get("okx-bot").is_some());
+
+    f.apply(Command::ApplyImport {
+        entries,
+        rule: ClashRule::Refuse,
+        source: "bitwarden.json".into(),
+    });
+    assert!(f.state.status.is_error);
+    assert!(f.status().starts_with("Nothing imported"), "{}", f.status());
+    assert_eq!(f.session().vault.entries.len(), 3);
+}
+
+#[test]
+fn export_calendar_writes_the_dates_and_no_secret() {
+    let mut f = Fixture::unlocked();
+    f.session_mut().vault.settings.default_rotation_days = 90;
+    f.apply(Command::ExportCalendar);
+    f.settle();
+    let path = calendar_path();
+    let ics = std::fs::read_to_string(&path).expect("calendar written");
+    std::fs::remove_file(&path).expect("remove");
+    assert!(
+        f.status().starts_with("Calendar saved to"),
+        "{}",
+        f.status()
+    );
+    assert!(ics.contains("BEGIN:VCALENDAR"));
+    assert!(ics.contains("binance-bot"));
+    assert!(!ics.contains(SECRET) && !ics.contains(TOKEN));
+}
+
+#[test]
+fn start_scan_finds_a_planted_secret_and_stop_scan_asks_it_to_stop() {
+    let mut f = Fixture::unlocked();
+    let folder = f.dir.path().join("project");
+    std::fs::create_dir(&folder).expect("dir");
+    std::fs::write(folder.join("config.env"), format!("KEY={SECRET}\n")).expect("write");
+    f.session_mut().scan.folder = folder.display().to_string();
+    f.apply(Command::StartScan);
+    f.settle();
+    assert_eq!(
+        f.status(),
+        "Scan finished: 1 place(s) hold a stored secret in plain text"
+    );
+    let done = f.session().scan.done.as_ref().expect("results");
+    assert_eq!(done.report.hits.len(), 1);
+    assert_eq!(done.report.hits[0].entry, "binance-bot");
+
+    f.apply(Command::StartScan);
+    f.apply(Command::StopScan);
+    let running = f.session().scan.running.as_ref().expect("running");
+    assert!(
+        running
+            .progress
+            .cancel
+            .load(std::sync::atomic::Ordering::Relaxed)
+    );
+    f.settle();
+    assert!(f.session().scan.running.is_none());
+}

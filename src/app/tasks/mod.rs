@@ -1,0 +1,361 @@
+//! Every background job of the app, started and collected here: unlock, create, save,
+//! reload (this file), and the tools' jobs: file dialogs, export, import reading, calendar,
+//! leak scan and key generation (`tools.rs`). `apply.rs` starts them; the frame loop calls
+//! [`poll`] before drawing, which takes each finished job's result into the state and says
+//! what happened in the status bar.
+
+mod tools;
+
+use chrono::{DateTime, Utc};
+
+use super::command::FilePick;
+use super::jobs::{self, Poll, Waker};
+use super::reminders::Banner;
+use super::state::{AppState, ReloadDone, SaveDone, Screen, Session};
+use super::status::StatusLine;
+use super::unlock::{CreateState, UnlockState};
+use crate::secret::SecretString;
+use crate::store::{KdfParams, StoreError, VaultFile};
+use crate::vault::Vault;
+
+pub(crate) use tools::{
+    native_file_dialog, start_calendar, start_export, start_import_read, start_keygen, start_pick,
+    start_scan,
+};
+
+/// Collects every finished job. Returns true when one finished (the window redraws).
+pub(crate) fn poll(state: &mut AppState, now: DateTime<Utc>) -> bool {
+    let mut finished = poll_orphan_saves(state);
+    let waker = state.waker.clone();
+    match &mut state.screen {
+        Screen::Unlock(unlock) => {
+            finished |= poll_vault_pick(unlock);
+            let running = unlock.job.is_some();
+            if let Some(session) = poll_unlock(unlock) {
+                open_session(state, session, now, "Unlocked");
+                return true;
+            }
+            if unlock.create_requested {
+                let path = unlock.path.clone();
+                state.screen = Screen::Create(CreateState::new(path));
+                return true;
+            }
+            finished |= running && unlock.job.is_none();
+        }
+        Screen::Create(create) => {
+            let running = create.job.is_some();
+            if let Some(session) = poll_create(create) {
+                open_session(state, session, now, "Vault created and saved");
+                return true;
+            }
+            finished |= running && create.job.is_none();
+        }
+        Screen::Main(session) => {
+            let mut statuses = Vec::new();
+            statuses.extend(poll_save(session, &waker));
+            statuses.extend(poll_reload(session, &waker));
+            statuses.extend(tools::poll_calendar(session));
+            statuses.extend(tools::poll_scan(&mut session.scan));
+            let (dialog_status, closed) = tools::poll_dialog(session);
+            statuses.extend(dialog_status);
+            state.forget_widgets |= closed;
+            finished |= closed || !statuses.is_empty();
+            if let Some(status) = statuses.pop() {
+                state.status = status;
+            }
+        }
+    }
+    finished
+}
+
+/// Reports saves that were still running when the vault was locked.
+fn poll_orphan_saves(state: &mut AppState) -> bool {
+    let mut reports = Vec::new();
+    state.orphan_saves.retain(|job| match job.poll() {
+        Poll::Pending => true,
+        Poll::Ready(done) => {
+            reports.push(match done.result {
+                Ok(()) => StatusLine::info("Saved (before locking)"),
+                Err(e) => {
+                    StatusLine::error(format!("A change made before locking was not saved: {e}"))
+                }
+            });
+            false
+        }
+        Poll::Lost => {
+            reports.push(StatusLine::error(
+                "A change made before locking was not saved (the save stopped)",
+            ));
+            false
+        }
+    });
+    match reports.pop() {
+        Some(report) => {
+            state.status = report;
+            true
+        }
+        None => false,
+    }
+}
+
+/// Shows the unlocked `session`, with the banner of what needs the user.
+pub(crate) fn open_session(
+    state: &mut AppState,
+    mut session: Session,
+    now: DateTime<Utc>,
+    message: &str,
+) {
+    state.prefs.last_vault = Some(session.path.clone());
+    session.banner = Banner::on_unlock(&session.vault, &session.providers, now);
+    let message = match &session.banner {
+        Some(banner) => format!("{message}. {}", banner.summary()),
+        None => message.to_owned(),
+    };
+    state.screen = Screen::Main(Box::new(session));
+    state.last_input = now;
+    // The password field's editor state (undo history) held the typed password.
+    state.forget_widgets = true;
+    state.status = StatusLine::info(message);
+}
+
+/// Opens the vault at the unlock screen's path with `password` on a worker thread.
+pub(crate) fn start_unlock(state: &mut UnlockState, password: SecretString, waker: &Waker) {
+    let path = state.path.clone();
+    state.error = None;
+    state.job = Some(jobs::spawn(waker, move || {
+        let result = VaultFile::open(&path, password.clone());
+        (result, password)
+    }));
+}
+
+/// Collects the unlock job; returns the session when unlocked.
+fn poll_unlock(state: &mut UnlockState) -> Option<Session> {
+    let job = state.job.as_ref()?;
+    match job.poll() {
+        Poll::Pending => None,
+        Poll::Ready((Ok((file, vault)), password)) => {
+            state.job = None;
+            Some(Session::new(state.path.clone(), password, file, vault))
+        }
+        Poll::Ready((Err(e), _password)) => {
+            state.job = None;
+            state.error = Some(match e {
+                StoreError::WrongPasswordOrDamaged { .. } => {
+                    "Wrong password (or the file is damaged). Try again.".to_owned()
+                }
+                other => other.to_string(),
+            });
+            state.focus_password = true;
+            None
+        }
+        Poll::Lost => {
+            state.job = None;
+            state.error = Some("Unlocking stopped unexpectedly; try again.".to_owned());
+            None
+        }
+    }
+}
+
+/// Collects the unlock screen's file dialog: a vault to open, or where to create one.
+fn poll_vault_pick(state: &mut UnlockState) -> bool {
+    let Some((pick, job)) = &state.pick else {
+        return false;
+    };
+    let create = *pick == FilePick::NewVault;
+    match job.poll() {
+        Poll::Pending => return false,
+        Poll::Ready(Some(path)) => {
+            state.error = None;
+            if create || !path.exists() {
+                // Handed over to the create screen by `poll`.
+                state.create_requested = true;
+            } else {
+                state.focus_password = true;
+            }
+            state.path = path;
+        }
+        Poll::Ready(None) | Poll::Lost => {}
+    }
+    state.pick = None;
+    true
+}
+
+/// Creates the vault with the create screen's password on a worker thread; the fields are
+/// wiped. `kdf_override` replaces the strength chosen (tests).
+pub(crate) fn start_create(
+    state: &mut CreateState,
+    kdf_override: Option<KdfParams>,
+    waker: &Waker,
+) {
+    let password = state.password.take_secret();
+    state.repeat.wipe();
+    state.strength = None;
+    let kdf = kdf_override.unwrap_or_else(|| state.kdf.params());
+    let path = state.path.clone();
+    state.job = Some(jobs::spawn(waker, move || {
+        let result = VaultFile::create(&path, password.clone(), kdf, &Vault::default());
+        (result, password)
+    }));
+}
+
+/// Collects the create job; returns the session when the vault exists.
+fn poll_create(state: &mut CreateState) -> Option<Session> {
+    let job = state.job.as_ref()?;
+    match job.poll() {
+        Poll::Pending => None,
+        Poll::Ready((Ok(file), password)) => {
+            state.job = None;
+            Some(Session::new(
+                state.path.clone(),
+                password,
+                file,
+                Vault::default(),
+            ))
+        }
+        Poll::Ready((Err(e), _)) => {
+            state.job = None;
+            state.error = Some(format!("Could not create the vault: {e}"));
+            state.focus_password = true;
+            None
+        }
+        Poll::Lost => {
+            state.job = None;
+            state.error = Some("Creating stopped unexpectedly; try again.".to_owned());
+            None
+        }
+    }
+}
+
+/// Starts a save job when there is something to save and no job already running.
+pub(crate) fn start_save(session: &mut Session, waker: &Waker) {
+    if !session.unsaved() || session.save_job.is_some() || session.changed_on_disk {
+        return;
+    }
+    let Some(mut file) = session.file.take() else {
+        return;
+    };
+    if let Some(kdf) = session.pending_kdf.take() {
+        if let Err(e) = file.set_password(session.password.clone(), kdf) {
+            session.save_error = Some(e.to_string());
+        } else {
+            session.kdf = kdf;
+        }
+    }
+    let mut vault = session.vault.clone();
+    let changes = session.changes;
+    session.save_job = Some(jobs::spawn(waker, move || {
+        let result = file.save(&mut vault);
+        drop(vault);
+        SaveDone {
+            file,
+            result,
+            changes,
+        }
+    }));
+}
+
+/// Collects a finished save. Returns what to say in the status bar.
+fn poll_save(session: &mut Session, waker: &Waker) -> Option<StatusLine> {
+    let job = session.save_job.as_ref()?;
+    match job.poll() {
+        Poll::Pending => None,
+        Poll::Ready(SaveDone {
+            file,
+            result,
+            changes,
+        }) => {
+            session.save_job = None;
+            session.file = Some(file);
+            let status = match result {
+                Ok(()) => {
+                    session.saved_changes = changes;
+                    session.save_error = None;
+                    StatusLine::info("Saved")
+                }
+                Err(StoreError::ChangedOnDisk { .. }) => {
+                    session.changed_on_disk = true;
+                    StatusLine::error(
+                        "Not saved: the vault file was changed by another program. \
+                         Reload it or keep your version (see the banner).",
+                    )
+                }
+                Err(e) => {
+                    let text = e.to_string();
+                    session.save_error = Some(text.clone());
+                    StatusLine::error(format!(
+                        "Not saved: {text}. Your change is kept in memory; retry the save."
+                    ))
+                }
+            };
+            // Changes made while this save ran need a save of their own.
+            if session.save_error.is_none() {
+                start_save(session, waker);
+            }
+            Some(status)
+        }
+        Poll::Lost => {
+            session.save_job = None;
+            session.save_error = Some("the save stopped unexpectedly".to_owned());
+            Some(StatusLine::error(
+                "Not saved: the save stopped unexpectedly. Your change is kept in memory; \
+                 copy what you need and restart keyward.",
+            ))
+        }
+    }
+}
+
+/// Reads the vault file again on a worker thread. False when a save or a reload runs.
+pub(crate) fn start_reload(session: &mut Session, keep_mine: bool, waker: &Waker) -> bool {
+    if session.reload_job.is_some() || session.save_job.is_some() {
+        return false;
+    }
+    let path = session.path.clone();
+    let password = session.password.clone();
+    session.reload_job = Some(jobs::spawn(waker, move || ReloadDone {
+        result: VaultFile::open(&path, password),
+        keep_mine,
+    }));
+    true
+}
+
+/// Collects a finished reload. Returns what to say in the status bar.
+fn poll_reload(session: &mut Session, waker: &Waker) -> Option<StatusLine> {
+    let job = session.reload_job.as_ref()?;
+    let (result, keep_mine) = match job.poll() {
+        Poll::Pending => return None,
+        Poll::Ready(ReloadDone { result, keep_mine }) => (result, keep_mine),
+        Poll::Lost => {
+            session.reload_job = None;
+            return Some(StatusLine::error("Could not reload: the read stopped"));
+        }
+    };
+    session.reload_job = None;
+    let (file, vault) = match result {
+        Ok(read) => read,
+        Err(e) => return Some(StatusLine::error(format!("Could not reload: {e}"))),
+    };
+    session.kdf = file.kdf();
+    session.file = Some(file);
+    session.changed_on_disk = false;
+    session.save_error = None;
+    if keep_mine {
+        session.changes += 1;
+        start_save(session, waker);
+        return Some(StatusLine::info(
+            "Saving your version over the other change…",
+        ));
+    }
+    session.vault = vault;
+    session.providers.normalise(&mut session.vault);
+    session.saved_changes = session.changes;
+    session.cache.invalidate();
+    session.reveal = None;
+    if session
+        .view
+        .selected
+        .is_some_and(|id| session.vault.by_id(id).is_none())
+    {
+        session.view.selected = None;
+    }
+    Some(StatusLine::info("Reloaded the vault from disk"))
+}

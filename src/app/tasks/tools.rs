@@ -1,0 +1,399 @@
+//! The jobs of the tools around the vault: file dialogs, export, import reading, the
+//! calendar, the leak scan and key generation. Started by `apply.rs` (through the parent's
+//! re-exports) and collected by the parent's `poll`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use chrono::{DateTime, Utc};
+
+use crate::app::command::{AskFile, FilePick};
+use crate::app::dialogs::Dialog;
+use crate::app::entry_form::EditorState;
+use crate::app::jobs::{self, PickJob, Poll, Waker};
+use crate::app::scan_view::{Finished, Running, ScanState};
+use crate::app::state::Session;
+use crate::app::status::StatusLine;
+use crate::app::transfer_view::{ExportState, ImportState, ReadFile, error_text};
+use crate::app::widgets::{SecretBuffer, display_path};
+use crate::keys::{self, KeyAlgorithm};
+use crate::scan::{self, Needles, Progress, ScanOptions};
+use crate::secret::{SecretBytes, SecretString};
+use crate::transfer::{self, ExportOptions, Format, ImportOptions, write_private_file};
+use crate::vault::Vault;
+
+/// The file name an export dialog suggests for `format`.
+fn suggested_name(format: Format) -> String {
+    let extension = match format {
+        Format::Kdbx => "kdbx",
+        Format::KeepassXml => "xml",
+        Format::BitwardenJson => "json",
+        _ => "csv",
+    };
+    format!("keyward-export.{extension}")
+}
+
+/// Asks with [`rfd`]'s native dialog what `pick` asks for (on a worker thread: it blocks).
+pub(crate) fn native_file_dialog(pick: FilePick) -> Option<PathBuf> {
+    let dialog = rfd::FileDialog::new();
+    match pick {
+        FilePick::OpenVault => dialog
+            .set_title("Open a keyward vault")
+            .add_filter("keyward vault", &["keyward"])
+            .pick_file(),
+        FilePick::NewVault => dialog
+            .set_title("Create a keyward vault")
+            .add_filter("keyward vault", &["keyward"])
+            .set_file_name("vault.keyward")
+            .save_file(),
+        FilePick::ExportTo(format) => dialog
+            .set_title("Export keys to…")
+            .set_file_name(suggested_name(format))
+            .save_file(),
+        FilePick::ImportFrom => dialog.set_title("Import keys from…").pick_file(),
+        FilePick::ScanFolder => dialog
+            .set_title("Scan a folder for stored secrets")
+            .pick_folder(),
+        FilePick::SaveCalendar => dialog
+            .set_title("Save the reminders as a calendar")
+            .add_filter("iCalendar", &["ics"])
+            .set_file_name("keyward-reminders.ics")
+            .save_file(),
+    }
+}
+
+/// Asks `ask` what `pick` asks for on a worker thread (the UI keeps drawing meanwhile).
+pub(crate) fn start_pick(pick: FilePick, ask: AskFile, waker: &Waker) -> PickJob {
+    jobs::spawn(waker, move || ask(pick))
+}
+
+/// Takes a finished file dialog's choice into `path`. True when a path was chosen.
+fn poll_pick(pick: &mut Option<PickJob>, path: &mut String) -> bool {
+    let Some(job) = pick else {
+        return false;
+    };
+    let chosen = match job.poll() {
+        Poll::Pending => return false,
+        Poll::Ready(choice) => choice,
+        Poll::Lost => None,
+    };
+    *pick = None;
+    match chosen {
+        Some(chosen) => {
+            *path = display_path(&chosen);
+            true
+        }
+        None => false,
+    }
+}
+/// Writes the export the dialog describes on a worker thread; its passwords are wiped.
+pub(crate) fn start_export(state: &mut ExportState, vault: &Vault, waker: &Waker) {
+    let path = PathBuf::from(state.path.trim());
+    let format = state.format;
+    let password = (format == Format::Kdbx).then(|| state.password.take_secret());
+    state.repeat.wipe();
+    let overwrite = state.overwrite;
+    let vault = vault.clone();
+    state.error = None;
+    state.job = Some(jobs::spawn(waker, move || {
+        let count = vault.entries.len();
+        let exported = transfer::export(
+            &vault,
+            format,
+            &ExportOptions {
+                password,
+                ..ExportOptions::default()
+            },
+        )
+        .map_err(|e| error_text(&e))?;
+        drop(vault);
+        write_private_file(&path, exported.bytes.expose(), overwrite)
+            .map_err(|e| error_text(&e))?;
+        Ok((path, count))
+    }));
+}
+
+/// Reads the file the import dialog names on a worker thread, for its preview.
+pub(crate) fn start_import_read(state: &mut ImportState, now: DateTime<Utc>, waker: &Waker) {
+    state.forget();
+    let path = PathBuf::from(state.path.trim());
+    let format = state.format;
+    let columns = if format == Format::Csv {
+        let pairs: Vec<String> = state
+            .columns
+            .split(',')
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect();
+        match transfer::parse_column_maps(&pairs) {
+            Ok(columns) => columns,
+            Err(e) => {
+                state.error = Some(e.to_string());
+                return;
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let password = (format == Format::Kdbx).then(|| copy_secret(&state.password));
+    state.job = Some(jobs::spawn(waker, move || {
+        let bytes = std::fs::read(&path)
+            .map(SecretBytes::new)
+            .map_err(|e| format!("cannot read {}: {e}", display_path(&path)))?;
+        let imported = transfer::import(
+            bytes.expose(),
+            &path,
+            format,
+            &ImportOptions {
+                password,
+                columns,
+                ..ImportOptions::default()
+            },
+            now,
+        )
+        .map_err(|e| error_text(&e))?;
+        Ok(ReadFile {
+            path,
+            entries: imported.entries,
+            notices: imported.report.lines(),
+        })
+    }));
+}
+
+/// The text of `buffer` as a secret, leaving the buffer as it is.
+fn copy_secret(buffer: &SecretBuffer) -> SecretString {
+    SecretString::new(buffer.expose().to_owned())
+}
+
+/// Collects the open dialog's jobs. Returns what to say, and true when the dialog closed.
+pub(super) fn poll_dialog(session: &mut Session) -> (Option<StatusLine>, bool) {
+    match &mut session.dialog {
+        Some(Dialog::Export(state)) => {
+            poll_pick(&mut state.pick, &mut state.path);
+            match poll_export(state) {
+                Some(
+                    status @ StatusLine {
+                        is_error: false, ..
+                    },
+                ) => {
+                    session.dialog = None;
+                    (Some(status), true)
+                }
+                _ => (None, false),
+            }
+        }
+        Some(Dialog::Import(state)) => {
+            if poll_pick(&mut state.pick, &mut state.path) {
+                state.forget();
+            }
+            poll_import_read(state);
+            (None, false)
+        }
+        Some(Dialog::Editor(state)) => {
+            poll_keygen(state);
+            (None, false)
+        }
+        _ => (None, false),
+    }
+}
+
+/// Collects a finished export: the status line when written, else the dialog's error.
+fn poll_export(state: &mut ExportState) -> Option<StatusLine> {
+    let job = state.job.as_ref()?;
+    let result = match job.poll() {
+        Poll::Pending => return None,
+        Poll::Ready(result) => result,
+        Poll::Lost => Err("the export stopped unexpectedly".to_owned()),
+    };
+    state.job = None;
+    match result {
+        Ok((path, count)) => Some(StatusLine::info(format!(
+            "Exported {count} key(s) to {} ({}), readable only by you. Delete it once imported.",
+            display_path(&path),
+            state.format
+        ))),
+        Err(e) => {
+            state.error = Some(format!("Nothing exported: {e}"));
+            None
+        }
+    }
+}
+
+/// Collects a finished import read into the dialog's preview, or its error.
+fn poll_import_read(state: &mut ImportState) {
+    let Some(job) = &state.job else {
+        return;
+    };
+    match job.poll() {
+        Poll::Pending => return,
+        Poll::Ready(Ok(read)) => state.read = Some(read),
+        Poll::Ready(Err(e)) => state.error = Some(format!("Nothing imported: {e}")),
+        Poll::Lost => {
+            state.error = Some("Nothing imported: reading stopped unexpectedly".into());
+        }
+    }
+    state.job = None;
+}
+
+/// Asks where to save the calendar (file dialog on a worker thread), then writes it there.
+pub(crate) fn start_calendar(
+    session: &mut Session,
+    now: DateTime<Utc>,
+    ask: AskFile,
+    waker: &Waker,
+) {
+    // Built here: the calendar holds names and dates only, never a secret.
+    let ics = crate::calendar::to_ics(
+        &crate::calendar::reminders(&session.vault, now),
+        session.vault.settings.reminder_lead_days,
+        now,
+    );
+    session.calendar_job = Some(jobs::spawn(waker, move || {
+        let path = ask(FilePick::SaveCalendar)?;
+        Some(
+            crate::store::write_file_atomically(&path, ics.as_bytes())
+                .map(|()| path)
+                .map_err(|e| e.to_string()),
+        )
+    }));
+}
+
+/// Collects the calendar export; returns what to say in the status bar.
+pub(super) fn poll_calendar(session: &mut Session) -> Option<StatusLine> {
+    let job = session.calendar_job.as_ref()?;
+    let status = match job.poll() {
+        Poll::Pending => return None,
+        Poll::Ready(None) => None,
+        Poll::Ready(Some(Ok(path))) => Some(StatusLine::info(format!(
+            "Calendar saved to {}: import it into your calendar app",
+            display_path(&path)
+        ))),
+        Poll::Ready(Some(Err(e))) => Some(StatusLine::error(format!(
+            "The calendar was not saved: {e}"
+        ))),
+        Poll::Lost => Some(StatusLine::error(
+            "The calendar was not saved: the file dialog stopped",
+        )),
+    };
+    session.calendar_job = None;
+    status
+}
+
+/// Starts the scan of the folder typed, with the vault's secrets as needles.
+pub(crate) fn start_scan(state: &mut ScanState, vault: &Vault, waker: &Waker) {
+    state.error = None;
+    let folder = PathBuf::from(state.folder.trim());
+    if std::fs::symlink_metadata(&folder).is_err() {
+        state.error = Some(format!("No such file or folder: {}", display_path(&folder)));
+        return;
+    }
+    let needles = Needles::from_vault(vault);
+    if needles.is_empty() {
+        state.error = Some(format!(
+            "Nothing to search for: no stored secret is {} characters or longer.",
+            scan::MIN_SECRET_LEN
+        ));
+        return;
+    }
+    let searched = needles.len();
+    let too_short = needles.too_short.clone();
+    let options = ScanOptions {
+        hidden: state.hidden,
+        no_ignore: state.no_ignore,
+        binary: state.binary,
+        git: state.git,
+        threads: 0,
+    };
+    let progress = Arc::new(Progress::default());
+    let worker_progress = Arc::clone(&progress);
+    let paths = vec![folder.clone()];
+    let job = jobs::spawn(waker, move || {
+        let report = scan::scan(&paths, &needles, &options, &worker_progress);
+        // The needles hold the secrets: wiped here, on the worker, when the scan ends.
+        drop(needles);
+        report
+    });
+    state.done = None;
+    state.running = Some(Running {
+        job,
+        progress,
+        started: Instant::now(),
+        folder,
+        searched,
+        too_short,
+    });
+}
+
+/// Collects the folder dialog's choice and the finished scan; returns what to say in the
+/// status bar.
+pub(super) fn poll_scan(state: &mut ScanState) -> Option<StatusLine> {
+    poll_pick(&mut state.pick, &mut state.folder);
+    let running = state.running.as_ref()?;
+    let (report, stopped) = match running.job.poll() {
+        Poll::Pending => return None,
+        Poll::Ready(report) => (report, running.progress.cancel.load(Ordering::Relaxed)),
+        Poll::Lost => {
+            state.running = None;
+            state.error = Some("The scan stopped unexpectedly.".to_owned());
+            return Some(StatusLine::error("The leak scan stopped unexpectedly"));
+        }
+    };
+    let mut running = state.running.take()?;
+    let finished = Finished {
+        report,
+        folder: std::mem::take(&mut running.folder),
+        elapsed: running.started.elapsed(),
+        searched: running.searched,
+        too_short: std::mem::take(&mut running.too_short),
+        stopped,
+    };
+    let hits = finished.report.hits.len();
+    let status = if stopped {
+        StatusLine::info(format!("Scan stopped: {hits} place(s) found so far"))
+    } else if hits == 0 {
+        StatusLine::info(format!(
+            "Scan finished: no stored secret found in {}",
+            display_path(&finished.folder)
+        ))
+    } else {
+        StatusLine::error(format!(
+            "Scan finished: {hits} place(s) hold a stored secret in plain text"
+        ))
+    };
+    state.done = Some(finished);
+    Some(status)
+}
+
+/// Generates a key pair of `alg` for the editor on a worker thread (RSA-4096 takes seconds).
+pub(crate) fn start_keygen(state: &mut EditorState, alg: KeyAlgorithm, waker: &Waker) {
+    state.keygen_alg = alg;
+    state.keygen_note = None;
+    state.keygen = Some(jobs::spawn(waker, move || {
+        keys::generate(alg).map_err(|e| e.to_string())
+    }));
+}
+
+/// Fills the editor's private and public key fields when the generation has finished.
+fn poll_keygen(state: &mut EditorState) {
+    let Some(job) = &state.keygen else {
+        return;
+    };
+    let note = match job.poll() {
+        Poll::Pending => return,
+        Poll::Ready(Ok(pair)) => {
+            state.private_key = SecretBuffer::from_secret(&pair.private_key);
+            state.public_key = pair.public_key.clone();
+            Ok(format!(
+                "Generated an {} key pair. Save the key, then upload the public key to \
+                 the provider.",
+                state.keygen_alg
+            ))
+        }
+        Poll::Ready(Err(e)) => Err(format!("No key pair generated: {e}")),
+        Poll::Lost => Err("No key pair generated: the generator stopped".to_owned()),
+    };
+    state.keygen = None;
+    state.keygen_note = Some(note);
+}
