@@ -4,8 +4,6 @@
 
 mod gui_support;
 
-use std::path::Path;
-
 use chrono::Duration;
 use eframe::egui;
 use egui_kittest::kittest::{NodeT as _, Queryable};
@@ -384,17 +382,52 @@ fn settings_are_saved_in_the_vault() {
     assert!(!gui.app().is_locked(), "the new idle time applies");
 }
 
+/// What eframe would write to its storage file, recorded in memory.
+#[derive(Default)]
+struct RecordedStorage(std::collections::BTreeMap<String, String>);
+
+impl eframe::Storage for RecordedStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
 #[test]
 fn nothing_secret_is_persisted() {
-    let gui = Gui::unlocked();
-    let prefs = serde_json::to_string(gui.app().prefs()).expect("prefs serialise");
-    assert!(!prefs.contains(PASSWORD));
-    assert!(!prefs.contains(BINANCE_SECRET));
+    // A session that types the master password, reveals a secret and copies it.
+    let mut gui = Gui::unlocked();
+    gui.select("binance-bot");
+    gui.click("Reveal secret");
+    assert!(gui.has_label(BINANCE_SECRET));
+    gui.click("Copy secret");
+    assert_eq!(gui.clipboard.contents().as_deref(), Some(BINANCE_SECRET));
+    // eframe persists what the app's `save` writes, and egui's memory (where text fields
+    // keep their undo history) only when the app allows it.
     assert!(
-        prefs.contains("vault.keyward"),
+        !eframe::App::persist_egui_memory(gui.app()),
+        "egui's memory is never written"
+    );
+    let mut storage = RecordedStorage::default();
+    eframe::App::save(gui.harness.state_mut(), &mut storage);
+    let persisted = storage.0.values().cloned().collect::<Vec<_>>().join("\n");
+    assert!(!persisted.is_empty(), "the preferences are written");
+    assert!(!persisted.contains(PASSWORD));
+    assert!(!persisted.contains(BINANCE_SECRET));
+    assert!(!persisted.contains("ghp_TOKEN_123"));
+    assert!(
+        persisted.contains("vault.keyward"),
         "the last vault path is remembered"
     );
-    let _ = Path::new(&gui.path);
+    let back: keyward::app::AppPrefs =
+        eframe::get_value(&storage, eframe::APP_KEY).expect("the preferences read back");
+    assert_eq!(&back, gui.app().prefs());
 }
 
 #[test]

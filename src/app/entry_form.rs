@@ -311,3 +311,206 @@ impl EditorState {
         Some(entry)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::Status;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+            .single()
+            .expect("date")
+    }
+
+    fn buffer(text: &str) -> SecretBuffer {
+        SecretBuffer::from_secret(&text.into())
+    }
+
+    /// A new form filled in as a user would: a key and secret for Binance.
+    fn filled() -> EditorState {
+        let mut form = EditorState::new(now());
+        form.name = "  binance-bot ".into();
+        form.provider = " Binance ".into();
+        form.key_id = " BNC-KEY ".into();
+        form.secret = buffer("bnc-secret-value");
+        form.standard = [true, true, false, false];
+        form.custom_permissions = "margin, , futures".into();
+        form.tags = "bot, prod".into();
+        form.purpose = " trading bot ".into();
+        form.whitelist = vec!["203.0.113.7".into(), "  ".into(), "198.51.100.0/24".into()];
+        form.expires = "2026-09-30".into();
+        form.rotate_days = "30".into();
+        form
+    }
+
+    #[test]
+    fn a_blank_form_names_what_is_missing_and_builds_nothing() {
+        let form = EditorState::new(now());
+        let problems = form.problems();
+        assert!(problems.name.is_some());
+        assert_eq!(problems.secret.as_deref(), Some("The secret is empty."));
+        assert!(
+            problems.created.is_none(),
+            "the creation date starts as today"
+        );
+        assert!(problems.any());
+        assert!(form.build().is_none());
+    }
+
+    #[test]
+    fn a_filled_form_builds_the_entry_it_shows() {
+        let form = filled();
+        assert!(!form.problems().any());
+        let entry = form.build().expect("entry");
+        assert_eq!(entry.name, "binance-bot");
+        assert_eq!(entry.provider, "binance");
+        assert_eq!(entry.purpose, "trading bot");
+        assert_eq!(entry.credential.key_id(), "BNC-KEY");
+        assert_eq!(
+            entry
+                .credential
+                .field(crate::vault::Field::Secret)
+                .map(|v| v.expose().to_owned()),
+            Some("bnc-secret-value".to_owned())
+        );
+        let permissions: Vec<&str> = entry.permissions.iter().map(|p| p.as_str()).collect();
+        for expected in ["read", "trade", "margin", "futures"] {
+            assert!(permissions.contains(&expected), "{permissions:?}");
+        }
+        assert_eq!(entry.permissions.len(), 4);
+        assert_eq!(entry.tags, ["bot", "prod"]);
+        let rules: Vec<String> = entry.ip_whitelist.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            rules,
+            ["203.0.113.7", "198.51.100.0/24"],
+            "empty rows are dropped"
+        );
+        assert_eq!(
+            entry.expires_at,
+            Utc.with_ymd_and_hms(2026, 9, 30, 0, 0, 0).single()
+        );
+        assert_eq!(entry.rotate_every_days, Some(30));
+        assert_eq!(entry.last_used_at, None);
+    }
+
+    #[test]
+    fn each_bad_field_has_its_own_problem() {
+        let mut form = filled();
+        form.whitelist = vec!["203.0.113.7".into(), "10.0.0.0/33".into()];
+        form.blacklist = vec!["not an address".into()];
+        form.expires = "2026-13-01".into();
+        form.last_used = "yesterday".into();
+        form.rotate_days = "every month".into();
+        let problems = form.problems();
+        assert!(problems.name.is_none());
+        assert!(problems.whitelist[0].is_none());
+        assert!(problems.whitelist[1].is_some(), "a /33 is no network");
+        assert!(problems.blacklist[0].is_some());
+        assert!(
+            problems
+                .expires
+                .as_deref()
+                .is_some_and(|e| e.contains("2026-13-01"))
+        );
+        assert!(problems.last_used.is_some());
+        assert!(problems.rotate_days.is_some());
+        assert!(form.build().is_none());
+
+        let mut form = filled();
+        form.created = String::new();
+        assert_eq!(
+            form.problems().created.as_deref(),
+            Some("The creation date is required (YYYY-MM-DD).")
+        );
+        let mut form = filled();
+        form.name = "bad\nname".into();
+        assert!(
+            form.problems().name.is_some(),
+            "the vault's name rule applies"
+        );
+    }
+
+    #[test]
+    fn an_empty_rotation_means_the_vault_default() {
+        let mut form = filled();
+        form.rotate_days = " ".into();
+        assert_eq!(form.build().expect("entry").rotate_every_days, None);
+        form.rotate_days = "0".into();
+        assert_eq!(form.build().expect("entry").rotate_every_days, Some(0));
+    }
+
+    #[test]
+    fn a_key_pair_needs_its_private_key() {
+        let mut form = filled();
+        form.kind = CredentialKind::KeyPair;
+        assert!(
+            form.problems().secret.is_some(),
+            "the secret field is not the key"
+        );
+        form.private_key = buffer("-----BEGIN PRIVATE KEY-----\nMC4\n-----END PRIVATE KEY-----");
+        form.public_key = "  PUBLIC PEM \n".into();
+        let entry = form.build().expect("entry");
+        match &entry.credential {
+            Credential::KeyPair {
+                key_id,
+                private_key,
+                public_key,
+            } => {
+                assert_eq!(key_id, "BNC-KEY");
+                assert!(
+                    private_key
+                        .expose()
+                        .starts_with("-----BEGIN PRIVATE KEY-----")
+                );
+                assert_eq!(public_key, "PUBLIC PEM");
+            }
+            other => panic!("a key pair, not {:?}", other.kind()),
+        }
+    }
+
+    #[test]
+    fn a_token_keeps_only_the_token() {
+        let mut form = filled();
+        form.kind = CredentialKind::Token;
+        form.passphrase = buffer("left over");
+        let entry = form.build().expect("entry");
+        assert!(
+            matches!(&entry.credential, Credential::Token { token } if token.expose() == "bnc-secret-value")
+        );
+    }
+
+    #[test]
+    fn editing_keeps_what_the_form_does_not_show() {
+        let mut entry = filled().build().expect("entry");
+        entry.rotate("bnc-newer-secret".into(), None, now());
+        entry.mark_compromised("leaked", now());
+        let form = EditorState::edit(&entry);
+        assert!(!form.is_new);
+        assert_eq!(form.secret.expose(), "bnc-newer-secret");
+        assert_eq!(
+            form.custom_permissions, "futures, margin",
+            "as the entry sorts them"
+        );
+        assert_eq!(form.standard, [true, true, false, false]);
+        let built = form.build().expect("entry");
+        assert_eq!(built.id, entry.id);
+        assert_eq!(built.history.len(), 1);
+        assert_eq!(built.status, Status::Compromised);
+        assert!(built.incident.is_some());
+        assert_eq!(built.name, entry.name);
+        assert_eq!(built.permissions, entry.permissions);
+        assert_eq!(built.ip_whitelist, entry.ip_whitelist);
+    }
+
+    #[test]
+    fn custom_permissions_are_added_and_removed_one_by_one() {
+        let mut form = filled();
+        form.set_custom("options", true);
+        assert_eq!(form.custom_list(), ["margin", "futures", "options"]);
+        form.set_custom("margin", false);
+        assert_eq!(form.custom_list(), ["futures", "options"]);
+        form.set_custom("futures", true);
+        assert_eq!(form.custom_list(), ["options", "futures"], "no duplicate");
+    }
+}
