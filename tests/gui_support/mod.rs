@@ -158,9 +158,11 @@ impl Gui {
         self.harness.state()
     }
 
-    /// Runs frames until no worker thread is busy and the UI is still.
+    /// Runs frames until no worker thread is busy and the UI is still. The limit is time, not
+    /// frames: a loaded machine decrypts a 20k-key vault slowly.
     pub fn settle(&mut self) {
-        for _ in 0..1000 {
+        let deadline = std::time::Instant::now() + StdDuration::from_secs(120);
+        while std::time::Instant::now() < deadline {
             self.harness.step();
             if !self.harness.state().is_busy() {
                 self.harness.run_ok();
