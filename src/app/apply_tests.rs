@@ -823,7 +823,7 @@ fn retry_save_writes_what_is_kept_in_memory() {
 fn changed_on_disk(f: &mut Fixture) {
     let (mut file, mut vault) = VaultFile::open(&f.path, PASSWORD.into()).expect("open");
     vault.remove("github-ci").expect("remove");
-    file.save(&vault).expect("save");
+    file.save(&mut vault).expect("save");
     drop(file);
     let id = f.id("binance-bot");
     f.apply(Command::Revoke(id));
@@ -904,7 +904,7 @@ fn preview_import_reads_the_file_and_apply_import_adds_its_keys() {
     let exported = crate::transfer::export(
         &other,
         Format::BitwardenJson,
-        &ExportOptions { password: None },
+        &ExportOptions::default(),
     )
     .expect("export");
     let file = f.dir.path().join("bitwarden.json");
