@@ -901,12 +901,9 @@ fn preview_import_reads_the_file_and_apply_import_adds_its_keys() {
             t0(),
         ))
         .expect("add");
-    let exported = crate::transfer::export(
-        &other,
-        Format::BitwardenJson,
-        &ExportOptions::default(),
-    )
-    .expect("export");
+    let exported =
+        crate::transfer::export(&other, Format::BitwardenJson, &ExportOptions::default())
+            .expect("export");
     let file = f.dir.path().join("bitwarden.json");
     std::fs::write(&file, exported.bytes.expose()).expect("write");
 
