@@ -316,6 +316,11 @@ impl EditorState {
 mod tests {
     use super::*;
     use crate::vault::Status;
+    use chrono::TimeZone;
+
+    fn providers() -> Providers {
+        Providers::builtin()
+    }
 
     fn now() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
@@ -355,14 +360,14 @@ mod tests {
             "the creation date starts as today"
         );
         assert!(problems.any());
-        assert!(form.build().is_none());
+        assert!(form.build(&providers()).is_none());
     }
 
     #[test]
     fn a_filled_form_builds_the_entry_it_shows() {
         let form = filled();
         assert!(!form.problems().any());
-        let entry = form.build().expect("entry");
+        let entry = form.build(&providers()).expect("entry");
         assert_eq!(entry.name, "binance-bot");
         assert_eq!(entry.provider, "binance");
         assert_eq!(entry.purpose, "trading bot");
@@ -415,7 +420,7 @@ mod tests {
         );
         assert!(problems.last_used.is_some());
         assert!(problems.rotate_days.is_some());
-        assert!(form.build().is_none());
+        assert!(form.build(&providers()).is_none());
 
         let mut form = filled();
         form.created = String::new();
@@ -435,9 +440,15 @@ mod tests {
     fn an_empty_rotation_means_the_vault_default() {
         let mut form = filled();
         form.rotate_days = " ".into();
-        assert_eq!(form.build().expect("entry").rotate_every_days, None);
+        assert_eq!(
+            form.build(&providers()).expect("entry").rotate_every_days,
+            None
+        );
         form.rotate_days = "0".into();
-        assert_eq!(form.build().expect("entry").rotate_every_days, Some(0));
+        assert_eq!(
+            form.build(&providers()).expect("entry").rotate_every_days,
+            Some(0)
+        );
     }
 
     #[test]
@@ -450,7 +461,7 @@ mod tests {
         );
         form.private_key = buffer("-----BEGIN PRIVATE KEY-----\nMC4\n-----END PRIVATE KEY-----");
         form.public_key = "  PUBLIC PEM \n".into();
-        let entry = form.build().expect("entry");
+        let entry = form.build(&providers()).expect("entry");
         match &entry.credential {
             Credential::KeyPair {
                 key_id,
@@ -474,7 +485,7 @@ mod tests {
         let mut form = filled();
         form.kind = CredentialKind::Token;
         form.passphrase = buffer("left over");
-        let entry = form.build().expect("entry");
+        let entry = form.build(&providers()).expect("entry");
         assert!(
             matches!(&entry.credential, Credential::Token { token } if token.expose() == "bnc-secret-value")
         );
@@ -482,7 +493,7 @@ mod tests {
 
     #[test]
     fn editing_keeps_what_the_form_does_not_show() {
-        let mut entry = filled().build().expect("entry");
+        let mut entry = filled().build(&providers()).expect("entry");
         entry.rotate("bnc-newer-secret".into(), None, now());
         entry.mark_compromised("leaked", now());
         let form = EditorState::edit(&entry);
@@ -493,7 +504,7 @@ mod tests {
             "as the entry sorts them"
         );
         assert_eq!(form.standard, [true, true, false, false]);
-        let built = form.build().expect("entry");
+        let built = form.build(&providers()).expect("entry");
         assert_eq!(built.id, entry.id);
         assert_eq!(built.history.len(), 1);
         assert_eq!(built.status, Status::Compromised);
