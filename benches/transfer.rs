@@ -1,0 +1,202 @@
+//! KeePass import at scale: a 100k-entry KeePass XML file and the same as KDBX 4, imported
+//! the way `keyward import` does it (read the file, parse, map every entry), each in a child
+//! process so its peak memory (the child's maximum resident set) is its own.
+//!
+//! ```text
+//! cargo bench --bench transfer                                # 100k entries (release)
+//! KEYWARD_BENCH_ENTRIES=10000 cargo bench --bench transfer    # another size
+//! ```
+//!
+//! A plain `main` (no criterion) that prints a table; docs/BENCHMARKS.md holds the figures.
+//! Run without `--bench` (as `cargo test --benches` does) it only does a 1k-entry smoke run.
+//! The goal (issue 10): at most 2 s and a peak of at most 4× the file size. A last row times
+//! the refusal of the same kdbx with its Argon2 passes patched to 10⁹ (refused before any
+//! derivation).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use chrono::{TimeZone, Utc};
+use keyward::secret::SecretString;
+use keyward::transfer::{self, ExportOptions, Format, ImportOptions};
+use keyward::vault::{Credential, CustomField, Entry, Vault};
+
+const PASSWORD: &str = "benchmark export password";
+const CHILD: &str = "KEYWARD_BENCH_CHILD";
+
+fn vault(n: usize) -> Vault {
+    let base = Utc
+        .with_ymd_and_hms(2025, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap_or_default();
+    let mut vault = Vault::default();
+    for i in 0..n {
+        let credential = Credential::SharedSecret {
+            key_id: format!("AKIA{i:016}"),
+            secret: format!("{:064x}", (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15)).into(),
+            passphrase: (i % 3 == 0).then(|| format!("pass-{i}").into()),
+        };
+        let mut e = Entry::new(format!("provider-{i:06}"), credential, base);
+        e.notes = format!("Key {i} for the trading bot; rotate quarterly.");
+        e.set_tags(["prod", if i % 2 == 0 { "trading" } else { "ci" }]);
+        e.url = format!("https://api.example.com/{i}");
+        e.custom_fields = vec![CustomField::new("Account", format!("acct-{i}"), false)];
+        vault.entries.push(e);
+    }
+    vault
+}
+
+/// Child: import `path` as `format` and print the seconds taken and the entry count.
+fn child(format: Format, path: &Path) {
+    let started = Instant::now();
+    let bytes = std::fs::read(path).unwrap_or_default();
+    let options = ImportOptions {
+        password: Some(SecretString::from(PASSWORD)),
+        ..ImportOptions::default()
+    };
+    let imported = transfer::import(&bytes, path, format, &options, Utc::now());
+    let count = match imported {
+        Ok(i) => i.entries.len(),
+        Err(e) => {
+            eprintln!("{e}");
+            0
+        }
+    };
+    println!("{} {count}", started.elapsed().as_secs_f64());
+}
+
+/// Runs the child for one file; (seconds, entries, peak resident set in bytes).
+fn measure(format: Format, path: &Path) -> Option<(f64, usize, u64)> {
+    let exe = std::env::current_exe().ok()?;
+    let child = Command::new(exe)
+        .env(CHILD, format!("{format}:{}", path.display()))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    let pid = libc::pid_t::try_from(child.id()).ok()?;
+    let mut stdout = child.stdout?;
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut text).ok()?;
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our own child, not yet waited for; status and usage are valid pointers.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    if waited != pid {
+        return None;
+    }
+    let mut words = text.split_whitespace();
+    let seconds = words.next()?.parse().ok()?;
+    let entries = words.next()?.parse().ok()?;
+    // Linux reports ru_maxrss in KiB.
+    Some((
+        seconds,
+        entries,
+        u64::try_from(usage.ru_maxrss).ok()? * 1024,
+    ))
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var(CHILD) {
+        if let Some((format, path)) = spec.split_once(':')
+            && let Ok(format) = format.parse::<Format>()
+        {
+            child(format, Path::new(path));
+        }
+        return;
+    }
+    let full = std::env::args().any(|a| a == "--bench");
+    let n = std::env::var("KEYWARD_BENCH_ENTRIES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(if full { 100_000 } else { 1_000 });
+    let dir = tempfile::tempdir().expect("temp dir");
+    let vault = vault(n);
+    println!("KeePass import of {n} entries (each in a child process)");
+    println!(
+        "{:<12} {:>10} {:>9} {:>11} {:>9} {:>6}",
+        "format", "file MiB", "import s", "peak MiB", "peak/file", "goal"
+    );
+    for format in [Format::KeepassXml, Format::Kdbx] {
+        let options = ExportOptions {
+            password: Some(SecretString::from(PASSWORD)),
+            ..ExportOptions::default()
+        };
+        let exported = transfer::export(&vault, format, &options).expect("export");
+        let path = dir.path().join(format!("bench.{format}"));
+        std::fs::write(&path, exported.bytes.expose()).expect("write");
+        let size = exported.bytes.expose().len() as f64;
+        drop(exported);
+        let Some((seconds, entries, peak)) = measure(format, &path) else {
+            println!("{format:<12} the child failed");
+            continue;
+        };
+        assert_eq!(entries, n, "{format}: imported {entries} of {n}");
+        let mib = |b: f64| b / (1024.0 * 1024.0);
+        let ratio = peak as f64 / size;
+        let met = seconds <= 2.0 && ratio <= 4.0;
+        println!(
+            "{:<12} {:>10.1} {:>9.2} {:>11.1} {:>9.1} {:>6}",
+            format.to_string(),
+            mib(size),
+            seconds,
+            mib(peak as f64),
+            ratio,
+            if met { "met" } else { "NOT met" }
+        );
+    }
+    slow_row(&dir.path().join("bench.kdbx"), dir.path());
+    nested_row(if full { 10_000 } else { 500 }, dir.path());
+}
+
+/// Imports a KeePass XML whose `depth` groups nest one inside the other, one entry in each.
+fn nested_row(depth: usize, dir: &Path) {
+    let mut x = String::from("<KeePassFile><Meta></Meta><Root>");
+    for i in 0..depth {
+        x.push_str(&format!(
+            "<Group><UUID>g{i}</UUID><Name>group {i}</Name><Entry><String><Key>Title</Key>\
+             <Value>entry {i}</Value></String><String><Key>Password</Key><Value>pw{i}</Value>\
+             </String></Entry>"
+        ));
+    }
+    x.push_str(&"</Group>".repeat(depth));
+    x.push_str("</Root></KeePassFile>");
+    let path = dir.join("nested.xml");
+    std::fs::write(&path, &x).expect("write");
+    if let Some((seconds, entries, peak)) = measure(Format::KeepassXml, &path) {
+        let mib = |b: f64| b / (1024.0 * 1024.0);
+        println!(
+            "{:<12} {:>10.1} {:>9.2} {:>11.1} {:>9.1} ({entries} entries, {depth} groups deep)",
+            "xml nested",
+            mib(x.len() as f64),
+            seconds,
+            mib(peak as f64),
+            peak as f64 / x.len() as f64,
+        );
+    }
+}
+
+/// Times the refusal of `kdbx` with its Argon2 passes set to 10⁹.
+fn slow_row(kdbx: &Path, dir: &Path) {
+    let mut bytes = std::fs::read(kdbx).unwrap_or_default();
+    // Variant dictionary item: UInt64 (0x05), name length 1, "I", value length 8.
+    let pattern = [0x05, 1, 0, 0, 0, b'I', 8, 0, 0, 0];
+    let Some(at) = bytes.windows(pattern.len()).position(|w| w == pattern) else {
+        println!("kdbx (slow)  no Argon2 passes in the header");
+        return;
+    };
+    let at = at + pattern.len();
+    bytes[at..at + 8].copy_from_slice(&1_000_000_000u64.to_le_bytes());
+    let path = dir.join("slow.kdbx");
+    std::fs::write(&path, &bytes).expect("write");
+    if let Some((seconds, entries, _)) = measure(Format::Kdbx, &path) {
+        println!(
+            "{:<12} {:>10} {:>9.3} refused: {}",
+            "kdbx t=10^9",
+            "",
+            seconds,
+            entries == 0
+        );
+    }
+}
