@@ -221,6 +221,82 @@ fn groups_below_the_root_become_a_tag_holding_their_path() {
 }
 
 #[test]
+fn keepass_1_reads_as_keepassxc_reads_it_without_its_meta_info_records() {
+    // TestKeePass1Reader::testBasic's expectations for basic.kdb.
+    let entries = import("basic.kdb", Some("masterpw"), None).expect("basic.kdb");
+    let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    assert!(
+        !names.iter().any(|n| n.contains("Meta-Info")),
+        "Meta-Info records imported: {names:?}"
+    );
+    let test = entries
+        .iter()
+        .find(|e| e.name == "Test entry")
+        .expect("Test entry");
+    assert_eq!(
+        test.credential.field(Field::Key).map(|v| v.expose()),
+        Some("I")
+    );
+    assert_eq!(test.credential.primary_secret().expose(), "secretpassword");
+    assert_eq!(test.url, "http://example.com/");
+    assert_eq!(test.notes, "Lorem ipsum\ndolor sit amet");
+    assert_eq!(test.tags, vec!["Internet".to_owned()]);
+    assert_eq!(
+        test.expires_at
+            .map(|t| t.format("%Y-%m-%d %H:%M").to_string()),
+        Some("2012-05-09 10:32".to_owned())
+    );
+    // Dates come from the file, not from the moment of the import.
+    assert!(test.created_at.format("%Y").to_string().as_str() < "2026");
+    // The entry with no title, no password and no expiry.
+    let empty = entries
+        .iter()
+        .find(|e| e.tags == ["Internet"] && e.name != "Test entry")
+        .expect("the empty entry");
+    assert_eq!(empty.expires_at, None);
+    assert!(entries.iter().any(|e| e.tags == ["eMail"]));
+    assert!(
+        entries
+            .iter()
+            // KeePass 1 keeps auto-type settings as notes lines, which stay notes here.
+            .any(|e| e.tags == ["Internet/Subgroup 1"] && e.notes.ends_with("last line")),
+        "{:?}",
+        entries
+            .iter()
+            .map(|e| (&e.name, &e.tags))
+            .collect::<Vec<_>>()
+    );
+    // KeePass 1 key files (TestKeePass1Reader::testFileKey, testCompositeKey).
+    import("FileKeyHex.kdb", None, Some("FileKeyHex.key")).expect("key file only");
+    import(
+        "CompositeKey.kdb",
+        Some("mypassword"),
+        Some("FileKeyHex.key"),
+    )
+    .expect("both");
+    assert!(matches!(
+        import("CompositeKey.kdb", Some("mypassword"), None),
+        Err(TransferError::WrongPassword { .. })
+    ));
+    // Its attachment is reported, not silently dropped.
+    let bytes = std::fs::read(data("basic.kdb")).expect("fixture");
+    let report = transfer::import(
+        &bytes,
+        &data("basic.kdb"),
+        Format::Kdbx,
+        &options(Some("masterpw"), None),
+        Utc::now(),
+    )
+    .expect("import")
+    .report;
+    assert!(
+        report.lines().iter().any(|l| l.contains("attachment")),
+        "{:?}",
+        report.lines()
+    );
+}
+
+#[test]
 fn broken_files_are_refused_as_keepassxc_refuses_them() {
     let damaged = |r: Result<Vec<Entry>, TransferError>, says: &str| match r {
         Err(e @ TransferError::Damaged { .. }) => {
@@ -233,7 +309,6 @@ fn broken_files_are_refused_as_keepassxc_refuses_them() {
         import("BrokenHeaderHash.kdbx", Some(""), None),
         "header hash",
     );
-    damaged(import("basic.kdb", Some("masterpw"), None), "KeePass 1");
     match import(
         "FileKeyXmlV2HashFail.kdbx",
         None,
@@ -316,7 +391,12 @@ fn bad_files_exit_with_the_spec_codes_and_leave_the_vault_unchanged() {
         ),
         (vec![local("truncated.kdbx")], "a\n", 3, "truncated"),
         (vec![local("slow.kdbx")], "t\n", 3, "--allow-slow-kdf"),
-        (vec![fixture("basic.kdb")], "masterpw\n", 3, "KeePass 1"),
+        (
+            vec![fixture("basic.kdb")],
+            "not-masterpw\n",
+            3,
+            "wrong password",
+        ),
     ];
     for (args, stdin, code, says) in cases {
         let mut all = vec!["import", "--format", "kdbx"];

@@ -5,7 +5,7 @@
 //! and bounded by [`check_work_factor`], so a hostile file cannot make keyward allocate
 //! gigabytes or spin for hours. KDBX 4's header hash and HMAC are checked by the crate; the
 //! KDBX 3.1 header hash (inside the encrypted XML) is checked here, which decrypts a 3.1 file
-//! twice. KeePass 1 files are refused with what to do.
+//! twice. KeePass 1 files are read by [`super::kdb`].
 
 use std::path::Path;
 
@@ -160,7 +160,13 @@ pub fn import(
     };
     match kdbx_header::kind(bytes) {
         Kind::Kdbx(_) => {}
-        Kind::Kdb => return Err(damaged(KEEPASS_1)),
+        Kind::Kdb => {
+            let key = super::kdb::Key {
+                password: key.password,
+                key_file: key.key_file,
+            };
+            return super::kdb::import(bytes, path, &key, allow_slow_kdf);
+        }
         Kind::Unknown if bytes.len() < 12 && bytes.starts_with(&[0x03, 0xd9]) => {
             return Err(damaged("the file is truncated"));
         }
@@ -207,9 +213,6 @@ pub fn import(
     Ok(walk.records)
 }
 
-const KEEPASS_1: &str = "it is a KeePass 1 (.kdb) database, which keyward does not read; open it \
-                         in KeePassXC (Database > Import > KeePass 1 database), save it as .kdbx \
-                         and import that";
 const HEADER_MISMATCH: &str = "its header does not match the header hash stored inside it; the \
                                file is damaged or was altered (KeePassXC refuses it too)";
 
@@ -294,7 +297,7 @@ fn to_record(e: &keepass::db::Entry, group: Option<&str>) -> Record {
         .collect();
     fields.sort_by(|a, b| a.name.cmp(&b.name));
     let mut tags = e.tags.clone();
-    tags.extend(group.filter(|g| !g.is_empty()).map(str::to_owned));
+    tags.extend(group.filter(|g| !g.is_empty()).map(group_tag));
     Record {
         group: group.unwrap_or_default().to_owned(),
         title: get(fields::TITLE),
@@ -310,6 +313,27 @@ fn to_record(e: &keepass::db::Entry, group: Option<&str>) -> Record {
         modified: e.times.last_modification.map(|t| t.and_utc()),
         expires: (e.times.expires == Some(true)).then(|| e.times.expiry.and_utc()),
     }
+}
+
+/// A group path as a tag: at most [`super::keepass_xml::MAX_GROUP_TAG`] bytes, keeping the
+/// last groups after "…/" when longer (as the XML import does).
+fn group_tag(path: &str) -> String {
+    let max = super::keepass_xml::MAX_GROUP_TAG;
+    if path.len() <= max {
+        return path.to_owned();
+    }
+    let mut kept: Vec<&str> = Vec::new();
+    let mut len = 0;
+    for name in path.rsplit('/') {
+        len += name.len() + 1;
+        if len > max && !kept.is_empty() {
+            break;
+        }
+        kept.push(name);
+    }
+    kept.push("…");
+    kept.reverse();
+    kept.join("/")
 }
 
 /// Characters KeePass splits a tag list on.
@@ -428,6 +452,18 @@ mod tests {
             Err(e) => e,
             Ok(_) => panic!("a header-only file imported"),
         }
+    }
+
+    #[test]
+    fn long_group_paths_keep_their_last_groups() {
+        assert_eq!(group_tag("a/b"), "a/b");
+        let deep = vec!["group"; 100].join("/");
+        let tag = group_tag(&deep);
+        assert!(
+            tag.starts_with("…/group/") && tag.ends_with("/group"),
+            "{tag}"
+        );
+        assert!(tag.len() <= super::super::keepass_xml::MAX_GROUP_TAG + "…/".len());
     }
 
     #[test]

@@ -356,7 +356,7 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
 }
 
 /// Longest group path kept as a tag, in bytes; deeper paths keep their last groups.
-const MAX_GROUP_TAG: usize = 200;
+pub(super) const MAX_GROUP_TAG: usize = 200;
 
 /// Every group of the file in document order (a parent before its children), so memory stays
 /// linear in the file however deep the groups nest.

@@ -12,6 +12,7 @@
 mod bitwarden;
 mod dotenv;
 mod generic_csv;
+mod kdb;
 mod kdbx;
 mod kdbx_header;
 mod keepass_xml;
