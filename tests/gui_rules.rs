@@ -180,6 +180,14 @@ fn the_create_screen_offers_the_library_kdf_presets() {
     );
 }
 
+#[test]
+fn settings_warn_about_the_weak_test_kdf_as_passwd_does() {
+    let mut gui = Gui::unlocked_on(&Vault::default());
+    gui.click("Settings");
+    let warning = keyward::store::strength::kdf_warning(fast_kdf()).expect("1 MiB, 1 pass");
+    assert!(gui.has_label_containing(&warning[1..]), "{warning}");
+}
+
 // Rule 7 -------------------------------------------------------------------------------
 
 #[test]

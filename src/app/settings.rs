@@ -6,7 +6,8 @@ use egui::{RichText, Ui};
 
 use super::command::{Command, Page};
 use super::prefs::ThemeChoice;
-use crate::store::{KdfParams, KdfPreset};
+use super::widgets::capitalised;
+use crate::store::{KdfParams, KdfPreset, strength};
 use crate::vault::VaultSettings;
 
 /// The settings as edited, applied with "Save settings".
@@ -139,6 +140,10 @@ pub(crate) fn settings_ui(
                     commands.push(Command::ChangeKdf(target));
                 }
             });
+            // The warning `keyward passwd` prints for the same parameters.
+            if let Some(warning) = strength::kdf_warning(draft.kdf.map_or(kdf, KdfPreset::params)) {
+                ui.colored_label(ui.visuals().warn_fg_color, capitalised(&warning));
+            }
             ui.separator();
             ui.label(RichText::new("Appearance").strong());
             ui.horizontal(|ui| {

@@ -7,7 +7,7 @@ use egui::{Align, Layout, RichText, Ui};
 
 use super::command::{Command, FilePick};
 use super::jobs::{Job, PickJob};
-use super::widgets::{SecretBuffer, display_path, labelled_password};
+use super::widgets::{SecretBuffer, capitalised, display_path, labelled_password};
 use crate::secret::SecretString;
 use crate::store::{KdfPreset, PasswordStrength, StoreError, VaultFile, strength};
 use crate::vault::Vault;
@@ -246,15 +246,6 @@ pub(crate) fn create_ui(ui: &mut Ui, state: &mut CreateState, commands: &mut Vec
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
     });
-}
-
-/// `text` with its first letter in upper case, as a sentence on screen.
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 fn strength_ui(ui: &mut Ui, strength: &PasswordStrength) {

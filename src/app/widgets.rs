@@ -200,6 +200,15 @@ pub fn relative_days(date: DateTime<Utc>, now: DateTime<Utc>) -> String {
     }
 }
 
+/// `text` with its first letter in upper case: a library message shown as a sentence.
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// A date as the user reads it (UTC, day precision).
 pub fn date(date: DateTime<Utc>) -> String {
     date.format("%Y-%m-%d").to_string()
