@@ -500,7 +500,8 @@ fn dotenv_and_mapped_csv_import() {
         tokens,
         vec![
             ("GITHUB_TOKEN", "ghp_env_token_123"),
-            ("OPENAI_API_KEY", "sk-proj-\"quoted\"\nsecond line"),
+            // as motdotla/dotenv reads it: only \n and \r expand in double quotes, \" stays
+            ("OPENAI_API_KEY", "sk-proj-\\\"quoted\\\"\nsecond line"),
             ("STRIPE_KEY", "sk_test_$literal"),
         ]
     );

@@ -63,7 +63,7 @@ pub struct ImportArgs {
     pub allow_slow_kdf: bool,
     /// csv: map a column to a field: name, key, secret, passphrase, private-key, public-key,
     /// kind, provider, env, purpose, notes, tags, permissions, allow, deny, created, rotated,
-    /// expires, ignore (repeatable)
+    /// expires, url, ignore (repeatable); unmapped columns are reported, not imported
     #[arg(long = "map", value_name = "COLUMN=FIELD")]
     pub map: Vec<String>,
 }

@@ -53,12 +53,16 @@ pub enum CsvField {
     Rotated,
     /// Expiry date.
     Expires,
+    /// The URL.
+    Url,
     /// A column to leave out.
     Ignore,
 }
 
 impl CsvField {
-    const NAMES: [(&'static str, CsvField); 36] = [
+    /// The header names a column maps by itself, and the names `--map` accepts. `type` is
+    /// not one: other programs' `type` columns (Bitwarden's `login`) are no key kinds.
+    const NAMES: [(&'static str, CsvField); 37] = [
         ("name", CsvField::Name),
         ("title", CsvField::Name),
         ("key", CsvField::Key),
@@ -73,7 +77,8 @@ impl CsvField {
         ("privatekey", CsvField::PrivateKey),
         ("publickey", CsvField::PublicKey),
         ("kind", CsvField::Kind),
-        ("type", CsvField::Kind),
+        ("url", CsvField::Url),
+        ("website", CsvField::Url),
         ("provider", CsvField::Provider),
         ("environment", CsvField::Environment),
         ("env", CsvField::Environment),
@@ -111,8 +116,8 @@ impl FromStr for CsvField {
                     "field",
                     s,
                     "name, key, secret, passphrase, private-key, public-key, kind, provider, env, \
-                     purpose, notes, tags, permissions, allow, deny, created, rotated, expires or \
-                     ignore",
+                     purpose, notes, tags, permissions, allow, deny, created, rotated, expires, \
+                     url or ignore",
                 )
             })
     }
@@ -188,7 +193,8 @@ pub fn import(bytes: &[u8], path: &Path, maps: &[ColumnMap]) -> Result<Vec<Recor
             )));
         }
     }
-    let columns: Vec<CsvField> = table
+    // `None`: neither mapped nor a field name; its values are reported, not imported.
+    let columns: Vec<Option<CsvField>> = table
         .header
         .iter()
         .map(|h| {
@@ -196,15 +202,15 @@ pub fn import(bytes: &[u8], path: &Path, maps: &[ColumnMap]) -> Result<Vec<Recor
                 .find(|m| simplify(&m.column) == simplify(h))
                 .map(|m| m.field)
                 .or_else(|| h.parse().ok())
-                .unwrap_or(CsvField::Ignore)
         })
         .collect();
-    if !columns.contains(&CsvField::Name) {
+    let mapped: Vec<CsvField> = columns.iter().flatten().copied().collect();
+    if !mapped.contains(&CsvField::Name) {
         return Err(malformed(
             "no column gives the key's name: add a 'name' column or --map COLUMN=name".into(),
         ));
     }
-    if !columns
+    if !mapped
         .iter()
         .any(|c| matches!(c, CsvField::Secret | CsvField::PrivateKey))
     {
@@ -228,11 +234,20 @@ pub fn import(bytes: &[u8], path: &Path, maps: &[ColumnMap]) -> Result<Vec<Recor
             });
         };
         let mut name = String::new();
+        let mut url = String::new();
+        let mut unmapped = Vec::new();
         for (i, kind) in columns.iter().enumerate() {
             let Some(value) = row.get(i).filter(|v| !v.is_empty()) else {
                 continue;
             };
             let column = table.header.get(i).map(String::as_str).unwrap_or_default();
+            let Some(kind) = kind else {
+                unmapped.push(format!(
+                    "column '{column}' (not mapped: add --map '{column}=FIELD', or \
+                     --map '{column}=ignore' to leave it out)"
+                ));
+                continue;
+            };
             match kind {
                 CsvField::Name => name = value.clone(),
                 CsvField::Key => field(API_KEY, value, false),
@@ -273,10 +288,13 @@ pub fn import(bytes: &[u8], path: &Path, maps: &[ColumnMap]) -> Result<Vec<Recor
                         _ => meta.expires = Some(date),
                     }
                 }
+                CsvField::Url => url = value.trim().to_owned(),
                 CsvField::Ignore => {}
             }
         }
         record.title = name;
+        record.url = url;
+        record.unsupported = unmapped;
         record.notes = notes::compose(&meta, &free_notes);
         records.push(record);
     }

@@ -308,6 +308,7 @@ fn to_record(e: &keepass::db::Entry, group: Option<&str>) -> Record {
         fields,
         totp: legacy_totp(e),
         unsupported: Vec::new(),
+        changed: Vec::new(),
         tags,
         created: e.times.creation.map(|t| t.and_utc()),
         modified: e.times.last_modification.map(|t| t.and_utc()),

@@ -116,15 +116,58 @@ pub(crate) fn csv_writer() -> csv::Writer<Vec<u8>> {
         .from_writer(Vec::with_capacity(4096))
 }
 
-/// Writes one row; errors here are only I/O into memory.
+/// The characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection").
+pub(crate) const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// True when a spreadsheet would read `cell` as a formula.
+pub(crate) fn starts_formula(cell: &str) -> bool {
+    cell.starts_with(FORMULA_STARTS)
+}
+
+/// Writes one row, each cell that would start a formula prefixed with `'` as OWASP
+/// recommends (the row is quoted throughout); errors here are only I/O into memory.
 pub(crate) fn write_row<'a>(
     w: &mut csv::Writer<Vec<u8>>,
     row: impl IntoIterator<Item = &'a str>,
 ) -> Result<(), TransferError> {
+    let row = row.into_iter().map(|cell| {
+        if starts_formula(cell) {
+            let mut guarded = zeroize::Zeroizing::new(String::with_capacity(cell.len() + 1));
+            guarded.push('\'');
+            guarded.push_str(cell);
+            Cell::Guarded(guarded)
+        } else {
+            Cell::Plain(cell)
+        }
+    });
     w.write_record(row).map_err(|_| TransferError::Internal {
         format: Format::Csv,
         what: "writing a CSV row failed".into(),
     })
+}
+
+/// A cell as written: as it is, or with the formula guard (zeroized, it may be a secret).
+enum Cell<'a> {
+    Plain(&'a str),
+    Guarded(zeroize::Zeroizing<String>),
+}
+
+impl AsRef<[u8]> for Cell<'_> {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Cell::Plain(s) => s.as_bytes(),
+            Cell::Guarded(s) => s.as_bytes(),
+        }
+    }
+}
+
+/// Undoes the formula guard of [`write_row`]: a `'` followed by a formula character is
+/// dropped (keyward's own CSV exports, read back).
+pub(crate) fn unguard(cell: String) -> String {
+    match cell.strip_prefix('\'') {
+        Some(rest) if starts_formula(rest) => rest.to_owned(),
+        _ => cell,
+    }
 }
 
 /// The written bytes.
@@ -181,7 +224,12 @@ pub(crate) fn read_table(text: &str, path: &Path, format: Format) -> Result<Tabl
             let line = e.position().map(|p| p.line()).unwrap_or(0);
             malformed(format!("malformed CSV near line {line}"))
         })?;
-        rows.push(record.iter().map(str::to_owned).collect::<Vec<_>>());
+        rows.push(
+            record
+                .iter()
+                .map(|c| unguard(c.to_owned()))
+                .collect::<Vec<_>>(),
+        );
     }
     // A quoted field left open swallows the rest of the file: the csv crate accepts that,
     // but it is a truncated or broken file.

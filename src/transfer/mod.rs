@@ -21,6 +21,7 @@ pub mod keyfile;
 mod merge;
 pub mod notes;
 mod onepassword_csv;
+pub mod openssh;
 pub mod record;
 mod report;
 mod write;
@@ -309,13 +310,8 @@ pub fn import(
         }
         Format::KeepassXml => keepass_xml::import(bytes, path)?,
         Format::BitwardenJson => {
-            let (records, skipped) = bitwarden::import(bytes, path)?;
-            if skipped > 0 {
-                report.note(format!(
-                    "left out {skipped} Bitwarden item(s) that are not logins (cards, \
-                     identities, secure notes)"
-                ));
-            }
+            let (records, found) = bitwarden::import(bytes, path)?;
+            report.merge(found);
             records
         }
         Format::KeepassxcCsv => keepassxc_csv::import(bytes, path)?,
@@ -365,20 +361,54 @@ pub fn export_report(vault: &Vault, format: Format) -> TransferReport {
             if matches!(format, Format::Kdbx | Format::KeepassXml) {
                 kdbx::tag_losses(entry, i + 1, &mut report);
             }
+            if format == Format::BitwardenJson {
+                bitwarden::export_losses(entry, i + 1, &mut report);
+            }
             if format == Format::OnePasswordCsv {
-                for field in entry.custom_fields.iter().filter(|f| !f.protected) {
-                    report.changed(
-                        &format!("custom field '{}'", field.name),
-                        "written as a column; 1Password CSV has no protected flag, so keyward \
-                         reads it back as protected",
-                        i + 1,
-                        &entry.name,
-                    );
-                }
+                onepassword_csv::export_losses(entry, i + 1, &mut report);
+            }
+            if matches!(format, Format::KeepassxcCsv | Format::OnePasswordCsv) {
+                formula_guard_losses(entry, i + 1, native, &mut report);
             }
         }
     }
     report
+}
+
+/// Names the cells of a CSV export that start like a spreadsheet formula and so get the `'`
+/// prefix OWASP recommends: the other program shows the `'` as part of the value.
+fn formula_guard_losses(
+    entry: &Entry,
+    index: usize,
+    native: record::Native,
+    report: &mut TransferReport,
+) {
+    let rec = record::from_entry(entry, native);
+    let mut cells: Vec<(&str, &str)> = vec![
+        ("title", rec.title.as_str()),
+        ("username", rec.username.as_str()),
+        ("password", rec.password.expose()),
+        ("url", rec.url.as_str()),
+        ("notes", rec.notes.as_str()),
+    ];
+    if let Some(t) = &rec.totp {
+        cells.push(("totp", t.expose()));
+    }
+    for f in &rec.fields {
+        cells.push((f.name.as_str(), f.value.expose()));
+    }
+    for (field, value) in cells {
+        if keepassxc_csv::starts_formula(value) {
+            report.changed(
+                field,
+                "starts with = + - @, a tab or a line break, so it is written with a leading ' \
+                 (OWASP's guard against formula injection); keyward removes it on import, \
+                 another program shows it: delete it there, or use kdbx",
+                index,
+                &entry.name,
+            );
+        }
+    }
 }
 
 /// Line and column (1-based) of a byte offset in `text`, for error messages that must not

@@ -1,42 +1,45 @@
-//! 1Password's CSV import layout: `title,website,username,password,notes` followed by custom
-//! columns, here `passphrase`, `private key` and `public key`. Tags, expiry and the rest go
-//! into notes lines.
+//! 1Password CSV. Export: the header 1Password 8 writes in its own CSV export
+//! (`Title,Url,Username,Password,OTPAuth,Favorite,Archived,Tags,Notes`), then one column per
+//! part 1Password has no field for (`passphrase`, `private key`, `public key`) and per custom
+//! field of the keys. Import: the header row names the columns (1Password 8's, 1Password 7's
+//! `UUID`, `TITLE`, … on Windows and Mac, 1Password 4–6's, or keyward's older
+//! `title,website,…`), columns are found by name, never by position, and a file without a
+//! recognisable header is refused rather than guessed at.
 
 use std::path::Path;
 
-use super::keepassxc_csv::{csv_writer, finish, read_table, simplify, write_row};
+use super::keepassxc_csv::{Table, csv_writer, finish, read_table, simplify, write_row};
 use super::record::{
     self, API_KEY, API_SECRET, CustomField, Native, PASSPHRASE, PRIVATE_KEY, PUBLIC_KEY, Record,
 };
+use super::report::TransferReport;
 use super::{Format, TransferError, utf8};
 use crate::secret::{SecretBytes, SecretString};
-use crate::vault::Vault;
+use crate::vault::{Entry, TOTP_FIELD, Vault};
 
-/// The header keyward writes.
-pub const HEADER: [&str; 8] = [
-    "title",
-    "website",
-    "username",
-    "password",
-    "notes",
-    "passphrase",
-    "private key",
-    "public key",
+/// The columns 1Password 8 writes (and reads back), in its order.
+pub const HEADER: [&str; 9] = [
+    "Title", "Url", "Username", "Password", "OTPAuth", "Favorite", "Archived", "Tags", "Notes",
 ];
 
+/// keyward's parts that get a column of their own after [`HEADER`].
+const PART_COLUMNS: [(&str, &str); 3] = [
+    ("passphrase", PASSPHRASE),
+    ("private key", PRIVATE_KEY),
+    ("public key", PUBLIC_KEY),
+];
+
+/// Tags travel both as the Tags cell (for 1Password) and as a notes line (exact, commas
+/// included, for the way back).
 pub(super) const NATIVE: Native = Native {
     tags: false,
     created: false,
     expires: false,
     custom_fields: true,
-    totp: false,
+    totp: true,
 };
 
-/// The custom columns and the record field each one carries.
-const CUSTOM: [(usize, &str); 3] = [(5, PASSPHRASE), (6, PRIVATE_KEY), (7, PUBLIC_KEY)];
-
-/// The vault as 1Password CSV. The keys' own custom fields follow as one column each (the
-/// union of their names, in order of appearance).
+/// The vault as 1Password CSV.
 pub fn export(vault: &Vault) -> Result<SecretBytes, TransferError> {
     let records: Vec<Record> = vault
         .entries
@@ -46,7 +49,7 @@ pub fn export(vault: &Vault) -> Result<SecretBytes, TransferError> {
     let mut extra: Vec<&str> = Vec::new();
     for rec in &records {
         for f in &rec.fields {
-            let standard = CUSTOM.iter().any(|(_, n)| *n == f.name)
+            let standard = PART_COLUMNS.iter().any(|(_, n)| *n == f.name)
                 || f.name == API_KEY
                 || f.name == API_SECRET;
             if !standard && !extra.contains(&f.name.as_str()) {
@@ -55,8 +58,13 @@ pub fn export(vault: &Vault) -> Result<SecretBytes, TransferError> {
         }
     }
     let mut w = csv_writer();
-    write_row(&mut w, HEADER.iter().copied().chain(extra.iter().copied()))?;
-    for rec in &records {
+    let header = HEADER
+        .iter()
+        .copied()
+        .chain(PART_COLUMNS.iter().map(|(c, _)| *c))
+        .chain(extra.iter().copied());
+    write_row(&mut w, header)?;
+    for (rec, entry) in records.iter().zip(&vault.entries) {
         let custom = |name: &str| {
             rec.fields
                 .iter()
@@ -64,81 +72,205 @@ pub fn export(vault: &Vault) -> Result<SecretBytes, TransferError> {
                 .map(|f| f.value.expose())
                 .unwrap_or_default()
         };
+        let tags = entry.tags.join(",");
+        let totp = rec
+            .totp
+            .as_ref()
+            .map(SecretString::expose)
+            .unwrap_or_default();
         let row = [
             rec.title.as_str(),
             rec.url.as_str(),
             rec.username.as_str(),
             rec.password.expose(),
+            totp,
+            "false",
+            "false",
+            tags.as_str(),
             rec.notes.as_str(),
-            custom(PASSPHRASE),
-            custom(PRIVATE_KEY),
-            custom(PUBLIC_KEY),
         ];
+        let parts = PART_COLUMNS.iter().map(|(_, n)| custom(n));
         write_row(
             &mut w,
-            row.into_iter().chain(extra.iter().map(|n| custom(n))),
+            row.into_iter()
+                .chain(parts)
+                .chain(extra.iter().map(|n| custom(n))),
         )?;
     }
     finish(w, Format::OnePasswordCsv)
 }
 
-/// The rows of a 1Password CSV. With a header row, columns are found by name and any other
-/// column becomes a custom field; without one, the first five are taken in 1Password's order.
+/// What 1Password CSV changes of `entry`: a tag holding a comma (the Tags cell is split on
+/// commas) and the protected flag of custom fields (columns have none).
+pub(super) fn export_losses(entry: &Entry, index: usize, report: &mut TransferReport) {
+    if entry.tags.iter().any(|t| t.contains(',')) {
+        report.changed(
+            "tags",
+            "a tag holding a comma shows as several tags in 1Password (the Tags cell is split \
+             on commas; the exact tags are in a notes line)",
+            index,
+            &entry.name,
+        );
+    }
+    for field in entry
+        .custom_fields
+        .iter()
+        .filter(|f| !f.protected && f.name != TOTP_FIELD)
+    {
+        report.changed(
+            &format!("custom field '{}'", field.name),
+            "written as a column; 1Password CSV has no protected flag, so keyward reads it \
+             back as protected",
+            index,
+            &entry.name,
+        );
+    }
+}
+
+/// Header names of each role, simplified (lowercase letters and digits).
+const TITLE: &[&str] = &["title", "name"];
+const URL: &[&str] = &["url", "website", "loginuri", "urls"];
+const USERNAME: &[&str] = &["username", "loginusername"];
+const PASSWORD: &[&str] = &["password", "loginpassword"];
+const NOTES: &[&str] = &["notes", "notesplain", "note"];
+const OTP: &[&str] = &["otpauth", "onetimepassword", "otp", "totp"];
+const TAGS: &[&str] = &["tags"];
+const TYPE: &[&str] = &["type"];
+const FAVORITE: &[&str] = &["favorite", "favourite"];
+const ARCHIVED: &[&str] = &["archived"];
+/// 1Password's own item id: keyward gives every key its own.
+const UUID: &[&str] = &["uuid"];
+
+/// The rows of a 1Password CSV, columns found by their header names. Any other column with
+/// a value becomes a protected custom field (a public key column stays unprotected).
 pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
     let text = utf8(bytes, path, Format::OnePasswordCsv)?;
-    let mut table = read_table(text, path, Format::OnePasswordCsv)?;
-    let has_header = table
-        .header
-        .first()
-        .is_some_and(|h| matches!(simplify(h).as_str(), "title" | "name"));
-    if !has_header {
-        table.rows.insert(0, std::mem::take(&mut table.header));
-        table.header = HEADER.iter().map(|h| (*h).to_owned()).collect();
+    let table = read_table(text, path, Format::OnePasswordCsv)?;
+    let find = |names: &[&str]| {
+        table
+            .header
+            .iter()
+            .position(|h| names.contains(&simplify(h).as_str()))
+    };
+    let (title, password) = (find(TITLE), find(PASSWORD));
+    if title.is_none() || password.is_none() {
+        return Err(TransferError::Malformed {
+            path: path.to_owned(),
+            format: Format::OnePasswordCsv,
+            what: "the first row is not a 1Password header (it needs a Title and a Password \
+                   column); a file without a header is not guessed at: add the header row, or \
+                   import it with --format csv --map COLUMN=FIELD"
+                .into(),
+        });
     }
-    let find = |names: &[&str]| names.iter().find_map(|n| table.column(n));
-    let title = find(&["title", "name"]);
-    let website = find(&["website", "url", "login_uri"]);
-    let user = find(&["username", "login_username"]);
-    let pass = find(&["password", "login_password"]);
-    let notes = find(&["notes", "notesPlain"]);
-    let known = [title, website, user, pass, notes];
+    let roles = Roles {
+        title,
+        url: find(URL),
+        username: find(USERNAME),
+        password,
+        notes: find(NOTES),
+        otp: find(OTP),
+        tags: find(TAGS),
+        kind: find(TYPE),
+        favorite: find(FAVORITE),
+        archived: find(ARCHIVED),
+        uuid: find(UUID),
+    };
     Ok(table
         .rows
         .iter()
-        .map(|row| {
-            let cell = |c: Option<usize>| {
-                c.and_then(|i| row.get(i))
-                    .map(String::as_str)
-                    .unwrap_or_default()
-            };
-            let fields = table
-                .header
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| !known.contains(&Some(*i)))
-                .filter_map(|(i, name)| {
-                    let value = row.get(i).filter(|v| !v.is_empty())?;
-                    let name = CUSTOM
-                        .iter()
-                        .find(|(_, f)| simplify(f) == simplify(name))
-                        .map(|(_, f)| (*f).to_owned())
-                        .unwrap_or_else(|| name.clone());
-                    Some(CustomField {
-                        protected: name != PUBLIC_KEY,
-                        name,
-                        value: SecretString::from(value.as_str()),
-                    })
-                })
-                .collect();
-            Record {
-                title: cell(title).to_owned(),
-                url: cell(website).to_owned(),
-                username: cell(user).to_owned(),
-                password: SecretString::from(cell(pass)),
-                notes: cell(notes).to_owned(),
-                fields,
-                ..Record::default()
-            }
-        })
+        .filter(|row| row.iter().any(|c| !c.trim().is_empty()))
+        .map(|row| to_record(&table, &roles, row))
         .collect())
+}
+
+/// Which column holds what.
+struct Roles {
+    title: Option<usize>,
+    url: Option<usize>,
+    username: Option<usize>,
+    password: Option<usize>,
+    notes: Option<usize>,
+    otp: Option<usize>,
+    tags: Option<usize>,
+    kind: Option<usize>,
+    favorite: Option<usize>,
+    archived: Option<usize>,
+    uuid: Option<usize>,
+}
+
+impl Roles {
+    fn known(&self) -> [Option<usize>; 11] {
+        [
+            self.title,
+            self.url,
+            self.username,
+            self.password,
+            self.notes,
+            self.otp,
+            self.tags,
+            self.kind,
+            self.favorite,
+            self.archived,
+            self.uuid,
+        ]
+    }
+}
+
+fn to_record(table: &Table, roles: &Roles, row: &[String]) -> Record {
+    let cell = |c: Option<usize>| {
+        c.and_then(|i| row.get(i))
+            .map(String::as_str)
+            .unwrap_or_default()
+    };
+    let known = roles.known();
+    let mut fields = Vec::new();
+    for (i, name) in table.header.iter().enumerate() {
+        if known.contains(&Some(i)) {
+            continue;
+        }
+        let Some(value) = row.get(i).filter(|v| !v.is_empty()) else {
+            continue;
+        };
+        let name = PART_COLUMNS
+            .iter()
+            .find(|(column, _)| simplify(column) == simplify(name))
+            .map(|(_, part)| (*part).to_owned())
+            .unwrap_or_else(|| name.trim().to_owned());
+        fields.push(CustomField {
+            protected: name != PUBLIC_KEY,
+            name,
+            value: SecretString::from(value.as_str()),
+        });
+    }
+    let mut tags: Vec<String> = cell(roles.tags)
+        .split(',')
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect();
+    // 1Password 4–7 name the item's category (or the user's folder) in Type.
+    let kind = cell(roles.kind).trim();
+    if !kind.is_empty() {
+        tags.push(kind.to_owned());
+    }
+    let mut unsupported = Vec::new();
+    if cell(roles.favorite).eq_ignore_ascii_case("true") {
+        unsupported.push("favorite mark".to_owned());
+    }
+    if cell(roles.archived).eq_ignore_ascii_case("true") {
+        unsupported.push("archived state (imported as an active key)".to_owned());
+    }
+    let otp = cell(roles.otp);
+    Record {
+        title: cell(roles.title).to_owned(),
+        url: cell(roles.url).to_owned(),
+        username: cell(roles.username).to_owned(),
+        password: SecretString::from(cell(roles.password)),
+        notes: cell(roles.notes).to_owned(),
+        totp: (!otp.is_empty()).then(|| SecretString::from(otp)),
+        fields,
+        tags,
+        unsupported,
+        ..Record::default()
+    }
 }

@@ -47,6 +47,8 @@ pub struct Record {
     /// Names of what the file held for this entry that the record cannot carry
     /// (attachments, password history, …); each is reported, never silently lost.
     pub unsupported: Vec<String>,
+    /// What the format held that the record carries another way: (field, how), reported.
+    pub changed: Vec<(String, String)>,
     /// Tags (formats with native tags).
     pub tags: Vec<String>,
     /// Creation time (formats with native times).
@@ -173,6 +175,7 @@ pub fn from_entry(entry: &Entry, native: Native) -> Record {
         fields,
         totp,
         unsupported: Vec::new(),
+        changed: Vec::new(),
         tags: if native.tags {
             entry.tags.clone()
         } else {
@@ -383,13 +386,11 @@ pub fn to_entry(
         fields.insert(0, CustomField::totp(seed.expose(), &entry.name));
     }
     entry.custom_fields = fields;
+    for (field, how) in &record.changed {
+        report.changed(field, how, index, &entry.name);
+    }
     for what in &record.unsupported {
-        report.dropped(
-            what,
-            "not imported: keyward has no place for it",
-            index,
-            &entry.name,
-        );
+        report.dropped(what, "not imported", index, &entry.name);
     }
     if entry.credential.primary_secret().is_empty() {
         report.changed(
@@ -411,11 +412,16 @@ pub fn to_entry(
         entry.purpose = p;
     }
     entry.notes = free_notes;
-    // A notes `Tags:` line is keyward's exact list; it wins over tags the format split.
-    let tags = match meta.tags {
-        Some(t) if !t.is_empty() => t,
-        _ => record.tags,
-    };
+    // The notes line holds the exact tags; the format's own tags add what was set there
+    // (a folder, a tag added in the other program), but not the pieces a Tags cell split a
+    // tag with a comma or semicolon into.
+    let mut tags = meta.tags.unwrap_or_default();
+    let pieces: Vec<String> = tags
+        .iter()
+        .filter(|t| t.contains([',', ';']))
+        .flat_map(|t| t.split([',', ';']).map(|p| p.trim().to_owned()))
+        .collect();
+    tags.extend(record.tags.into_iter().filter(|t| !pieces.contains(t)));
     entry.set_tags(tags);
     entry.set_permissions(meta.permissions.unwrap_or_default());
     entry.ip_whitelist = meta.ip_whitelist.unwrap_or_default();
