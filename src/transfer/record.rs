@@ -412,16 +412,12 @@ pub fn to_entry(
         entry.purpose = p;
     }
     entry.notes = free_notes;
-    // The notes line holds the exact tags; the format's own tags add what was set there
-    // (a folder, a tag added in the other program), but not the pieces a Tags cell split a
-    // tag with a comma or semicolon into.
-    let mut tags = meta.tags.unwrap_or_default();
-    let pieces: Vec<String> = tags
-        .iter()
-        .filter(|t| t.contains([',', ';']))
-        .flat_map(|t| t.split([',', ';']).map(|p| p.trim().to_owned()))
-        .collect();
-    tags.extend(record.tags.into_iter().filter(|t| !pieces.contains(t)));
+    // A notes `Tags:` line is keyward's exact list; it wins over tags the format changed or
+    // split (KeePass's `a_b` for `a,b`, 1Password's Tags cell split on commas).
+    let tags = match meta.tags {
+        Some(t) if !t.is_empty() => t,
+        _ => record.tags,
+    };
     entry.set_tags(tags);
     entry.set_permissions(meta.permissions.unwrap_or_default());
     entry.ip_whitelist = meta.ip_whitelist.unwrap_or_default();
