@@ -159,7 +159,7 @@ fn now() -> DateTime<Utc> {
 }
 
 /// Opens the vault for a read-modify-write under its lock, applies `change`, saves.
-fn modify(
+pub(super) fn modify(
     ctx: &mut Context,
     password: SecretString,
     change: impl FnOnce(&mut Vault) -> Result<String, CliError>,

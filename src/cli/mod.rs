@@ -11,6 +11,7 @@ mod keys;
 mod output;
 mod reports;
 mod scan;
+mod sync;
 mod transfer;
 mod vaults;
 
@@ -152,10 +153,23 @@ pub enum Command {
     },
     /// Write rotation and expiry reminders as an iCalendar file for your own calendar
     Reminders {
-        /// The .ics file to write (replaced if it exists)
+        /// The .ics file to write (never a vault)
         #[arg(long, value_name = "FILE")]
         ics: PathBuf,
+        /// Replace FILE if it exists
+        #[arg(long)]
+        force: bool,
     },
+    /// Move a key to the trash (restorable with `trash --restore`)
+    Delete {
+        /// The key's name
+        name: String,
+    },
+    /// List the trash, restore a key from it, or purge one for good
+    Trash(sync::TrashArgs),
+    /// Merge another copy of the vault into this one (see docs/CLI.md): another vault file,
+    /// or with --conflicts every sync conflict copy beside the vault
+    Merge(sync::MergeArgs),
     /// Generate a key pair (Ed25519 or RSA) as a new key; print its public key (PEM)
     Keygen(keys::KeygenArgs),
     /// Sign a sample payload with a key, to check a bot's signing code (see docs/BEYOND.md)
@@ -511,7 +525,10 @@ pub fn run(cli: Cli) -> u8 {
         Command::Import(args) => transfer::import(&mut ctx, &args),
         Command::Due { within, json } => reports::due(&mut ctx, within, json),
         Command::Audit { json } => reports::audit(&mut ctx, json),
-        Command::Reminders { ics } => reports::reminders(&mut ctx, &ics),
+        Command::Reminders { ics, force } => reports::reminders(&mut ctx, &ics, force),
+        Command::Delete { name } => sync::delete(&mut ctx, &name),
+        Command::Trash(args) => sync::trash(&mut ctx, &args),
+        Command::Merge(args) => sync::merge(&mut ctx, &args),
         Command::Keygen(args) => keys::keygen(&mut ctx, &args),
         Command::Sign(args) => keys::sign(&mut ctx, &args),
         Command::Exec(args) => exec::exec(&mut ctx, &args),

@@ -7,7 +7,7 @@ use chrono::Utc;
 use super::output::{self, print};
 use super::{CliError, Context, EXIT_FINDINGS, EXIT_OK};
 use crate::calendar;
-use crate::store::write_file_atomically;
+use crate::transfer::write_private_file;
 use crate::vault::audit::{self, DueReason};
 use crate::vault::providers::Severity;
 
@@ -91,13 +91,29 @@ pub fn audit(ctx: &mut Context, json: bool) -> Result<u8, CliError> {
     })
 }
 
-/// `keyward reminders --ics FILE`: writes the iCalendar file (atomically, mode 0600).
-pub fn reminders(ctx: &mut Context, ics: &Path) -> Result<u8, CliError> {
+/// `keyward reminders --ics FILE [--force]`: writes the iCalendar file (atomically, mode
+/// 0600); never over a vault, and over an existing file only with `--force`.
+pub fn reminders(ctx: &mut Context, ics: &Path, force: bool) -> Result<u8, CliError> {
+    // Refused before the password is asked: a vault or an existing file without --force.
+    if crate::store::holds_vault(ics) {
+        return Err(CliError::usage(
+            crate::transfer::TransferError::WouldOverwriteVault {
+                path: ics.to_owned(),
+            }
+            .to_string(),
+        ));
+    }
+    if !force && std::fs::symlink_metadata(ics).is_ok() {
+        return Err(CliError::usage(format!(
+            "{} already exists; pass --force to replace it",
+            ics.display()
+        )));
+    }
     let vault = ctx.open_vault()?;
     let now = Utc::now();
     let reminders = calendar::reminders(&vault, now);
     let text = calendar::to_ics(&reminders, vault.settings.reminder_lead_days, now);
-    write_file_atomically(ics, text.as_bytes())?;
+    write_private_file(ics, text.as_bytes(), force)?;
     eprintln!(
         "Wrote {} reminder(s) to {} (alarms {} days ahead).",
         reminders.len(),

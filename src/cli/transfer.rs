@@ -77,7 +77,8 @@ impl From<TransferError> for CliError {
             | TransferError::KeyFile(_) => EXIT_UNREADABLE,
             TransferError::Malformed { .. }
             | TransferError::Usage(_)
-            | TransferError::Exists { .. } => EXIT_USAGE,
+            | TransferError::Exists { .. }
+            | TransferError::WouldOverwriteVault { .. } => EXIT_USAGE,
             _ => EXIT_OTHER,
         };
         CliError {
@@ -106,6 +107,12 @@ pub fn export(ctx: &mut Context, args: &ExportArgs) -> Result<u8, CliError> {
         return Err(CliError::usage(
             "--export-password-file and --export-key-file only apply to --format kdbx",
         ));
+    }
+    if crate::store::holds_vault(&args.out) {
+        return Err(TransferError::WouldOverwriteVault {
+            path: args.out.clone(),
+        }
+        .into());
     }
     if !args.force && std::fs::symlink_metadata(&args.out).is_ok() {
         return Err(TransferError::Exists {

@@ -86,6 +86,15 @@ pub enum StoreError {
         /// The vault path.
         path: PathBuf,
     },
+    /// An output file (export, calendar) was asked to go where a vault is.
+    #[error(
+        "{path} is a keyward vault; refusing to overwrite it with another file (choose another \
+         output path)"
+    )]
+    WouldOverwriteVault {
+        /// The vault that would have been replaced.
+        path: PathBuf,
+    },
     /// An operating system error, with what keyward was doing.
     #[error("{action} {path}: {source}")]
     Io {

@@ -76,13 +76,13 @@ impl VaultLock {
 /// written (to detect changes made by others).
 #[derive(Debug)]
 pub struct VaultFile {
-    path: PathBuf,
-    password: SecretString,
-    kdf: KdfParams,
+    pub(super) path: PathBuf,
+    pub(super) password: SecretString,
+    pub(super) kdf: KdfParams,
     /// SHA-256 of the bytes last read or written; `None` before the first save of a new vault.
-    fingerprint: Option<[u8; 32]>,
+    pub(super) fingerprint: Option<[u8; 32]>,
     /// Held for the life of this value when opened with [`VaultFile::open_locked`].
-    lock: Option<VaultLock>,
+    pub(super) lock: Option<VaultLock>,
     /// Size of the last payload, to size the next serialisation buffer in one allocation.
     payload_hint: usize,
     /// Set by [`VaultFile::set_password`]: the next save must not leave a backup that opens
@@ -90,13 +90,13 @@ pub struct VaultFile {
     password_changed: bool,
     /// The vault as last read or written here: the common base of a three-way merge with
     /// what another writer saved, and what `modified_at` stamps are decided against.
-    last: Vault,
+    pub(super) last: Vault,
 }
 
 /// The file a vault path really names: a symlink is followed, so that saves replace the
 /// target (not the link) and every path to one vault shares one lock. A path that does not
 /// exist yet is used as it is.
-fn real_path(path: &Path) -> PathBuf {
+pub(super) fn real_path(path: &Path) -> PathBuf {
     fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
 }
 
@@ -367,7 +367,7 @@ pub fn parse_payload(path: &Path, plaintext: &SecretBytes) -> Result<Vault, Stor
     })
 }
 
-fn read_vault_bytes(path: &Path) -> Result<Vec<u8>, StoreError> {
+pub(super) fn read_vault_bytes(path: &Path) -> Result<Vec<u8>, StoreError> {
     fs::read(path).map_err(|source| {
         if source.kind() == io::ErrorKind::NotFound {
             StoreError::NotFound {
@@ -383,7 +383,7 @@ fn read_vault_bytes(path: &Path) -> Result<Vec<u8>, StoreError> {
     })
 }
 
-fn format_error(path: &Path, e: FormatError) -> StoreError {
+pub(super) fn format_error(path: &Path, e: FormatError) -> StoreError {
     let path = path.to_owned();
     match e {
         FormatError::NotAVault => StoreError::NotAVault { path },
@@ -406,7 +406,7 @@ fn format_error(path: &Path, e: FormatError) -> StoreError {
     }
 }
 
-fn fingerprint(bytes: &[u8]) -> [u8; 32] {
+pub(super) fn fingerprint(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
 }
 
@@ -485,8 +485,30 @@ fn remove_stale_temp_files(path: &Path) {
 /// Writes a file (an export, a calendar) the way the vault is written: a temporary file in
 /// the same folder with mode 0600, fsync, rename over `path`, fsync of the folder. A crash
 /// leaves the old file or the new one, never a mix; on error nothing is left behind.
+/// Refuses a path that holds a keyward vault: no writer other than the vault's own save
+/// may replace one.
 pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    refuse_vault_target(path)?;
     write_atomically(path, bytes, false)
+}
+
+/// True when the file at `path` starts like a keyward vault (its magic bytes).
+pub fn holds_vault(path: &Path) -> bool {
+    let mut magic = [0u8; format::MAGIC.len()];
+    File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok_and(|()| magic == format::MAGIC)
+}
+
+/// [`StoreError::WouldOverwriteVault`] when `path` holds a keyward vault. Every writer of
+/// exports, calendars and other output files calls this first.
+pub fn refuse_vault_target(path: &Path) -> Result<(), StoreError> {
+    if holds_vault(path) {
+        return Err(StoreError::WouldOverwriteVault {
+            path: path.to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` so that a crash at any moment leaves either the old or the new

@@ -1,17 +1,20 @@
 //! The encrypted vault file: its byte format, the key derivation, and the file handling
 //! (atomic save, backup, lock, change detection). Knows nothing of the GUI or the CLI.
 
+mod conflicts;
 mod error;
 mod file;
 pub mod format;
 pub mod kdf;
 mod stamp;
 pub mod strength;
+mod sync;
 
+pub use conflicts::conflict_copies;
 pub use error::{CryptoError, StoreError};
 pub use file::{
-    VaultFile, VaultLock, backup_path, default_vault_path, lock_path, parse_payload,
-    serialize_payload, write_file_atomically,
+    VaultFile, VaultLock, backup_path, default_vault_path, holds_vault, lock_path, parse_payload,
+    refuse_vault_target, serialize_payload, write_file_atomically,
 };
 pub use kdf::{KdfParams, KdfPreset};
 pub use strength::PasswordStrength;

@@ -184,6 +184,15 @@ pub enum TransferError {
     /// The format is import-only, or the options do not fit it.
     #[error("{0}")]
     Usage(String),
+    /// The output path holds a keyward vault (never overwritten, even with `--force`).
+    #[error(
+        "{path} is a keyward vault; refusing to overwrite it with another file (choose another \
+         output path)"
+    )]
+    WouldOverwriteVault {
+        /// The vault.
+        path: PathBuf,
+    },
     /// The output exists and `--force` was not given.
     #[error("{path} already exists; pass --force to overwrite it")]
     Exists {

@@ -9,8 +9,14 @@ use super::TransferError;
 
 /// Writes `bytes` to `path` with mode 0600, atomically and durably: readers see the old file
 /// or the whole new one, never a part. Without `overwrite`, an existing `path` is left alone
-/// and [`TransferError::Exists`] returned (checked again at the moment of the rename).
+/// and [`TransferError::Exists`] returned (checked again at the moment of the rename). A path
+/// that holds a keyward vault is refused whatever `overwrite` says.
 pub fn write_private_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), TransferError> {
+    if crate::store::holds_vault(path) {
+        return Err(TransferError::WouldOverwriteVault {
+            path: path.to_owned(),
+        });
+    }
     if !overwrite && fs::symlink_metadata(path).is_ok() {
         return Err(TransferError::Exists {
             path: path.to_owned(),
