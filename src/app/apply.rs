@@ -143,6 +143,9 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
         Command::TickChecklist { id, item, done } => tick_checklist(session, id, item, done, env),
         Command::Copy { id, field } => return copy_field(session, id, field, env),
         Command::CopyHistory { id, index } => return copy_history(session, id, index, env),
+        Command::CopyCustomField { id, name } => {
+            return copy_custom_field(session, id, &name, env);
+        }
         Command::CopyText { text, label } => {
             return Some(copy_to_clipboard(session, env, &text, label));
         }
@@ -459,6 +462,13 @@ fn copy_history(session: &Session, id: Uuid, index: usize, env: &mut Env) -> Opt
     let item = entry.history.get(index)?;
     let label = format!("previous {} of {}", item.field, entry.name);
     Some(copy_to_clipboard(session, env, item.value.expose(), label))
+}
+
+fn copy_custom_field(session: &Session, id: Uuid, name: &str, env: &mut Env) -> Option<StatusLine> {
+    let entry = session.vault.by_id(id)?;
+    let field = entry.custom_fields.iter().find(|f| f.name == name)?;
+    let label = format!("field {} of {}", field.name, entry.name);
+    Some(copy_to_clipboard(session, env, field.value.expose(), label))
 }
 
 /// Puts `text` on the timed clipboard for the vault's clipboard time, described as `label`.

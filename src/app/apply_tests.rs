@@ -536,6 +536,33 @@ fn rotate_keeps_the_old_secret_in_history_and_copy_history_copies_it() {
 }
 
 #[test]
+fn copy_custom_field_copies_its_value_and_nothing_for_an_unknown_name() {
+    let mut f = Fixture::unlocked();
+    let id = f.id("binance-bot");
+    f.session_mut()
+        .vault
+        .get_mut("binance-bot")
+        .expect("entry")
+        .custom_fields = vec![crate::vault::CustomField::new("Recovery", "rc-1234", true)];
+    f.apply(Command::CopyCustomField {
+        id,
+        name: "Recovery".into(),
+    });
+    assert_eq!(f.clipboard.contents().as_deref(), Some("rc-1234"));
+    assert_eq!(f.status(), "Copied the field Recovery of binance-bot");
+    f.clipboard.set_by_other_program("other text");
+    f.apply(Command::CopyCustomField {
+        id,
+        name: "Nope".into(),
+    });
+    assert_eq!(
+        f.clipboard.contents().as_deref(),
+        Some("other text"),
+        "no such field: nothing copied"
+    );
+}
+
+#[test]
 fn mark_compromised_then_tick_and_untick_a_checklist_step() {
     let mut f = Fixture::unlocked();
     let id = f.id("github-ci");

@@ -128,6 +128,8 @@ pub(crate) enum Command {
     Copy { id: Uuid, field: Field },
     /// Copy a previous secret from the history.
     CopyHistory { id: Uuid, index: usize },
+    /// Copy the value of a custom field to the timed clipboard.
+    CopyCustomField { id: Uuid, name: String },
     /// Copy text the app made (a test signature) to the timed clipboard.
     CopyText { text: String, label: String },
     /// Clear the clipboard now.

@@ -82,6 +82,7 @@ pub(crate) fn detail_panel(
                 actions(ui, entry, commands);
                 ui.separator();
                 credential(ui, entry, reveal, now, commands);
+                url_and_fields(ui, entry, commands);
                 signature::signature_ui(ui, signature, entry, providers, changes, commands);
                 ui.separator();
                 permissions(ui, entry);
@@ -185,6 +186,37 @@ pub(crate) fn detail_panel(
                 }
             });
         });
+}
+
+/// The URL (a link) and the custom fields: plain values shown, protected ones masked; each
+/// with a copy button.
+fn url_and_fields(ui: &mut Ui, entry: &Entry, commands: &mut Vec<Command>) {
+    if !entry.url.is_empty() {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new("URL").weak());
+            ui.hyperlink_to(&entry.url, &entry.url);
+        });
+    }
+    for field in &entry.custom_fields {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(&field.name).weak());
+            if field.protected {
+                ui.label(MASK).on_hover_text("Protected: copy it to use it");
+            } else {
+                ui.label(field.value.expose());
+            }
+            if ui
+                .small_button(format!("Copy field {}", field.name))
+                .on_hover_text("Copy; the clipboard is cleared after a while")
+                .clicked()
+            {
+                commands.push(Command::CopyCustomField {
+                    id: entry.id,
+                    name: field.name.clone(),
+                });
+            }
+        });
+    }
 }
 
 fn actions(ui: &mut Ui, entry: &Entry, commands: &mut Vec<Command>) {

@@ -5,7 +5,7 @@ use eframe::egui;
 use egui::{RichText, Ui};
 
 use super::command::Command;
-use super::entry_form::{EditorState, Problems, STANDARD_PERMISSIONS};
+use super::entry_form::{EditorState, FieldRow, Problems, STANDARD_PERMISSIONS};
 use super::widgets::{SecretBuffer, labelled_text};
 use crate::keys::KeyAlgorithm;
 use crate::vault::providers::Providers;
@@ -117,6 +117,14 @@ fn form(
                     state.apply_preset(p);
                 }
             });
+            ui.end_row();
+            labelled_text(
+                ui,
+                "URL",
+                &mut state.url,
+                "where the key is used or managed",
+                360.0,
+            );
             ui.end_row();
             let label = ui.label("Environment");
             ui.horizontal(|ui| {
@@ -263,6 +271,12 @@ fn form(
                 problem(ui, &problems.rotate_days);
                 ui.end_row();
             }
+            custom_field_rows(
+                ui,
+                &mut state.fields,
+                &mut state.focus_new_field,
+                &problems.custom_fields,
+            );
             let label = ui.label("Notes");
             ui.add(
                 egui::TextEdit::multiline(&mut state.notes)
@@ -272,6 +286,67 @@ fn form(
             .labelled_by(label.id);
             ui.end_row();
         });
+}
+
+/// One row per custom field: name, value (masked when protected), the protected flag and a
+/// remove button; then "Add field". The rule they break, if any, below them.
+fn custom_field_rows(
+    ui: &mut Ui,
+    rows: &mut Vec<FieldRow>,
+    focus_new: &mut bool,
+    problem_text: &Option<String>,
+) {
+    ui.label("Custom fields");
+    let mut remove = None;
+    let count = rows.len();
+    ui.vertical(|ui| {
+        for (i, row) in rows.iter_mut().enumerate() {
+            let n = i + 1;
+            ui.horizontal(|ui| {
+                let label = ui.label(format!("Field {n} name"));
+                let name = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut row.name)
+                            .hint_text("name")
+                            .desired_width(110.0),
+                    )
+                    .labelled_by(label.id);
+                // A row just added is scrolled into view and takes the focus.
+                if *focus_new && n == count {
+                    name.scroll_to_me(None);
+                    name.request_focus();
+                    *focus_new = false;
+                }
+                let label = ui.label(format!("Field {n} value"));
+                ui.add(
+                    egui::TextEdit::singleline(&mut row.value)
+                        .password(row.protected)
+                        .desired_width(140.0),
+                )
+                .labelled_by(label.id);
+                ui.checkbox(&mut row.protected, format!("Protect field {n}"))
+                    .on_hover_text(
+                        "A protected value is masked, never searched, kept out of notes",
+                    );
+                if ui.small_button(format!("Remove field {n}")).clicked() {
+                    remove = Some(i);
+                }
+            });
+        }
+        if ui.small_button("Add field").clicked() {
+            rows.push(FieldRow {
+                name: String::new(),
+                value: SecretBuffer::default(),
+                protected: false,
+            });
+            *focus_new = true;
+        }
+        problem(ui, problem_text);
+    });
+    if let Some(i) = remove {
+        rows.remove(i);
+    }
+    ui.end_row();
 }
 
 fn kind_text(kind: CredentialKind) -> &'static str {

@@ -10,8 +10,8 @@ use crate::keys::{GeneratedKeyPair, KeyAlgorithm};
 use crate::secret::SecretString;
 use crate::vault::providers::{Provider, Providers};
 use crate::vault::{
-    Credential, CredentialKind, DateError, Entry, Environment, IpRule, Permission,
-    parse_optional_date_keeping, validate_name,
+    Credential, CredentialKind, CustomField, DateError, Entry, Environment, IpRule, Permission,
+    parse_optional_date_keeping, validate_custom_fields, validate_name,
 };
 
 pub(crate) const STANDARD_PERMISSIONS: [&str; 4] = [
@@ -20,6 +20,19 @@ pub(crate) const STANDARD_PERMISSIONS: [&str; 4] = [
     Permission::WITHDRAW,
     Permission::TRANSFER,
 ];
+
+/// One custom field as typed; a row with neither name nor value is left out.
+pub(crate) struct FieldRow {
+    pub name: String,
+    pub value: SecretBuffer,
+    pub protected: bool,
+}
+
+impl FieldRow {
+    fn is_blank(&self) -> bool {
+        self.name.trim().is_empty() && self.value.is_empty()
+    }
+}
 
 /// The form's state: text as typed, parsed on save.
 pub(crate) struct EditorState {
@@ -36,6 +49,11 @@ pub(crate) struct EditorState {
     pub passphrase: SecretBuffer,
     pub private_key: SecretBuffer,
     pub public_key: String,
+    pub url: String,
+    /// The custom fields, in display order (the TOTP field among them).
+    pub fields: Vec<FieldRow>,
+    /// The row just added wants the focus (and to be scrolled into view).
+    pub focus_new_field: bool,
     pub standard: [bool; 4],
     pub custom_permissions: String,
     pub tags: String,
@@ -121,6 +139,17 @@ impl EditorState {
             passphrase,
             private_key,
             public_key,
+            url: entry.url.clone(),
+            fields: entry
+                .custom_fields
+                .iter()
+                .map(|f| FieldRow {
+                    name: f.name.clone(),
+                    value: SecretBuffer::from_secret(&f.value),
+                    protected: f.protected,
+                })
+                .collect(),
+            focus_new_field: false,
             standard,
             custom_permissions: custom.join(", "),
             tags: entry.tags.join(", "),
@@ -209,6 +238,8 @@ pub(crate) struct Problems {
     pub expires: Option<String>,
     pub last_used: Option<String>,
     pub rotate_days: Option<String>,
+    /// The custom fields break the vault's rules (an empty, taken or reserved name).
+    pub custom_fields: Option<String>,
 }
 
 impl Problems {
@@ -221,6 +252,7 @@ impl Problems {
             || self.expires.is_some()
             || self.last_used.is_some()
             || self.rotate_days.is_some()
+            || self.custom_fields.is_some()
     }
 }
 
@@ -245,7 +277,26 @@ impl EditorState {
             rotate_days: (!self.rotate_days.trim().is_empty()
                 && self.rotate_days.trim().parse::<u32>().is_err())
             .then(|| "A whole number of days (0 = no policy); empty = vault default".to_owned()),
+            custom_fields: validate_custom_fields(&self.custom_fields())
+                .err()
+                .map(|e| e.to_string()),
         }
+    }
+
+    /// The custom fields the rows describe (names trimmed, blank rows left out), checked by
+    /// the vault's own rule.
+    fn custom_fields(&self) -> Vec<CustomField> {
+        self.fields
+            .iter()
+            .filter(|row| !row.is_blank())
+            .map(|row| {
+                CustomField::new(
+                    row.name.trim(),
+                    SecretString::new(row.value.expose().to_owned()),
+                    row.protected,
+                )
+            })
+            .collect()
     }
 
     // The dates as typed, read by the library's one date parser. A date left on the day it
@@ -299,6 +350,8 @@ impl EditorState {
         entry.set_tags(self.tags.split(','));
         entry.purpose = self.purpose.trim().to_owned();
         entry.notes = self.notes.clone();
+        entry.url = self.url.trim().to_owned();
+        entry.custom_fields = self.custom_fields();
         entry.ip_whitelist = parse_rules(&self.whitelist).0;
         entry.ip_blacklist = parse_rules(&self.blacklist).0;
         entry.created_at = self.created_at().ok().flatten()?;
@@ -523,5 +576,68 @@ mod tests {
         assert_eq!(form.custom_list(), ["futures", "options"]);
         form.set_custom("futures", true);
         assert_eq!(form.custom_list(), ["options", "futures"], "no duplicate");
+    }
+
+    #[test]
+    fn url_and_custom_fields_build_through_the_vaults_rule() {
+        let mut state = filled();
+        state.url = "  https://www.binance.com/en/my/settings/api-management ".into();
+        state.fields = vec![
+            FieldRow {
+                name: " Sub-account ".into(),
+                value: buffer("grid-1"),
+                protected: false,
+            },
+            FieldRow {
+                name: String::new(),
+                value: SecretBuffer::default(),
+                protected: false,
+            },
+            FieldRow {
+                name: "Recovery".into(),
+                value: buffer("rc-7"),
+                protected: true,
+            },
+        ];
+        let entry = state.build(&providers()).expect("valid");
+        assert_eq!(
+            entry.url,
+            "https://www.binance.com/en/my/settings/api-management"
+        );
+        let fields: Vec<(&str, &str, bool)> = entry
+            .custom_fields
+            .iter()
+            .map(|f| (f.name.as_str(), f.value.expose(), f.protected))
+            .collect();
+        assert_eq!(
+            fields,
+            [("Sub-account", "grid-1", false), ("Recovery", "rc-7", true)]
+        );
+        // the form of that entry shows the same rows
+        let again = EditorState::edit(&entry);
+        assert_eq!(again.fields.len(), 2);
+        assert!(again.fields[1].protected);
+        state.fields.push(FieldRow {
+            name: "recovery".into(),
+            value: buffer("x"),
+            protected: false,
+        });
+        let problems = state.problems();
+        assert!(
+            problems
+                .custom_fields
+                .as_deref()
+                .is_some_and(|p| p.contains("two custom fields are named 'recovery'")),
+            "{:?}",
+            problems.custom_fields
+        );
+        assert!(state.build(&providers()).is_none());
+        state.fields.pop();
+        state.fields.push(FieldRow {
+            name: "Password".into(),
+            value: buffer("x"),
+            protected: true,
+        });
+        assert!(state.problems().custom_fields.is_some(), "a reserved name");
     }
 }

@@ -246,7 +246,8 @@ impl ViewCache {
             .iter()
             .enumerate()
             .filter(|(_, e)| {
-                view.filter.matches(e, settings, now, &self.attention) && matches_search(e, &needle)
+                view.filter.matches(e, settings, now, &self.attention)
+                    && crate::vault::matches_search(e, &needle)
             })
             .map(|(i, _)| i)
             .collect();
@@ -262,20 +263,6 @@ impl ViewCache {
         self.rows = rows;
         self.rows_key = Some(key);
     }
-}
-
-/// True when the search text appears in the name, provider, tags, purpose or key id (never
-/// in a secret).
-fn matches_search(entry: &Entry, needle: &str) -> bool {
-    if needle.is_empty() {
-        return true;
-    }
-    let has = |text: &str| text.to_lowercase().contains(needle);
-    has(&entry.name)
-        || has(&entry.provider)
-        || has(&entry.purpose)
-        || has(entry.credential.key_id())
-        || entry.tags.iter().any(|t| has(t))
 }
 
 /// The names of the keys the audit says need attention (a finding of medium or worse).
