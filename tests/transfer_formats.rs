@@ -650,3 +650,43 @@ fn bad_files_leave_the_vault_byte_for_byte_unchanged_with_exit_2() {
         );
     }
 }
+
+#[test]
+fn show_masks_protected_fields_and_get_reads_them_by_name() {
+    let sandbox = common::Sandbox::with_vault();
+    let file = testdata("pass-import/bitwarden-other.json");
+    let file = file.to_string_lossy().into_owned();
+    sandbox
+        .run_pw(
+            &["import", "--format", "bitwarden-json", file.as_str()],
+            None,
+        )
+        .ok();
+    let show = sandbox.run_pw(&["show", "test-item"], None);
+    show.ok().leaks_none(&["another value", "otpauth://"]);
+    assert!(
+        show.stdout.contains("https://test-uri-1"),
+        "{}",
+        show.stdout
+    );
+    assert!(show.stdout.contains("a value"), "a plain field is shown");
+    assert!(
+        show.stdout
+            .contains("•••••••• (protected; `keyward get --field 'field:my hidden field'`)"),
+        "{}",
+        show.stdout
+    );
+    let json = sandbox.run_pw(&["show", "test-item", "--json"], None);
+    json.ok().leaks_none(&["another value"]);
+    assert_eq!(json.json()["url"], "https://test-uri-1");
+    let get = sandbox.run_pw(
+        &["get", "test-item", "--field", "field:My Hidden Field"],
+        None,
+    );
+    get.ok();
+    assert_eq!(get.stdout, "another value\n");
+    sandbox
+        .run_pw(&["get", "test-item", "--field", "field:nope"], None)
+        .expect_code(5)
+        .stderr_has("has no custom field 'nope'");
+}

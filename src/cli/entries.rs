@@ -311,12 +311,34 @@ pub fn require_field<'v>(
 
 /// `keyward get NAME --field F`: prints exactly the value and a newline.
 pub fn get(ctx: &mut Context, name: &str, field: &str) -> Result<u8, CliError> {
-    let field: Field = field.parse().map_err(CliError::usage)?;
+    // `field:NAME` is a custom field; anything else must be a part's name (checked before
+    // the password is asked).
+    let custom = field.strip_prefix("field:").map(str::trim);
+    let part: Option<Field> = match custom {
+        Some(_) => None,
+        None => Some(field.parse().map_err(CliError::usage)?),
+    };
     let vault = ctx.open_vault()?;
-    let value = require_field(&vault, name, field)?;
+    let value = match (part, custom) {
+        (Some(part), _) => require_field(&vault, name, part)?.expose(),
+        (None, Some(wanted)) => {
+            let entry = vault.require(name)?;
+            entry
+                .custom_fields
+                .iter()
+                .find(|f| f.name.eq_ignore_ascii_case(wanted))
+                .map(|f| f.value.expose())
+                .ok_or_else(|| {
+                    CliError::other(format!(
+                        "'{name}' has no custom field '{wanted}' (see `keyward show {name}`)"
+                    ))
+                })?
+        }
+        (None, None) => return Err(CliError::usage("--field is empty")),
+    };
     // One buffer of the right size, zeroized on drop.
-    let mut line = String::with_capacity(value.expose().len() + 1);
-    line.push_str(value.expose());
+    let mut line = String::with_capacity(value.len() + 1);
+    line.push_str(value);
     line.push('\n');
     print(SecretString::new(line).expose())?;
     Ok(EXIT_OK)

@@ -99,7 +99,7 @@ pub enum Command {
     Get {
         /// The key's name
         name: String,
-        /// key, secret, passphrase, private-key or public-key
+        /// key, secret, passphrase, private-key, public-key, or field:NAME for a custom field
         #[arg(long, short, default_value = "secret")]
         field: String,
     },

@@ -201,7 +201,10 @@ pub fn details(entry: &Entry, settings: &VaultSettings, now: DateTime<Utc>) -> S
     }
     for field in &entry.custom_fields {
         let shown = if field.protected {
-            "•••••••• (protected)".to_owned()
+            format!(
+                "•••••••• (protected; `keyward get --field 'field:{}'`)",
+                field.name
+            )
         } else {
             field.value.expose().to_owned()
         };
