@@ -14,16 +14,11 @@ use egui_kittest::kittest::{NodeT as _, Queryable};
 use gui_support::*;
 use keyward::transfer::{self, Format, ImportOptions};
 
-const FIXTURE_XML: &str = "/work/shared/fixtures/keepassxc-2.7.4/api-keys.xml";
-
-/// The fixture, found beside the checkout (CI) or at the shared path.
+/// The KeePassXC fixture, kept in the repository (source and how it was made: its README).
 fn fixture_xml() -> Option<String> {
-    let beside = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/fixtures/keepassxc-2.7.4/api-keys.xml");
-    [beside.as_path(), Path::new(FIXTURE_XML)]
-        .into_iter()
-        .find(|p| p.exists())
-        .map(|p| p.display().to_string())
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/testdata/transfer/keepassxc-2.7.4/api-keys.xml");
+    path.exists().then(|| path.display().to_string())
 }
 
 /// Name → (key id, primary secret) of every entry.
@@ -148,7 +143,9 @@ fn a_kdbx_export_asks_for_its_password_twice() {
 #[test]
 fn import_of_keepassxc_xml_previews_three_rows_then_adds_them() {
     let Some(fixture) = fixture_xml() else {
-        panic!("the KeePassXC fixture {FIXTURE_XML} is missing");
+        panic!(
+            "the KeePassXC fixture tests/testdata/transfer/keepassxc-2.7.4/api-keys.xml is missing"
+        );
     };
     let mut gui = Gui::unlocked();
     gui.click("Import…");

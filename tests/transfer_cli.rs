@@ -13,7 +13,7 @@ use keyward::vault::{Credential, Entry, Field, Vault};
 
 const MASTER: &str = "master-pw";
 const EXPORT_PW: &str = "export pw, with \"quotes\" ünd spaces";
-const FIXTURES: &str = "../shared/fixtures/keepassxc-2.7.4";
+const FIXTURES: &str = "tests/testdata/transfer/keepassxc-2.7.4";
 
 const BINANCE_KEY: &str = "vmPUZE6mv9SD5VNHk4HlWFsOr6aKE2zvsw0MuIgwCIPy6utIco14y7Ju91duEh8A";
 const BINANCE_SECRET: &str = "s3cr\"et,with;specials<&>'\\ and, commas";

@@ -15,7 +15,7 @@ use keyward::vault::{
     Credential, CustomField, Entry, Environment, Field, Status, TOTP_FIELD, Vault,
 };
 
-const FIXTURES: &str = "../shared/fixtures/keepassxc-2.7.4";
+const FIXTURES: &str = "tests/testdata/transfer/keepassxc-2.7.4";
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
