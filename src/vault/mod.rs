@@ -8,6 +8,7 @@ mod custom;
 mod date;
 mod entry;
 pub mod exposure;
+mod incident;
 mod ip;
 pub mod merge;
 pub mod policy;
@@ -24,9 +25,10 @@ pub use date::{
     DateError, DateInput, parse_date, parse_optional_date, parse_optional_date_keeping,
 };
 pub use entry::{
-    ChecklistItem, Credential, CredentialKind, Entry, Environment, Field, FieldValue, HistoryItem,
-    Incident, Permission, Status,
+    Credential, CredentialKind, Entry, Environment, Field, FieldValue, HistoryItem, Permission,
+    Status,
 };
+pub use incident::{ChecklistItem, Incident};
 pub use ip::{IpRule, IpRuleError};
 pub use trash::{Tombstone, TrashedEntry};
 pub use unknown_name::UnknownName;
