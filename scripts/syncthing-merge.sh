@@ -6,11 +6,6 @@
 # Syncthing leaves a conflict copy; `keyward merge --conflicts` merges it; the script checks
 # that every key and secret of both sides is in the vault and that both folders converge.
 #
-# STATUS: work in progress, not run by CI. In this setup Syncthing 1.19 does not yet leave a
-# conflict copy: after the pause both sides end on one version whose version vector contains
-# both devices (one side's edit is superseded without a copy). The next step is to find out why
-# (whether the pause takes effect before the edits; fsWatcher/scan timing) before CI runs it.
-#
 # Usage: scripts/syncthing-merge.sh  (KEYWARD_BIN=path/to/keyward; default target/debug/keyward)
 # Fails loudly when syncthing is missing: CI installs it.
 set -euo pipefail
@@ -75,6 +70,8 @@ for side, (me, listen, gui) in sides.items():
     folder = ET.SubElement(root, "folder", id="vault", label="vault",
                            path=f"{work}/{side}/folder", type="sendreceive",
                            rescanIntervalS="2", fsWatcherEnabled="true", fsWatcherDelayS="1")
+    # Without it (0) Syncthing discards the losing version instead of keeping a copy.
+    ET.SubElement(folder, "maxConflicts").text = "10"
     ET.SubElement(folder, "device", id=me)
     ET.SubElement(folder, "device", id=other_id)
     tree.write(path)
@@ -139,7 +136,7 @@ kw b delete github-ci
 # Each side records its own change before they meet again.
 api a POST "/rest/db/scan?folder=vault" >/dev/null
 api b POST "/rest/db/scan?folder=vault" >/dev/null
-sleep 2
+sleep 3
 echo "== both sides changed while the link was down; resuming"
 api a POST "/rest/system/resume?device=$id_b" >/dev/null
 api b POST "/rest/system/resume?device=$id_a" >/dev/null
