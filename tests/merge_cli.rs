@@ -6,7 +6,7 @@ mod common;
 use std::collections::HashSet;
 use std::path::Path;
 
-use common::{PASSWORD, Run, Sandbox, keyward_command, run_command};
+use common::{FAST_KDF, PASSWORD, Run, Sandbox, keyward_command, run_command};
 use keyward::store::VaultFile;
 use keyward::vault::Vault;
 
@@ -172,15 +172,8 @@ fn a_copy_with_another_password_stops_the_merge_before_any_change() {
         .arg(&copy)
         .arg("--password-file")
         .arg(&s.password_file)
-        .args([
-            "passwd",
-            "--kdf-memory-mib",
-            "1",
-            "--kdf-iterations",
-            "1",
-            "--kdf-parallelism",
-            "1",
-        ])
+        .arg("passwd")
+        .args(FAST_KDF)
         .env("KEYWARD_NEW_PASSWORD_FILE", &new_pw);
     run_command(cmd, None).ok();
     let bytes = s.vault_bytes();
