@@ -418,16 +418,17 @@ fn duplicate(session: &mut Session, id: Uuid, env: &Env) -> Option<StatusLine> {
 fn delete(session: &mut Session, id: Uuid, env: &Env) -> Option<StatusLine> {
     let name = session.vault.by_id(id)?.name.clone();
     session.dialog = None;
-    match session.vault.remove(&name) {
-        Ok(removed) => drop(removed),
-        Err(e) => return Some(StatusLine::error(e.to_string())),
+    if let Err(e) = session.vault.delete_to_trash(&name, env.now) {
+        return Some(StatusLine::error(e.to_string()));
     }
     if session.view.selected == Some(id) {
         session.view.selected = None;
     }
     session.reveal = None;
     changed(session, env.waker);
-    Some(StatusLine::info(format!("Deleted '{name}'; saving…")))
+    Some(StatusLine::info(format!(
+        "Moved '{name}' to the trash (`keyward trash --restore` brings it back); saving…"
+    )))
 }
 
 fn tick_checklist(session: &mut Session, id: Uuid, item: usize, done: bool, env: &Env) {

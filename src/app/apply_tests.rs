@@ -648,7 +648,7 @@ fn duplicate_copies_under_an_unused_name_and_selects_the_copy() {
 }
 
 #[test]
-fn delete_removes_the_key_and_its_selection() {
+fn delete_moves_the_key_to_the_trash_and_clears_its_selection() {
     let mut f = Fixture::unlocked();
     let id = f.id("github-ci");
     f.apply(Command::ShowEntry(id));
@@ -659,9 +659,18 @@ fn delete_removes_the_key_and_its_selection() {
     assert!(f.session().dialog.is_none());
     assert!(f.session().vault.by_id(id).is_none());
     assert_eq!(f.session().view.selected, None);
-    assert_eq!(f.status(), "Deleted 'github-ci'; saving…");
+    assert_eq!(
+        f.status(),
+        "Moved 'github-ci' to the trash (`keyward trash --restore` brings it back); saving…"
+    );
     f.settle();
-    assert!(f.on_disk().get("github-ci").is_none());
+    let on_disk = f.on_disk();
+    assert!(on_disk.get("github-ci").is_none());
+    let trashed = on_disk.trashed("github-ci").expect("in the trash on disk");
+    assert!(
+        !trashed.entry.credential.primary_secret().is_empty(),
+        "the trashed key keeps its secret"
+    );
 }
 
 #[test]

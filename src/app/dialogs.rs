@@ -159,8 +159,8 @@ pub(crate) fn dialog_ui(
                 Confirm::Delete(id) => (
                     id,
                     "Delete",
-                    "This removes the key and its history from the vault. The previous version \
-                     of the file is kept as its .bak backup until the next save.",
+                    "This moves the key, with its secrets and history, to the vault's trash; \
+                     `keyward trash --restore NAME` brings it back.",
                     "Delete key",
                 ),
                 Confirm::Revoke(id) => (
