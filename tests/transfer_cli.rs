@@ -2,6 +2,8 @@
 //! `keepassxc-cli` (Debian package `keepassxc`). Without it these tests fail under CI
 //! (`CI=true`) and skip with a printed reason elsewhere.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -161,23 +163,6 @@ fn stdout(o: &Output) -> String {
 }
 
 /// True when `keepassxc-cli` can run. Under CI a missing tool is a failure, not a skip.
-fn have_keepassxc(test: &str) -> bool {
-    let found = Command::new("keepassxc-cli")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "keepassxc-cli is missing under CI: install the Debian package keepassxc"
-        );
-        eprintln!("SKIPPED {test}: keepassxc-cli not found (apt-get install keepassxc)");
-    }
-    found
-}
-
 /// Runs `keepassxc-cli` with the database password on stdin.
 fn kpx(args: &[&str], password: &str) -> Output {
     let mut child = Command::new("keepassxc-cli")
@@ -249,7 +234,7 @@ fn check_in_keepassxc(db: &Path, password: &str) {
 
 #[test]
 fn kdbx_export_opens_in_keepassxc_with_every_value() {
-    if !have_keepassxc("kdbx_export_opens_in_keepassxc_with_every_value") {
+    if !common::have_keepassxc("kdbx_export_opens_in_keepassxc_with_every_value") {
         return;
     }
     let env = Env::new(&awkward_vault());
@@ -285,7 +270,7 @@ fn kdbx_export_opens_in_keepassxc_with_every_value() {
 
 #[test]
 fn kdbx_export_password_from_stdin_after_the_master_password() {
-    if !have_keepassxc("kdbx_export_password_from_stdin_after_the_master_password") {
+    if !common::have_keepassxc("kdbx_export_password_from_stdin_after_the_master_password") {
         return;
     }
     let env = Env::new(&awkward_vault());
@@ -318,7 +303,7 @@ fn kdbx_export_password_from_stdin_after_the_master_password() {
 
 #[test]
 fn keepass_xml_export_imports_into_keepassxc_with_the_same_values() {
-    if !have_keepassxc("keepass_xml_export_imports_into_keepassxc_with_the_same_values") {
+    if !common::have_keepassxc("keepass_xml_export_imports_into_keepassxc_with_the_same_values") {
         return;
     }
     let env = Env::new(&awkward_vault());

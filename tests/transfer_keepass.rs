@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use chrono::{TimeZone, Utc};
-use common::Sandbox;
+use common::{Sandbox, have_keepassxc};
 use keyward::secret::{SecretBytes, SecretString};
 use keyward::transfer::{self, ExportOptions, Format, ImportOptions, TransferError};
 use keyward::vault::{Credential, CustomField, Entry, Field, Vault};
@@ -78,23 +78,6 @@ fn import(
 /// One row of `keepassxc-cli export -f csv`: group, title, username, password, URL, notes,
 /// TOTP, created.
 type Row = [String; 8];
-
-fn have_keepassxc(test: &str) -> bool {
-    let found = Command::new("keepassxc-cli")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !found {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "keepassxc-cli is missing under CI: install the Debian package keepassxc"
-        );
-        eprintln!("SKIPPED {test}: keepassxc-cli not found (apt-get install keepassxc)");
-    }
-    found
-}
 
 fn keepassxc_rows(file: &str, password: Option<&str>, key_file: Option<&str>) -> Vec<Row> {
     let mut cmd = Command::new("keepassxc-cli");

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::record::Record;
-use super::{Format, TransferError, keyfile};
+use super::{TransferError, keyfile};
 use crate::secret::SecretString;
 use crate::store::kdf::{ForeignKdf, check_work_factor};
 
@@ -37,11 +37,7 @@ pub fn import(
     key: &Key<'_>,
     allow_slow_kdf: bool,
 ) -> Result<Vec<Record>, TransferError> {
-    let damaged = |what: &str| TransferError::Damaged {
-        path: path.to_owned(),
-        format: Format::Kdbx,
-        what: what.to_owned(),
-    };
+    let damaged = |what: &str| super::kdbx::damaged(path, what);
     let header = bytes
         .get(..HEADER_LEN)
         .ok_or_else(|| damaged("the file is truncated"))?;

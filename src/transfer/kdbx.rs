@@ -153,11 +153,7 @@ pub fn import(
     key: &Key<'_>,
     allow_slow_kdf: bool,
 ) -> Result<Vec<Record>, TransferError> {
-    let damaged = |what: &str| TransferError::Damaged {
-        path: path.to_owned(),
-        format: Format::Kdbx,
-        what: what.to_owned(),
-    };
+    let damaged = |what: &str| damaged(path, what);
     match kdbx_header::kind(bytes) {
         Kind::Kdbx(_) => {}
         Kind::Kdb => {
@@ -221,12 +217,17 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
 }
 
-fn open_error(e: DatabaseOpenError, path: &Path) -> TransferError {
-    let damaged = |what: &str| TransferError::Damaged {
+/// The error for a KeePass file (kdbx or kdb) that cannot be read, saying `what` is wrong.
+pub(super) fn damaged(path: &Path, what: &str) -> TransferError {
+    TransferError::Damaged {
         path: path.to_owned(),
         format: Format::Kdbx,
         what: what.to_owned(),
-    };
+    }
+}
+
+fn open_error(e: DatabaseOpenError, path: &Path) -> TransferError {
+    let damaged = |what: &str| damaged(path, what);
     match e {
         DatabaseOpenError::Key(DatabaseKeyError::IncorrectKey)
         | DatabaseOpenError::Cryptography(_) => TransferError::WrongPassword {
@@ -485,20 +486,7 @@ mod tests {
 
     #[test]
     fn hostile_argon2_memory_in_a_kdbx4_header_is_refused() {
-        let mut dict = vec![0x00, 0x01]; // variant dictionary version 1.0
-        for (name, value) in [(&b"I"[..], 2u64), (&b"M"[..], u64::MAX)] {
-            dict.push(0x05); // UInt64
-            dict.extend(u32::try_from(name.len()).expect("len").to_le_bytes());
-            dict.extend(name);
-            dict.extend(8u32.to_le_bytes());
-            dict.extend(value.to_le_bytes());
-        }
-        dict.push(0);
-        let mut file = vec![0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5, 1, 0, 4, 0];
-        file.push(11);
-        file.extend(u32::try_from(dict.len()).expect("len").to_le_bytes());
-        file.extend(&dict);
-        file.extend([0, 0, 0, 0, 0]);
+        let file = kdbx_header::tests::kdbx4_with_kdf(&[(b"I", 2), (b"M", u64::MAX)]);
         let err = import_error(&file).to_string();
         assert!(err.contains("Argon2 m="), "{err}");
     }

@@ -184,7 +184,7 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u32> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -200,13 +200,13 @@ mod tests {
         assert_eq!(read(&file[..file.len() - 1]), None);
     }
 
-    #[test]
-    fn kdbx4_argon2_parameters() {
-        let mut dict = vec![0x00, 0x01];
-        for (name, value) in [(&b"I"[..], 2u64), (&b"M"[..], 1 << 30)] {
-            dict.push(0x05);
+    /// A KDBX 4 header whose KdfParameters hold these UInt64 items and a UInt32 `P` = 8.
+    pub(crate) fn kdbx4_with_kdf(items: &[(&[u8], u64)]) -> Vec<u8> {
+        let mut dict = vec![0x00, 0x01]; // variant dictionary version 1.0
+        for (name, value) in items {
+            dict.push(0x05); // UInt64
             dict.extend(u32::try_from(name.len()).expect("len").to_le_bytes());
-            dict.extend(name);
+            dict.extend(*name);
             dict.extend(8u32.to_le_bytes());
             dict.extend(value.to_le_bytes());
         }
@@ -217,6 +217,12 @@ mod tests {
         file.extend(u32::try_from(dict.len()).expect("len").to_le_bytes());
         file.extend(&dict);
         file.extend([0, 0, 0, 0, 0]);
+        file
+    }
+
+    #[test]
+    fn kdbx4_argon2_parameters() {
+        let file = kdbx4_with_kdf(&[(b"I", 2), (b"M", 1 << 30)]);
         let header = read(&file).expect("header");
         assert_eq!(
             header.kdf,

@@ -380,3 +380,22 @@ impl Default for Rng {
         Self::new()
     }
 }
+
+/// True when `keepassxc-cli` runs. Without it a test must not pass silently: under CI
+/// (`CI=true`) this fails; elsewhere it prints why `test` is skipped and returns false.
+pub fn have_keepassxc(test: &str) -> bool {
+    let found = Command::new("keepassxc-cli")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !found {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "keepassxc-cli is missing under CI: install the Debian package keepassxc"
+        );
+        eprintln!("SKIPPED {test}: keepassxc-cli not found (apt-get install keepassxc)");
+    }
+    found
+}
