@@ -37,7 +37,7 @@ pub fn import(
     key: &Key<'_>,
     allow_slow_kdf: bool,
 ) -> Result<Vec<Record>, TransferError> {
-    let damaged = |what: &str| super::kdbx::damaged(path, what);
+    let damaged = |what: &str| super::keepass::damaged(path, what);
     let header = bytes
         .get(..HEADER_LEN)
         .ok_or_else(|| damaged("the file is truncated"))?;

@@ -19,8 +19,9 @@ use keepass::error::{DatabaseFormatError, DatabaseKeyError, DatabaseOpenError, K
 use keepass::{Database, DatabaseKey};
 
 use super::kdbx_header::{self, Kind};
-use super::record::{self, CustomField, Native, Record};
-use super::{Format, TransferError, TransferReport, keyfile};
+use super::keepass::{OTP_FIELD, damaged, keepass_record, legacy_totp_uri};
+use super::record::{CustomField, Native, Record};
+use super::{Format, TransferError, keyfile};
 use crate::secret::{SecretBytes, SecretString};
 use crate::store::kdf::check_work_factor;
 use crate::vault::Vault;
@@ -32,17 +33,8 @@ pub const EXPORT_ITERATIONS: u64 = 3;
 /// Argon2id lanes of an exported file.
 pub const EXPORT_PARALLELISM: u32 = 4;
 
-/// Native KeePass fields: tags, times, custom strings.
-pub(super) const NATIVE: Native = Native {
-    tags: true,
-    created: true,
-    expires: true,
-    custom_fields: true,
-    totp: true,
-};
-
-/// The string field KeePassXC keeps a TOTP `otpauth://` URI in.
-pub(super) const OTP_FIELD: &str = "otp";
+/// Native KeePass fields (the KeePass formats share them).
+pub(super) const NATIVE: Native = super::keepass::NATIVE;
 
 /// The whole vault as a KDBX 4 file encrypted under `password`.
 pub fn export(vault: &Vault, key: &Key<'_>) -> Result<SecretBytes, TransferError> {
@@ -217,15 +209,6 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Option<T> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).ok()
 }
 
-/// The error for a KeePass file (kdbx or kdb) that cannot be read, saying `what` is wrong.
-pub(super) fn damaged(path: &Path, what: &str) -> TransferError {
-    TransferError::Damaged {
-        path: path.to_owned(),
-        format: Format::Kdbx,
-        what: what.to_owned(),
-    }
-}
-
 fn open_error(e: DatabaseOpenError, path: &Path) -> TransferError {
     let damaged = |what: &str| damaged(path, what);
     match e {
@@ -317,10 +300,10 @@ fn to_record(e: &keepass::db::Entry, group: Option<&str>) -> Record {
     }
 }
 
-/// A group path as a tag: at most [`super::keepass_xml::MAX_GROUP_TAG`] bytes, keeping the
+/// A group path as a tag: at most [`super::keepass::MAX_GROUP_TAG`] bytes, keeping the
 /// last groups after "…/" when longer (as the XML import does).
 fn group_tag(path: &str) -> String {
-    let max = super::keepass_xml::MAX_GROUP_TAG;
+    let max = super::keepass::MAX_GROUP_TAG;
     if path.len() <= max {
         return path.to_owned();
     }
@@ -338,44 +321,6 @@ fn group_tag(path: &str) -> String {
     kept.join("/")
 }
 
-/// Characters KeePass splits a tag list on.
-pub(super) const TAG_SEPARATORS: [char; 2] = [',', ';'];
-
-/// The record of `entry` for KeePass (kdbx and XML). A tag holding `,` or `;` would come back
-/// from KeePass as two tags: such an entry's KeePass tags show them as `_`, and its exact tags
-/// travel in the notes' `Tags:` line, which keyward reads back in preference.
-pub(super) fn keepass_record(entry: &crate::vault::Entry) -> Record {
-    if !entry.tags.iter().any(|t| t.contains(TAG_SEPARATORS)) {
-        return record::from_entry(entry, NATIVE);
-    }
-    let mut rec = record::from_entry(
-        entry,
-        Native {
-            tags: false,
-            ..NATIVE
-        },
-    );
-    rec.tags = entry
-        .tags
-        .iter()
-        .map(|t| t.replace(TAG_SEPARATORS, "_"))
-        .collect();
-    rec
-}
-
-/// Reports a key whose tags KeePass would split (see [`keepass_record`]).
-pub(super) fn tag_losses(entry: &crate::vault::Entry, index: usize, report: &mut TransferReport) {
-    if entry.tags.iter().any(|t| t.contains(TAG_SEPARATORS)) {
-        report.changed(
-            "tags",
-            "KeePass splits tags on ',' and ';': they show as '_' in its tags, and the exact \
-             tags travel in the notes' 'Tags:' line, which keyward reads back",
-            index,
-            &entry.name,
-        );
-    }
-}
-
 /// The TOTP of an entry KeePassXC 2.5 and older wrote as "TOTP Seed" and "TOTP Settings"
 /// instead of an `otp` URI, as the URI KeePassXC shows for it.
 fn legacy_totp(e: &keepass::db::Entry) -> Option<SecretString> {
@@ -389,44 +334,6 @@ fn legacy_totp(e: &keepass::db::Entry) -> Option<SecretString> {
         e.get_title().unwrap_or_default(),
         e.get_username().unwrap_or_default(),
     )))
-}
-
-/// The `otpauth://` URI of a legacy KeePassXC TOTP: `settings` is "period;digits", or
-/// "period;S" for Steam codes.
-pub(super) fn legacy_totp_uri(
-    seed: &str,
-    settings: Option<&str>,
-    title: &str,
-    user: &str,
-) -> String {
-    use crate::vault::percent_encode;
-    let mut parts = settings.unwrap_or("30;6").split(';').map(str::trim);
-    let period = parts
-        .next()
-        .and_then(|p| p.parse::<u32>().ok())
-        .unwrap_or(30);
-    let digits = parts.next().unwrap_or("6");
-    let secret: zeroize::Zeroizing<String> = zeroize::Zeroizing::new(
-        seed.chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .flat_map(char::to_uppercase)
-            .collect(),
-    );
-    let label = if user.is_empty() {
-        percent_encode(title)
-    } else {
-        format!("{}:{}", percent_encode(title), percent_encode(user))
-    };
-    let kind = if digits == "S" {
-        "&encoder=steam".to_owned()
-    } else {
-        format!("&digits={}", digits.parse::<u32>().unwrap_or(6))
-    };
-    format!(
-        "otpauth://totp/{label}?secret={}&period={period}{kind}&issuer={}",
-        percent_encode(&secret),
-        percent_encode(title)
-    )
 }
 
 fn naive(date: DateTime<Utc>) -> NaiveDateTime {
@@ -443,6 +350,7 @@ fn internal(what: &str) -> TransferError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::transfer::record;
 
     fn import_error(file: &[u8]) -> TransferError {
         let password = SecretString::from("pw");
@@ -465,7 +373,7 @@ mod tests {
             tag.starts_with("…/group/") && tag.ends_with("/group"),
             "{tag}"
         );
-        assert!(tag.len() <= super::super::keepass_xml::MAX_GROUP_TAG + "…/".len());
+        assert!(tag.len() <= super::super::keepass::MAX_GROUP_TAG + "…/".len());
     }
 
     #[test]

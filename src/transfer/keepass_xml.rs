@@ -7,6 +7,7 @@ use base64::Engine;
 use chrono::{DateTime, Utc};
 use quick_xml::events::{BytesStart, Event};
 
+use super::keepass::MAX_GROUP_TAG;
 use super::record::{CustomField, Native, Record};
 use super::{Format, TransferError, line_column, utf8};
 use crate::secret::{SecretBytes, SecretString};
@@ -41,7 +42,7 @@ pub fn export(vault: &Vault) -> Result<SecretBytes, TransferError> {
         uuid_b64(&uuid::Uuid::new_v4())
     ));
     for entry in &vault.entries {
-        let rec = super::kdbx::keepass_record(entry);
+        let rec = super::keepass::keepass_record(entry);
         let bad = |field: &str| TransferError::Unrepresentable {
             entry: entry.name.clone(),
             format: Format::KeepassXml,
@@ -86,7 +87,7 @@ pub fn export(vault: &Vault) -> Result<SecretBytes, TransferError> {
             strings.push((f.name.as_str(), f.value.expose(), f.protected));
         }
         if let Some(totp) = &rec.totp {
-            strings.push((super::kdbx::OTP_FIELD, totp.expose(), true));
+            strings.push((super::keepass::OTP_FIELD, totp.expose(), true));
         }
         for (key, value, protected) in strings {
             let value = escape(value).ok_or_else(|| bad(key))?;
@@ -355,9 +356,6 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
         .collect())
 }
 
-/// Longest group path kept as a tag, in bytes; deeper paths keep their last groups.
-pub(super) const MAX_GROUP_TAG: usize = 200;
-
 /// Every group of the file in document order (a parent before its children), so memory stays
 /// linear in the file however deep the groups nest.
 #[derive(Default)]
@@ -429,11 +427,11 @@ fn legacy_totp(record: &mut Record) {
             .find(|f| f.name == name)
             .map(|f| f.value.expose())
     };
-    if field(super::kdbx::OTP_FIELD).is_some() {
+    if field(super::keepass::OTP_FIELD).is_some() {
         return;
     }
     if let Some(seed) = field("TOTP Seed").filter(|s| !s.trim().is_empty()) {
-        let uri = super::kdbx::legacy_totp_uri(
+        let uri = super::keepass::legacy_totp_uri(
             seed,
             field("TOTP Settings"),
             &record.title,

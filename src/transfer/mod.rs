@@ -15,6 +15,7 @@ mod generic_csv;
 mod kdb;
 mod kdbx;
 mod kdbx_header;
+mod keepass;
 mod keepass_xml;
 mod keepassxc_csv;
 pub mod keyfile;
@@ -368,7 +369,7 @@ pub fn export_report(vault: &Vault, format: Format) -> TransferReport {
         for (i, entry) in vault.entries.iter().enumerate() {
             record::export_losses(entry, i + 1, native, &mut report);
             if matches!(format, Format::Kdbx | Format::KeepassXml) {
-                kdbx::tag_losses(entry, i + 1, &mut report);
+                keepass::tag_losses(entry, i + 1, &mut report);
             }
             if format == Format::BitwardenJson {
                 bitwarden::export_losses(entry, i + 1, &mut report);

@@ -13,13 +13,14 @@ mod ip;
 pub mod merge;
 pub mod policy;
 pub mod providers;
+mod search;
 mod trash;
 mod unknown_name;
 
 pub(crate) use custom::percent_encode;
 pub use custom::{
     CustomField, CustomFieldError, RESERVED_FIELD_NAMES, TOTP_FIELD, is_reserved_field_name,
-    matches_search, normalised_field_name, totp_uri, usable_field_name, validate_custom_fields,
+    normalised_field_name, totp_uri, usable_field_name, validate_custom_fields,
 };
 pub use date::{
     DateError, DateInput, parse_date, parse_optional_date, parse_optional_date_keeping,
@@ -30,6 +31,7 @@ pub use entry::{
 };
 pub use incident::{ChecklistItem, Incident};
 pub use ip::{IpRule, IpRuleError};
+pub use search::matches_search;
 pub use trash::{Tombstone, TrashedEntry};
 pub use unknown_name::UnknownName;
 
