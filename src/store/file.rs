@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 
 use super::error::{CryptoError, StoreError};
 use super::format::{self, FormatError, Header, NONCE_LEN};
+use super::guard::refuse_vault_target;
 use super::kdf::{self, KdfParams, SALT_LEN};
 use super::stamp;
 use crate::secret::{SecretBytes, SecretString};
@@ -138,18 +139,15 @@ impl VaultFile {
     /// another process saves, because saves replace the file atomically).
     pub fn open(path: &Path, password: SecretString) -> Result<(VaultFile, Vault), StoreError> {
         let path = &real_path(path);
-        let bytes = read_vault_bytes(path)?;
-        let (header, plaintext) =
-            format::open(&bytes, |h| kdf::derive_key(&password, &h.salt, h.kdf))
-                .map_err(|e| format_error(path, e))?;
-        let vault = parse_payload(path, &plaintext)?;
+        let read = decrypt_file(path, &password)?;
+        let vault = read.vault;
         let file = VaultFile {
             path: path.to_owned(),
             password,
-            kdf: header.kdf,
-            fingerprint: Some(fingerprint(&bytes)),
+            kdf: read.kdf,
+            fingerprint: Some(read.fingerprint),
             lock: None,
-            payload_hint: plaintext.expose().len(),
+            payload_hint: read.payload_len,
             password_changed: false,
             last: vault.clone(),
         };
@@ -367,6 +365,27 @@ pub fn parse_payload(path: &Path, plaintext: &SecretBytes) -> Result<Vault, Stor
     })
 }
 
+/// A vault file read and decrypted: what [`VaultFile`] keeps of it, and the vault.
+pub(super) struct Decrypted {
+    pub(super) vault: Vault,
+    pub(super) kdf: KdfParams,
+    pub(super) fingerprint: [u8; 32],
+    pub(super) payload_len: usize,
+}
+
+/// Reads the vault file at `path` and decrypts it with `password`.
+pub(super) fn decrypt_file(path: &Path, password: &SecretString) -> Result<Decrypted, StoreError> {
+    let bytes = read_vault_bytes(path)?;
+    let (header, plaintext) = format::open(&bytes, |h| kdf::derive_key(password, &h.salt, h.kdf))
+        .map_err(|e| format_error(path, e))?;
+    Ok(Decrypted {
+        vault: parse_payload(path, &plaintext)?,
+        kdf: header.kdf,
+        fingerprint: fingerprint(&bytes),
+        payload_len: plaintext.expose().len(),
+    })
+}
+
 pub(super) fn read_vault_bytes(path: &Path) -> Result<Vec<u8>, StoreError> {
     fs::read(path).map_err(|source| {
         if source.kind() == io::ErrorKind::NotFound {
@@ -490,25 +509,6 @@ fn remove_stale_temp_files(path: &Path) {
 pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     refuse_vault_target(path)?;
     write_atomically(path, bytes, false)
-}
-
-/// True when the file at `path` starts like a keyward vault (its magic bytes).
-pub fn holds_vault(path: &Path) -> bool {
-    let mut magic = [0u8; format::MAGIC.len()];
-    File::open(path)
-        .and_then(|mut f| f.read_exact(&mut magic))
-        .is_ok_and(|()| magic == format::MAGIC)
-}
-
-/// [`StoreError::WouldOverwriteVault`] when `path` holds a keyward vault. Every writer of
-/// exports, calendars and other output files calls this first.
-pub fn refuse_vault_target(path: &Path) -> Result<(), StoreError> {
-    if holds_vault(path) {
-        return Err(StoreError::WouldOverwriteVault {
-            path: path.to_owned(),
-        });
-    }
-    Ok(())
 }
 
 /// Writes `bytes` to `path` so that a crash at any moment leaves either the old or the new

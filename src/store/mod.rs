@@ -5,6 +5,7 @@ mod conflicts;
 mod error;
 mod file;
 pub mod format;
+mod guard;
 pub mod kdf;
 mod stamp;
 pub mod strength;
@@ -13,8 +14,9 @@ mod sync;
 pub use conflicts::conflict_copies;
 pub use error::{CryptoError, StoreError};
 pub use file::{
-    VaultFile, VaultLock, backup_path, default_vault_path, holds_vault, lock_path, parse_payload,
-    refuse_vault_target, serialize_payload, write_file_atomically,
+    VaultFile, VaultLock, backup_path, default_vault_path, lock_path, parse_payload,
+    serialize_payload, write_file_atomically,
 };
+pub use guard::{holds_vault, refuse_vault_target};
 pub use kdf::{KdfParams, KdfPreset};
 pub use strength::PasswordStrength;

@@ -1,9 +1,9 @@
 //! Meeting another writer: merge what it saved into the open vault, and save only after
 //! merging (under the lock), so that neither side's change is lost.
 
+use super::VaultLock;
 use super::error::StoreError;
-use super::file::{VaultFile, fingerprint, format_error, parse_payload, read_vault_bytes};
-use super::{VaultLock, format, kdf};
+use super::file::{VaultFile, decrypt_file};
 use crate::vault::Vault;
 use crate::vault::merge::{MergeReport, merge};
 
@@ -33,16 +33,12 @@ impl VaultFile {
         if !self.changed_on_disk()? {
             return Ok(None);
         }
-        let bytes = read_vault_bytes(&self.path)?;
-        let (header, plaintext) =
-            format::open(&bytes, |h| kdf::derive_key(&self.password, &h.salt, h.kdf))
-                .map_err(|e| format_error(&self.path, e))?;
-        let theirs = parse_payload(&self.path, &plaintext)?;
-        let merged = merge(vault, &theirs, Some(&self.last));
+        let theirs = decrypt_file(&self.path, &self.password)?;
+        let merged = merge(vault, &theirs.vault, Some(&self.last));
         *vault = merged.vault;
-        self.last = theirs;
-        self.kdf = header.kdf;
-        self.fingerprint = Some(fingerprint(&bytes));
+        self.last = theirs.vault;
+        self.kdf = theirs.kdf;
+        self.fingerprint = Some(theirs.fingerprint);
         Ok(Some(merged.report))
     }
 

@@ -13,13 +13,8 @@ use super::{Format, TransferError, line_column, utf8};
 use crate::secret::{SecretBytes, SecretString};
 use crate::vault::{Vault, parse_date};
 
-pub(super) const NATIVE: Native = Native {
-    tags: true,
-    created: true,
-    expires: true,
-    custom_fields: true,
-    totp: true,
-};
+/// Native KeePass fields (the KeePass formats share them).
+pub(super) const NATIVE: Native = super::keepass::NATIVE;
 
 /// Seconds from 0001-01-01 to 1970-01-01: KDBX 4 XML stores times as base64 seconds since
 /// year 1.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 
 use super::{Conflict, Shown, Side};
 use crate::secret::SecretString;
-use crate::vault::{Credential, CustomField, Entry, Field, HistoryItem, Incident, Status};
+use crate::vault::{Credential, CustomField, Entry, HistoryItem, Incident, Status};
 
 /// Two versions of an entry merged into one.
 #[derive(Debug)]
@@ -539,31 +539,29 @@ fn merge_history(ours: &[HistoryItem], theirs: &[HistoryItem]) -> Vec<HistoryIte
 /// to its history, dated from the side it came from.
 fn keep_every_secret(merged: &mut Entry, ours: &Entry, theirs: &Entry) {
     let replaced_at = ours.last_change().max(theirs.last_change());
-    for side in [ours, theirs] {
-        let held: Vec<(Field, SecretString)> = side
+    let missing: Vec<HistoryItem> = {
+        let mut present: HashSet<&str> = merged
             .credential
             .secrets()
             .into_iter()
-            .map(|(f, s)| (f, s.clone()))
+            .map(|(_, s)| s.expose())
+            .chain(merged.history.iter().map(|h| h.value.expose()))
             .collect();
-        for (field, value) in held {
-            let present: HashSet<&str> = merged
-                .credential
-                .secrets()
-                .into_iter()
-                .map(|(_, s)| s.expose())
-                .chain(merged.history.iter().map(|h| h.value.expose()))
-                .collect();
-            if present.contains(value.expose()) {
-                continue;
+        let mut missing = Vec::new();
+        for side in [ours, theirs] {
+            for (field, value) in side.credential.secrets() {
+                if present.insert(value.expose()) {
+                    missing.push(HistoryItem {
+                        field,
+                        value: value.clone(),
+                        in_use_since: side.secret_since(),
+                        replaced_at,
+                    });
+                }
             }
-            merged.history.push(HistoryItem {
-                field,
-                value,
-                in_use_since: side.secret_since(),
-                replaced_at,
-            });
         }
-    }
+        missing
+    };
+    merged.history.extend(missing);
     merged.history.sort_by_key(|h| h.replaced_at);
 }

@@ -253,6 +253,9 @@ pub fn merge(ours: &Vault, theirs: &Vault, base: Option<&Vault>) -> Merged {
 
 /// True when two versions of an entry are equal apart from when they were last stamped.
 pub fn same_content(x: &Entry, y: &Entry) -> bool {
+    if x.modified_at == y.modified_at {
+        return x == y;
+    }
     x.id == y.id && {
         let mut x = x.clone();
         x.modified_at = y.modified_at;
