@@ -57,6 +57,11 @@ pub struct Cli {
     )]
     pub password_file: Option<PathBuf>,
 
+    /// Run a key derivation above keyward's bound (32x the work of its default), which can
+    /// take minutes or hours: the vault's own, or a kdbx import's. Only for a file you trust
+    #[arg(long, global = true)]
+    pub allow_slow_kdf: bool,
+
     /// What to do; without one, the desktop app opens.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -412,6 +417,8 @@ pub struct Context {
     pub password_file: Option<PathBuf>,
     /// stdin, read in order.
     pub input: Input,
+    /// `--allow-slow-kdf`: accept a key derivation above the work bound.
+    pub allow_slow_kdf: bool,
     /// The provider presets, loaded on first use.
     providers: Option<Providers>,
 }
@@ -440,7 +447,7 @@ impl Context {
     /// Opens the vault with `password` to read it; provider names are normalised (as the
     /// app does on unlock).
     fn open_unlocked(&mut self, password: SecretString) -> Result<(VaultFile, Vault), CliError> {
-        let (file, mut vault) = VaultFile::open(&self.vault, password)?;
+        let (file, mut vault) = VaultFile::open_with(&self.vault, password, self.allow_slow_kdf)?;
         self.providers().normalise(&mut vault);
         Ok((file, vault))
     }
@@ -448,7 +455,8 @@ impl Context {
     /// Opens the vault with `password` under its lock, to change it; provider names are
     /// normalised.
     fn open_locked(&mut self, password: SecretString) -> Result<(VaultFile, Vault), CliError> {
-        let (file, mut vault) = VaultFile::open_locked(&self.vault, password)?;
+        let (file, mut vault) =
+            VaultFile::open_locked_with(&self.vault, password, self.allow_slow_kdf)?;
         self.providers().normalise(&mut vault);
         Ok((file, vault))
     }
@@ -502,6 +510,7 @@ pub fn run(cli: Cli) -> u8 {
         vault,
         password_file: cli.password_file,
         input: Input::new(),
+        allow_slow_kdf: cli.allow_slow_kdf,
         providers: None,
     };
     let result = match command {

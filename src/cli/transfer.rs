@@ -57,10 +57,6 @@ pub struct ImportArgs {
     /// kdbx: the database's KeePass key file; an empty password then means the key file alone
     #[arg(long, value_name = "FILE")]
     pub import_key_file: Option<PathBuf>,
-    /// kdbx: run a key derivation above keyward's bound (32x the work of its own default),
-    /// which can take minutes or hours
-    #[arg(long)]
-    pub allow_slow_kdf: bool,
     /// csv: map a column to a field: name, key, secret, passphrase, private-key, public-key,
     /// kind, provider, env, purpose, notes, tags, permissions, allow, deny, created, rotated,
     /// expires, url, ignore (repeatable); unmapped columns are reported, not imported
@@ -185,14 +181,11 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<u8, CliError> {
     if !args.map.is_empty() && format != Format::Csv {
         return Err(CliError::usage("--map only applies to --format csv"));
     }
-    if (args.import_password_file.is_some()
-        || args.import_key_file.is_some()
-        || args.allow_slow_kdf)
+    if (args.import_password_file.is_some() || args.import_key_file.is_some())
         && format != Format::Kdbx
     {
         return Err(CliError::usage(
-            "--import-password-file, --import-key-file and --allow-slow-kdf only apply to \
-             --format kdbx",
+            "--import-password-file and --import-key-file only apply to --format kdbx",
         ));
     }
     let columns = parse_column_maps(&args.map).map_err(CliError::usage)?;
@@ -225,7 +218,7 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<u8, CliError> {
             password,
             columns,
             key_file,
-            allow_slow_kdf: args.allow_slow_kdf,
+            allow_slow_kdf: ctx.allow_slow_kdf,
         },
         Utc::now(),
     )?;

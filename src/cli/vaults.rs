@@ -12,6 +12,25 @@ fn preset(name: Option<&str>) -> Result<Option<KdfPreset>, CliError> {
         .map_err(|e| CliError::usage(e.to_string()))
 }
 
+/// Refuses a new vault setting above the work bound unless `--allow-slow-kdf`: every later
+/// unlock would need that option too (and the app would refuse the vault).
+fn within_bound(kdf: KdfParams, allow_slow_kdf: bool) -> Result<KdfParams, CliError> {
+    match kdf.check_work(allow_slow_kdf) {
+        Ok(()) => Ok(kdf),
+        Err(kdf::KdfError::WorkFactor(kdf::WorkFactorError::Slow { times, .. })) => {
+            Err(CliError::usage(format!(
+                "{kdf} is {times}x the work of the default, above the limit of {}x: every \
+                 unlock would take long and need --allow-slow-kdf; use less memory or fewer \
+                 passes, or pass --allow-slow-kdf to use it anyway",
+                kdf::SLOW_FACTOR
+            )))
+        }
+        Err(e) => Err(CliError::usage(format!(
+            "invalid key derivation setting: {e}"
+        ))),
+    }
+}
+
 fn kdf_params(args: &KdfArgs) -> Result<KdfParams, CliError> {
     if let Some(preset) = preset(args.kdf_preset.as_deref())? {
         return Ok(preset.params());
@@ -43,7 +62,7 @@ fn warn_about_setup(password: &SecretString, kdf: KdfParams) {
 
 /// `keyward init`: creates an empty vault.
 pub fn init(ctx: &mut Context, args: &KdfArgs) -> Result<u8, CliError> {
-    let kdf = kdf_params(args)?;
+    let kdf = within_bound(kdf_params(args)?, ctx.allow_slow_kdf)?;
     if ctx.vault.exists() {
         return Err(CliError::other(format!(
             "a vault already exists at {}; refusing to overwrite it",
@@ -89,6 +108,7 @@ pub fn passwd(ctx: &mut Context, args: &PasswdArgs) -> Result<u8, CliError> {
         )
         .map_err(|e| CliError::usage(format!("invalid key derivation setting: {e}")))?,
     };
+    let kdf = within_bound(kdf, ctx.allow_slow_kdf)?;
     let new = input::new_master_password(args.new_password_file.as_deref(), false, &mut ctx.input)?;
     warn_about_setup(&new, kdf);
     file.set_password(new, kdf)?;

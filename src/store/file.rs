@@ -11,6 +11,7 @@ use super::error::{CryptoError, StoreError};
 use super::format::{self, FormatError, Header, NONCE_LEN};
 use super::guard::refuse_vault_target;
 use super::kdf::{self, KdfParams, SALT_LEN};
+use super::lock::VaultLock;
 use super::stamp;
 use crate::secret::{SecretBytes, SecretString};
 use crate::vault::Vault;
@@ -36,43 +37,6 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// An exclusive hold on a vault's lock file; released when dropped (or when the process
-/// dies, since it is an OS file lock).
-#[derive(Debug)]
-pub struct VaultLock {
-    _file: File,
-}
-
-impl VaultLock {
-    /// Takes the lock of the vault at `vault` without waiting.
-    pub fn acquire(vault: &Path) -> Result<Self, StoreError> {
-        let lock = lock_path(vault);
-        if let Some(dir) = vault.parent().filter(|d| !d.as_os_str().is_empty()) {
-            create_private_dir(dir)?;
-        }
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        private_mode(&mut options);
-        let file = options.open(&lock).map_err(|source| StoreError::Io {
-            action: "opening the lock file",
-            path: lock.clone(),
-            source,
-        })?;
-        match file.try_lock() {
-            Ok(()) => Ok(VaultLock { _file: file }),
-            Err(fs::TryLockError::WouldBlock) => Err(StoreError::Locked {
-                path: vault.to_owned(),
-                lock,
-            }),
-            Err(fs::TryLockError::Error(source)) => Err(StoreError::Io {
-                action: "locking",
-                path: lock,
-                source,
-            }),
-        }
-    }
-}
-
 /// An open vault file: where it is, how to re-encrypt it, and what it held when last read or
 /// written (to detect changes made by others).
 #[derive(Debug)]
@@ -84,6 +48,8 @@ pub struct VaultFile {
     pub(super) fingerprint: Option<[u8; 32]>,
     /// Held for the life of this value when opened with [`VaultFile::open_locked`].
     pub(super) lock: Option<VaultLock>,
+    /// A KDF above the work bound is accepted when the file is read again (a merge).
+    pub(super) allow_slow_kdf: bool,
     /// Size of the last payload, to size the next serialisation buffer in one allocation.
     payload_hint: usize,
     /// Set by [`VaultFile::set_password`]: the next save must not leave a backup that opens
@@ -125,6 +91,7 @@ impl VaultFile {
             kdf,
             fingerprint: None,
             lock: Some(lock),
+            allow_slow_kdf: false,
             payload_hint: 0,
             password_changed: false,
             last: Vault::default(),
@@ -138,8 +105,18 @@ impl VaultFile {
     /// Opens and decrypts the vault at `path` without taking its lock (reading is safe while
     /// another process saves, because saves replace the file atomically).
     pub fn open(path: &Path, password: SecretString) -> Result<(VaultFile, Vault), StoreError> {
+        Self::open_with(path, password, false)
+    }
+
+    /// [`VaultFile::open`]; a header whose KDF is above the work bound (within the caps) is
+    /// accepted when `allow_slow_kdf` (`--allow-slow-kdf`, for a file the user trusts).
+    pub fn open_with(
+        path: &Path,
+        password: SecretString,
+        allow_slow_kdf: bool,
+    ) -> Result<(VaultFile, Vault), StoreError> {
         let path = &real_path(path);
-        let read = decrypt_file(path, &password)?;
+        let read = decrypt_file(path, &password, allow_slow_kdf)?;
         let vault = read.vault;
         let file = VaultFile {
             path: path.to_owned(),
@@ -147,6 +124,7 @@ impl VaultFile {
             kdf: read.kdf,
             fingerprint: Some(read.fingerprint),
             lock: None,
+            allow_slow_kdf,
             payload_hint: read.payload_len,
             password_changed: false,
             last: vault.clone(),
@@ -160,6 +138,15 @@ impl VaultFile {
         path: &Path,
         password: SecretString,
     ) -> Result<(VaultFile, Vault), StoreError> {
+        Self::open_locked_with(path, password, false)
+    }
+
+    /// [`VaultFile::open_locked`] with [`VaultFile::open_with`]'s `allow_slow_kdf`.
+    pub fn open_locked_with(
+        path: &Path,
+        password: SecretString,
+        allow_slow_kdf: bool,
+    ) -> Result<(VaultFile, Vault), StoreError> {
         if !path.exists() {
             return Err(StoreError::NotFound {
                 path: path.to_owned(),
@@ -167,7 +154,7 @@ impl VaultFile {
         }
         let path = &real_path(path);
         let lock = VaultLock::acquire(path)?;
-        let (mut file, vault) = Self::open(path, password)?;
+        let (mut file, vault) = Self::open_with(path, password, allow_slow_kdf)?;
         file.lock = Some(lock);
         Ok((file, vault))
     }
@@ -373,11 +360,17 @@ pub(super) struct Decrypted {
     pub(super) payload_len: usize,
 }
 
-/// Reads the vault file at `path` and decrypts it with `password`.
-pub(super) fn decrypt_file(path: &Path, password: &SecretString) -> Result<Decrypted, StoreError> {
+/// Reads the vault file at `path` and decrypts it with `password`; a KDF above the work
+/// bound is refused before deriving unless `allow_slow_kdf`.
+pub(super) fn decrypt_file(
+    path: &Path,
+    password: &SecretString,
+    allow_slow_kdf: bool,
+) -> Result<Decrypted, StoreError> {
     let bytes = read_vault_bytes(path)?;
-    let (header, plaintext) = format::open(&bytes, |h| kdf::derive_key(password, &h.salt, h.kdf))
-        .map_err(|e| format_error(path, e))?;
+    let derive = |h: &Header| kdf::derive_key(password, &h.salt, h.kdf);
+    let (header, plaintext) =
+        format::open_with(&bytes, allow_slow_kdf, derive).map_err(|e| format_error(path, e))?;
     Ok(Decrypted {
         vault: parse_payload(path, &plaintext)?,
         kdf: header.kdf,
@@ -451,15 +444,15 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], getrandom::Error> {
 }
 
 #[cfg(unix)]
-fn private_mode(options: &mut OpenOptions) {
+pub(super) fn private_mode(options: &mut OpenOptions) {
     use std::os::unix::fs::OpenOptionsExt;
     options.mode(0o600);
 }
 
 #[cfg(not(unix))]
-fn private_mode(_options: &mut OpenOptions) {}
+pub(super) fn private_mode(_options: &mut OpenOptions) {}
 
-fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+pub(super) fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
     if dir.is_dir() {
         return Ok(());
     }

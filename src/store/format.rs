@@ -79,9 +79,15 @@ impl Header {
     }
 
     /// Parses the header at the start of `file`, checking magic, version, KDF id, reserved
-    /// bits and the KDF caps. Returns the header and the exact header bytes, which are the
-    /// associated data.
+    /// bits, the KDF caps and the work bound ([`KdfParams::check_work`]). Returns the header
+    /// and the exact header bytes, which are the associated data.
     pub fn parse(file: &[u8]) -> Result<(Header, &[u8]), FormatError> {
+        Self::parse_with(file, false)
+    }
+
+    /// [`Header::parse`], accepting a KDF above the work bound (not above the caps) when
+    /// `allow_slow_kdf`: for a file the user trusts (`--allow-slow-kdf`).
+    pub fn parse_with(file: &[u8], allow_slow_kdf: bool) -> Result<(Header, &[u8]), FormatError> {
         if file.len() < MAGIC.len() || file[..MAGIC.len()] != MAGIC {
             return Err(if file.is_empty() {
                 FormatError::Damaged("the file is empty".into())
@@ -124,6 +130,8 @@ impl Header {
             parallelism: u32_at(20),
         };
         kdf.check().map_err(FormatError::KdfRejected)?;
+        kdf.check_work(allow_slow_kdf)
+            .map_err(FormatError::KdfRejected)?;
         let mut salt = [0u8; SALT_LEN];
         salt.copy_from_slice(&header[24..56]);
         let mut nonce = [0u8; NONCE_LEN];
@@ -174,7 +182,16 @@ pub fn open(
     file: &[u8],
     derive: impl FnOnce(&Header) -> Result<DerivedKey, KdfError>,
 ) -> Result<(Header, SecretBytes), FormatError> {
-    let (header, aad) = Header::parse(file)?;
+    open_with(file, false, derive)
+}
+
+/// [`open`], with the header parsed by [`Header::parse_with`] (`allow_slow_kdf`).
+pub fn open_with(
+    file: &[u8],
+    allow_slow_kdf: bool,
+    derive: impl FnOnce(&Header) -> Result<DerivedKey, KdfError>,
+) -> Result<(Header, SecretBytes), FormatError> {
+    let (header, aad) = Header::parse_with(file, allow_slow_kdf)?;
     let key = derive(&header).map_err(FormatError::Kdf)?;
     let cipher = XChaCha20Poly1305::new_from_slice(&key.0[..])
         .map_err(|e| FormatError::Kdf(KdfError::Argon2(e.to_string())))?;

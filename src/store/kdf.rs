@@ -59,6 +59,9 @@ pub enum KdfError {
     /// The Argon2 implementation refused the parameters or failed while deriving.
     #[error("key derivation failed: {0}; try again, and report it if it persists")]
     Argon2(String),
+    /// Within the caps, but more work than the bound of [`check_work_factor`] allows unasked.
+    #[error(transparent)]
+    WorkFactor(#[from] WorkFactorError),
 }
 
 /// Argon2id parameters as stored in the vault header.
@@ -112,6 +115,22 @@ impl KdfParams {
     pub fn is_below_default(&self) -> bool {
         let default = Self::default();
         self.memory_kib < default.memory_kib || self.iterations < default.iterations
+    }
+
+    /// The same parameters in the terms of [`check_work_factor`], the one bound on the work
+    /// of a key derivation read from any file (the vault's header or a KDBX import).
+    pub fn as_work(&self) -> ForeignKdf {
+        ForeignKdf::Argon2 {
+            memory_bytes: u64::from(self.memory_kib) * 1024,
+            iterations: u64::from(self.iterations),
+            parallelism: u64::from(self.parallelism),
+        }
+    }
+
+    /// Refuses parameters above the work bound ([`SLOW_FACTOR`] × the default) unless
+    /// `allow_slow`: [`check_work_factor`] applied to the vault's own KDF.
+    pub fn check_work(&self, allow_slow: bool) -> Result<(), KdfError> {
+        check_work_factor(self.as_work(), allow_slow).map_err(KdfError::WorkFactor)
     }
 
     /// Refuses parameters outside the caps, saying which one and why. Called on every header
@@ -228,7 +247,8 @@ pub const AES_ROUNDS_PER_MIB_PASS: u64 = 6_000;
 const DEFAULT_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
 const MIB: u64 = 1024 * 1024;
 
-/// A key derivation another program's file asks for, as read from its header.
+/// A key derivation a file asks for, as read from its header: another program's (KDBX, KDB)
+/// or the vault's own ([`KdfParams::as_work`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ForeignKdf {
     /// Argon2d or Argon2id.
@@ -367,9 +387,19 @@ pub fn calibrate(base: KdfParams, target: std::time::Duration) -> Result<KdfPara
     let per_pass = three.saturating_sub(one) / 2;
     let fixed = one.saturating_sub(per_pass);
     Ok(KdfParams {
-        iterations: iterations_for(target, fixed, per_pass),
+        iterations: iterations_for(target, fixed, per_pass).min(bounded_iterations(base)),
         ..base
     })
+}
+
+/// The most passes `base`'s memory may make without crossing the work bound (at least 1):
+/// a calibrated vault always opens without `--allow-slow-kdf`.
+pub fn bounded_iterations(base: KdfParams) -> u32 {
+    let mib = u64::from(base.memory_kib / 1024).max(1);
+    let most = SLOW_FACTOR.saturating_mul(default_work()) / mib;
+    u32::try_from(most)
+        .unwrap_or(u32::MAX)
+        .clamp(1, MAX_ITERATIONS)
 }
 
 /// Derives the vault key from the password and salt. The lanes run on a thread pool of

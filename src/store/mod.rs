@@ -7,6 +7,7 @@ mod file;
 pub mod format;
 mod guard;
 pub mod kdf;
+mod lock;
 mod stamp;
 pub mod strength;
 mod sync;
@@ -14,9 +15,10 @@ mod sync;
 pub use conflicts::conflict_copies;
 pub use error::{CryptoError, StoreError};
 pub use file::{
-    VaultFile, VaultLock, backup_path, default_vault_path, lock_path, parse_payload,
-    serialize_payload, write_file_atomically,
+    VaultFile, backup_path, default_vault_path, lock_path, parse_payload, serialize_payload,
+    write_file_atomically,
 };
 pub use guard::{holds_vault, refuse_vault_target};
 pub use kdf::{KdfParams, KdfPreset};
+pub use lock::VaultLock;
 pub use strength::PasswordStrength;

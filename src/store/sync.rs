@@ -33,7 +33,7 @@ impl VaultFile {
         if !self.changed_on_disk()? {
             return Ok(None);
         }
-        let theirs = decrypt_file(&self.path, &self.password)?;
+        let theirs = decrypt_file(&self.path, &self.password, self.allow_slow_kdf)?;
         let merged = merge(vault, &theirs.vault, Some(&self.last));
         *vault = merged.vault;
         self.last = theirs.vault;
