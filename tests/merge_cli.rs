@@ -244,3 +244,44 @@ fn merging_the_vault_with_itself_is_refused() {
         .expect_code(2)
         .stderr_has("the vault itself");
 }
+
+#[test]
+fn a_recovery_file_is_mentioned_on_open_and_merge_reads_it() {
+    let s = Sandbox::with_vault();
+    s.add("github-ci", "ghp_first", &[]);
+    let before = s.run_pw(&["list"], None);
+    assert!(
+        !before.ok().stderr.contains("recovery"),
+        "{}",
+        before.stderr
+    );
+    // What the app writes when a change cannot be saved as it locks.
+    let (file, mut unsaved) = VaultFile::open(&s.vault, PASSWORD.into()).expect("open");
+    let mut added = unsaved.get("github-ci").expect("key").clone();
+    added.id = uuid::Uuid::new_v4();
+    added.name = "unsaved-key".into();
+    unsaved.add(added).expect("add");
+    let password = PASSWORD.into();
+    let written = keyward::store::write_recovery(
+        &s.vault,
+        &keyward::store::Recovery {
+            vault: &unsaved,
+            base: Some(file.last_known()),
+            password: &password,
+            kdf: keyward::store::KdfParams::from_mib(1, 1, 1).expect("kdf"),
+        },
+        chrono::Utc::now(),
+    )
+    .expect("recovery");
+    let listed = s.run_pw(&["list"], None);
+    listed.ok().stderr_has("could not save");
+    let warning = listed
+        .stderr
+        .lines()
+        .filter(|l| l.contains("recovery"))
+        .count();
+    assert_eq!(warning, 1, "one line: {}", listed.stderr);
+    let other = written.to_str().expect("utf-8 path");
+    s.run_pw(&["merge", other], None).ok();
+    assert!(open(&s.vault).get("unsaved-key").is_some());
+}

@@ -448,6 +448,7 @@ impl Context {
     /// app does on unlock).
     fn open_unlocked(&mut self, password: SecretString) -> Result<(VaultFile, Vault), CliError> {
         let (file, mut vault) = VaultFile::open_with(&self.vault, password, self.allow_slow_kdf)?;
+        warn_of_recovery(&self.vault);
         self.providers().normalise(&mut vault);
         Ok((file, vault))
     }
@@ -457,6 +458,7 @@ impl Context {
     fn open_locked(&mut self, password: SecretString) -> Result<(VaultFile, Vault), CliError> {
         let (file, mut vault) =
             VaultFile::open_locked_with(&self.vault, password, self.allow_slow_kdf)?;
+        warn_of_recovery(&self.vault);
         self.providers().normalise(&mut vault);
         Ok((file, vault))
     }
@@ -479,6 +481,19 @@ impl Context {
             }
             providers
         })
+    }
+}
+
+/// One line on stderr when the app left a recovery file beside the vault (a change it could
+/// not save when it locked): the app merges it at the next unlock, `keyward merge` now.
+fn warn_of_recovery(vault: &std::path::Path) {
+    if let Some(recovery) = crate::store::find_recovery(vault).first() {
+        eprintln!(
+            "keyward: warning: {} holds changes the app could not save; unlock the vault in \
+             the app to merge them, or run `keyward merge {}` and then delete the file",
+            recovery.display(),
+            recovery.display()
+        );
     }
 }
 

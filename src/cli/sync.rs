@@ -10,10 +10,8 @@ use super::entries::modify;
 use super::input::first_line_of_file;
 use super::output::json;
 use super::{CliError, Context, EXIT_OK};
-use crate::secret::SecretString;
-use crate::store::{VaultFile, conflict_copies};
-use crate::vault::Vault;
-use crate::vault::merge::{MergeReport, merge as merge_vaults};
+use crate::store::{conflict_copies, merge_copies, open_copies, remove_merged};
+use crate::vault::merge::MergeReport;
 
 /// `trash` options.
 #[derive(Debug, Args)]
@@ -142,13 +140,19 @@ pub fn merge(ctx: &mut Context, args: &MergeArgs) -> Result<u8, CliError> {
         Some(f) => first_line_of_file(f, "other vault's password file")?,
         None => password.clone(),
     };
-    let (mut file, mut vault) = ctx.open_locked(password)?;
+    let (mut file, vault) = ctx.open_locked(password)?;
     // Every copy is opened before anything changes: one that cannot be read stops the merge.
-    let copies = open_copies(&others, &other_password)?;
-    for (path, theirs) in &copies {
-        let merged = merge_vaults(&vault, theirs, None);
-        print_report(path, &merged.report);
-        vault = merged.vault;
+    let copies = open_copies(&others, &other_password).map_err(|e| {
+        let mut err = CliError::from(e);
+        err.message = format!(
+            "{} (nothing was merged; for another password pass --other-password-file)",
+            err.message
+        );
+        err
+    })?;
+    let (mut vault, reports) = merge_copies(&vault, &copies);
+    for ((path, _), report) in copies.iter().zip(&reports) {
+        print_report(path, report);
     }
     if args.dry_run {
         eprintln!("Dry run: the vault is unchanged.");
@@ -156,10 +160,11 @@ pub fn merge(ctx: &mut Context, args: &MergeArgs) -> Result<u8, CliError> {
     }
     ctx.save(&mut file, &mut vault)?;
     if args.conflicts {
-        for (path, _) in &copies {
-            match std::fs::remove_file(path) {
-                Ok(()) => eprintln!("Merged and removed {}.", path.display()),
-                Err(e) => eprintln!(
+        let failed = remove_merged(&others);
+        for path in &others {
+            match failed.iter().find(|(p, _)| p == path) {
+                None => eprintln!("Merged and removed {}.", path.display()),
+                Some((_, e)) => eprintln!(
                     "keyward: merged {}, but could not remove it ({e}); delete it yourself",
                     path.display()
                 ),
@@ -173,28 +178,6 @@ pub fn merge(ctx: &mut Context, args: &MergeArgs) -> Result<u8, CliError> {
         );
     }
     Ok(EXIT_OK)
-}
-
-fn open_copies(
-    paths: &[PathBuf],
-    password: &SecretString,
-) -> Result<Vec<(PathBuf, Vault)>, CliError> {
-    paths
-        .iter()
-        .map(|p| {
-            VaultFile::open(p, password.clone())
-                .map(|(_, v)| (p.clone(), v))
-                .map_err(|e| {
-                    let mut err = CliError::from(e);
-                    err.message = format!(
-                        "{} (nothing was merged; for another password pass \
-                         --other-password-file)",
-                        err.message
-                    );
-                    err
-                })
-        })
-        .collect()
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {

@@ -4,7 +4,14 @@
 //! `<stem> (conflicted copy <date> <time>).<ext>`.
 
 use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
+
+use super::error::StoreError;
+use super::file::VaultFile;
+use crate::secret::SecretString;
+use crate::vault::Vault;
+use crate::vault::merge::{MergeReport, merge};
 
 /// True when `candidate` is a sync tool's conflict copy of the vault named `vault_name`.
 pub fn is_conflict_copy(vault_name: &str, candidate: &str) -> bool {
@@ -57,6 +64,45 @@ pub fn conflict_copies(vault: &Path) -> Vec<PathBuf> {
         .collect();
     found.sort();
     found
+}
+
+/// Opens every copy at `paths` (another vault, conflict copies, recovery files) with
+/// `password`: all of them before anything changes, so one that does not open stops the
+/// merge with its error and nothing is merged.
+pub fn open_copies(
+    paths: &[PathBuf],
+    password: &SecretString,
+) -> Result<Vec<(PathBuf, Vault)>, StoreError> {
+    paths
+        .iter()
+        .map(|p| VaultFile::open(p, password.clone()).map(|(_, v)| (p.clone(), v)))
+        .collect()
+}
+
+/// Merges each copy into `vault` in turn, two-way (by `modified_at` and tombstones: a copy
+/// has no common base that is known). Returns the merged vault and what each copy brought.
+pub fn merge_copies(vault: &Vault, copies: &[(PathBuf, Vault)]) -> (Vault, Vec<MergeReport>) {
+    let mut merged = vault.clone();
+    let mut reports = Vec::with_capacity(copies.len());
+    for (_, theirs) in copies {
+        let m = merge(&merged, theirs, None);
+        merged = m.vault;
+        reports.push(m.report);
+    }
+    (merged, reports)
+}
+
+/// Removes the copies once what they held is saved in the vault. Returns those that could
+/// not be removed, with why (the caller says to delete them by hand).
+pub fn remove_merged(paths: &[PathBuf]) -> Vec<(PathBuf, io::Error)> {
+    paths
+        .iter()
+        .filter_map(|p| match fs::remove_file(p) {
+            Ok(()) => None,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => Some((p.clone(), e)),
+        })
+        .collect()
 }
 
 #[cfg(test)]

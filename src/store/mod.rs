@@ -8,11 +8,12 @@ pub mod format;
 mod guard;
 pub mod kdf;
 mod lock;
+mod recovery;
 mod stamp;
 pub mod strength;
 mod sync;
 
-pub use conflicts::conflict_copies;
+pub use conflicts::{conflict_copies, merge_copies, open_copies, remove_merged};
 pub use error::{CryptoError, StoreError};
 pub use file::{
     VaultFile, backup_path, default_vault_path, lock_path, parse_payload, serialize_payload,
@@ -21,4 +22,5 @@ pub use file::{
 pub use guard::{holds_vault, refuse_vault_target};
 pub use kdf::{KdfParams, KdfPreset};
 pub use lock::VaultLock;
+pub use recovery::{Recovery, find_recovery, recovered_at, recovery_path, write_recovery};
 pub use strength::PasswordStrength;
