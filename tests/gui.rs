@@ -9,7 +9,6 @@ use eframe::egui;
 use egui_kittest::kittest::{NodeT as _, Queryable};
 
 use gui_support::*;
-use keyward::secret::SecretString;
 use keyward::store::VaultFile;
 use keyward::vault::{Credential, Entry, Vault};
 
@@ -337,34 +336,6 @@ fn compromise_revoke_duplicate_and_delete() {
         vault.get("kraken-read").expect("kraken").status.as_str(),
         "revoked"
     );
-}
-
-#[test]
-fn a_change_on_disk_is_never_overwritten_silently() {
-    let mut gui = Gui::unlocked();
-    // Another program changes the file.
-    let (mut file, mut vault) =
-        VaultFile::open(&gui.path, SecretString::from(PASSWORD)).expect("open");
-    vault.remove("kraken-read").expect("remove");
-    file.save(&mut vault).expect("save");
-    drop(file);
-    gui.select("github-ci");
-    gui.click("Duplicate");
-    assert!(
-        gui.has_label("Reload from disk"),
-        "the banner offers a reload"
-    );
-    assert!(
-        gui.app().has_unsaved_changes(),
-        "the change is kept in memory"
-    );
-    assert!(gui.vault_on_disk().get("github-ci (copy)").is_none());
-    gui.click("Reload from disk");
-    assert!(
-        !gui.has_label("kraken-read"),
-        "the other program's version shows"
-    );
-    assert!(!gui.app().has_unsaved_changes());
 }
 
 #[test]

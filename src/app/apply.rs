@@ -156,11 +156,6 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
             tasks::start_save(session, env.waker);
             return Some(StatusLine::info("Saving…"));
         }
-        Command::ReloadFromDisk | Command::KeepMine => {
-            let keep_mine = matches!(command, Command::KeepMine);
-            return tasks::start_reload(session, keep_mine, env.waker)
-                .then(|| StatusLine::info("Reading the vault file again…"));
-        }
         Command::ApplyImport {
             entries,
             rule,

@@ -855,48 +855,163 @@ fn retry_save_writes_what_is_kept_in_memory() {
     assert_eq!(f.on_disk().settings.reminder_lead_days, 21);
 }
 
-/// Another program removes `github-ci` from the file; then a change here finds it changed.
-fn changed_on_disk(f: &mut Fixture) {
+/// Another program (a second `VaultFile`, as the CLI is) adds `cli-added`, rotates
+/// `github-ci` and deletes nothing; what it wrote is merged into the open session.
+fn another_program_writes(f: &Fixture) {
     let (mut file, mut vault) = VaultFile::open(&f.path, PASSWORD.into()).expect("open");
-    vault.remove("github-ci").expect("remove");
+    let added = Entry::new(
+        "cli-added",
+        Credential::Token {
+            token: "cli-TOKEN-1".into(),
+        },
+        t0(),
+    );
+    vault.add(added).expect("add");
+    let github = vault
+        .entries
+        .iter_mut()
+        .find(|e| e.name == "github-ci")
+        .expect("github");
+    github.rotate("ghp_ROTATED_BY_CLI".into(), None, t0());
     file.save(&mut vault).expect("save");
-    drop(file);
+}
+
+/// Runs the jobs at `now` until none is left (the watch on the file included).
+fn settle_at(f: &mut Fixture, now: DateTime<Utc>) {
+    for _ in 0..4000 {
+        tasks::poll(&mut f.state, now);
+        if !f.state.is_busy() {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    panic!("a job did not finish");
+}
+
+#[test]
+fn a_save_merges_what_another_program_wrote_and_keeps_both_changes() {
+    let mut f = Fixture::unlocked();
+    another_program_writes(&f);
     let id = f.id("binance-bot");
     f.apply(Command::Revoke(id));
     f.settle();
-    assert!(f.session().changed_on_disk);
-    assert!(f.state.status.is_error);
-    assert!(f.session().unsaved());
-}
-
-#[test]
-fn reload_from_disk_loads_the_other_programs_version() {
-    let mut f = Fixture::unlocked();
-    changed_on_disk(&mut f);
-    f.apply(Command::ReloadFromDisk);
-    assert_eq!(f.status(), "Reading the vault file again…");
-    f.settle();
-    assert_eq!(f.status(), "Reloaded the vault from disk");
-    assert!(f.session().vault.get("github-ci").is_none());
-    let binance = f.session().vault.get("binance-bot").expect("entry");
-    assert_eq!(binance.status, Status::Active, "the change here is dropped");
+    assert_eq!(
+        f.status(),
+        "Saved; 2 keys changed by another program were merged"
+    );
+    assert!(!f.state.status.is_error);
     assert!(!f.session().unsaved());
-    assert!(!f.session().changed_on_disk);
-}
-
-#[test]
-fn keep_mine_saves_the_vault_in_memory_over_the_other_version() {
-    let mut f = Fixture::unlocked();
-    changed_on_disk(&mut f);
-    f.apply(Command::KeepMine);
-    f.settle();
-    assert_eq!(f.status(), "Saved");
     let disk = f.on_disk();
-    assert!(disk.get("github-ci").is_some(), "mine still has it");
     assert_eq!(
         disk.get("binance-bot").expect("entry").status,
         Status::Revoked
     );
+    assert!(disk.get("cli-added").is_some(), "the other program's key");
+    let github = disk.get("github-ci").expect("github");
+    assert_eq!(
+        github.credential.primary_secret().expose(),
+        "ghp_ROTATED_BY_CLI"
+    );
+    assert!(github.history.iter().any(|h| h.value.expose() == TOKEN));
+    // The session shows the merge too.
+    assert!(f.session().vault.get("cli-added").is_some());
+}
+
+#[test]
+fn a_change_made_while_a_merging_save_runs_is_kept() {
+    let mut f = Fixture::unlocked();
+    another_program_writes(&f);
+    let binance = f.id("binance-bot");
+    f.apply(Command::Revoke(binance));
+    assert!(f.session().save_job.is_some());
+    // Made while the save (which merges the file) runs on its clone of the vault.
+    f.apply(Command::UpdateSettings(VaultSettings {
+        reminder_lead_days: 33,
+        ..f.session().vault.settings.clone()
+    }));
+    f.settle();
+    assert!(!f.session().unsaved());
+    let disk = f.on_disk();
+    assert_eq!(
+        disk.settings.reminder_lead_days, 33,
+        "the change made meanwhile"
+    );
+    assert_eq!(
+        disk.get("binance-bot").expect("entry").status,
+        Status::Revoked
+    );
+    assert!(disk.get("cli-added").is_some(), "the other program's key");
+    assert_eq!(f.session().vault.settings.reminder_lead_days, 33);
+    assert!(f.session().vault.get("cli-added").is_some());
+}
+
+#[test]
+fn the_watch_merges_another_programs_change_without_any_command() {
+    let mut f = Fixture::unlocked();
+    let github = f.id("github-ci");
+    f.apply(Command::ShowEntry(github));
+    f.apply(Command::Reveal {
+        id: github,
+        field: Field::Secret,
+    });
+    settle_at(&mut f, t0());
+    assert!(f.session().disk.job.is_none(), "no look before it is due");
+    another_program_writes(&f);
+    let later = t0() + Duration::seconds(1);
+    settle_at(&mut f, later);
+    assert!(f.session().vault.get("cli-added").is_none(), "not due yet");
+    let due = t0() + Duration::seconds(2);
+    settle_at(&mut f, due);
+    assert_eq!(f.status(), "2 keys changed by another program were merged");
+    let session = f.session();
+    assert!(session.vault.get("cli-added").is_some());
+    assert_eq!(
+        session
+            .vault
+            .get("github-ci")
+            .expect("github")
+            .credential
+            .primary_secret()
+            .expose(),
+        "ghp_ROTATED_BY_CLI"
+    );
+    assert!(
+        session.reveal.is_none(),
+        "the changed key's secret is masked"
+    );
+    assert_eq!(session.view.selected, Some(github));
+    assert!(!session.unsaved(), "nothing of this side's to save");
+    assert!(session.file.is_some(), "the watch gave the file back");
+}
+
+#[test]
+fn the_watch_drops_a_selection_whose_key_the_other_program_deleted() {
+    let mut f = Fixture::unlocked();
+    let github = f.id("github-ci");
+    f.apply(Command::ShowEntry(github));
+    settle_at(&mut f, t0());
+    let (mut file, mut vault) = VaultFile::open(&f.path, PASSWORD.into()).expect("open");
+    vault.delete_to_trash("github-ci", t0()).expect("delete");
+    file.save(&mut vault).expect("save");
+    drop(file);
+    settle_at(&mut f, t0() + Duration::seconds(2));
+    assert_eq!(f.status(), "1 key changed by another program was merged");
+    assert!(f.session().vault.get("github-ci").is_none());
+    assert!(f.session().view.selected.is_none());
+    assert!(f.session().vault.trash.iter().any(|t| t.entry.id == github));
+}
+
+#[test]
+fn an_unchanged_file_is_looked_at_without_a_merge() {
+    let mut f = Fixture::unlocked();
+    settle_at(&mut f, t0());
+    f.state.status = StatusLine::info("before");
+    for s in [2, 4, 6] {
+        settle_at(&mut f, t0() + Duration::seconds(s));
+        assert!(f.session().disk.seen.is_some(), "the file was looked at");
+    }
+    assert_eq!(f.status(), "before", "nothing to say");
+    assert!(f.session().file.is_some());
 }
 
 #[test]

@@ -146,10 +146,6 @@ pub(crate) enum Command {
     SetTheme(ThemeChoice),
     /// Try the failed save again.
     RetrySave,
-    /// The file changed on disk: load it, dropping the unsaved change in memory.
-    ReloadFromDisk,
-    /// The file changed on disk: keep the vault in memory and save it over the other change.
-    KeepMine,
     /// Write the export the export dialog describes.
     StartExport,
     /// Read the file the import dialog names, for its preview.

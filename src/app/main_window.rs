@@ -21,9 +21,6 @@ pub(crate) fn main_window_ui(
         .cache
         .refresh(&session.view, &session.vault, &session.providers, now);
     top_bar(ui, session, commands);
-    if session.changed_on_disk {
-        changed_on_disk_banner(ui, session.reload_job.is_some(), commands);
-    }
     if let Some(banner) = &session.banner {
         reminders::banner_ui(ui, banner, commands);
     }
@@ -80,7 +77,7 @@ fn keys_page(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>, commands: &
                 };
                 detail::detail_panel(ui, entry, &context, &mut session.signature, commands);
             }
-            // The key went away (a reload): nothing is selected any more.
+            // The key went away (another program's change merged): nothing is selected any more.
             None => session.view.selected = None,
         }
     }
@@ -169,30 +166,4 @@ fn page_button(
         commands.push(Command::ShowPage(if open { Page::Keys } else { page }));
     }
     response
-}
-
-/// The warning that another program changed the file, with the two ways out.
-fn changed_on_disk_banner(ui: &mut Ui, reloading: bool, commands: &mut Vec<Command>) {
-    egui::Panel::top("changed-on-disk").show(ui, |ui| {
-        ui.horizontal_wrapped(|ui| {
-            ui.colored_label(
-                ui.visuals().warn_fg_color,
-                "The vault file was changed by another program since it was opened.",
-            );
-            if ui
-                .add_enabled(!reloading, egui::Button::new("Reload from disk"))
-                .on_hover_text("Load the other version; your unsaved change is dropped")
-                .clicked()
-            {
-                commands.push(Command::ReloadFromDisk);
-            }
-            if ui
-                .add_enabled(!reloading, egui::Button::new("Keep my version"))
-                .on_hover_text("Save the vault shown here over the other version")
-                .clicked()
-            {
-                commands.push(Command::KeepMine);
-            }
-        });
-    });
 }

@@ -5,8 +5,8 @@
 //!   then apply the commands the views pushed (`apply.rs`);
 //! - `command.rs`: what a view can ask for ([`command::Command`]); it imports no view;
 //! - `apply.rs`: the one place that carries out commands; it needs no egui;
-//! - `tasks.rs`: every background job, started and collected (unlock, create, save,
-//!   reload, file dialogs, export, import, calendar, scan, key generation) on the worker
+//! - `tasks.rs`: every background job, started and collected (unlock, create, save, the
+//!   watch that merges another program's change, file dialogs, export, import, calendar, scan, key generation) on the worker
 //!   threads of `jobs.rs`;
 //! - `state.rs`: the app's state apart from egui (the screen, the unlocked `Session`);
 //! - `main_window.rs` (top bar, banners, page switch) and `dialogs.rs` (the open dialog);
@@ -172,7 +172,7 @@ impl KeywardApp {
         self.state.session().is_none()
     }
 
-    /// True while a worker thread (unlock, create, save, reload, …) is running.
+    /// True while a worker thread (unlock, create, save, merge, …) is running.
     pub fn is_busy(&self) -> bool {
         self.state.is_busy()
     }
@@ -268,7 +268,7 @@ impl KeywardApp {
             .state
             .session()
             .map_or_else(Saving::default, |s| Saving {
-                busy: s.save_job.is_some() || s.reload_job.is_some(),
+                busy: s.save_job.is_some() || s.disk.is_merging(),
                 can_retry: s.save_error.is_some() && s.save_job.is_none(),
             });
         status::status_bar(
@@ -306,8 +306,9 @@ impl KeywardApp {
         }
     }
 
-    /// Asks for a repaint when a timer needs one: once a second while a countdown runs, and
-    /// at the idle-lock deadline. Otherwise the app sleeps until input.
+    /// Asks for a repaint when a timer needs one: once a second while a countdown runs, at
+    /// the idle-lock deadline, and every two seconds while unlocked for the look at the file
+    /// on disk (`tasks/disk.rs`). Otherwise the app sleeps until input.
     fn schedule_repaint(&self, now: DateTime<Utc>) {
         let countdown = self.state.clipboard.remaining(now).is_some();
         let Some(session) = self.state.session() else {
@@ -321,6 +322,8 @@ impl KeywardApp {
             self.ctx
                 .request_repaint_after(std::time::Duration::from_secs(1));
         }
+        // Another program's change to the file shows without input.
+        self.ctx.request_repaint_after(tasks::CHECK_EVERY);
         if session.scan.is_running() {
             // The scan's counters move.
             self.ctx

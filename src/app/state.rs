@@ -17,11 +17,13 @@ use super::scan_view::ScanState;
 use super::settings::SettingsDraft;
 use super::signature::SignaturePanel;
 use super::status::StatusLine;
+use super::tasks::DiskWatch;
 use super::unlock::{CreateState, UnlockState};
 use crate::clipboard::TimedClipboard;
 use crate::secret::SecretString;
 use crate::store::{KdfParams, StoreError, VaultFile};
 use crate::vault::Vault;
+use crate::vault::merge::MergeReport;
 use crate::vault::providers::Providers;
 
 /// Which screen is showing.
@@ -48,16 +50,20 @@ impl Screen {
 /// What a finished save job hands back.
 pub(crate) struct SaveDone {
     pub file: VaultFile,
-    pub result: Result<(), StoreError>,
+    /// What the save merged from disk first (`None`: nothing had changed there).
+    pub result: Result<Option<MergeReport>, StoreError>,
     /// The change counter that was saved.
     pub changes: u64,
+    /// The vault the job started from and the one it merged (`None` when nothing on disk had
+    /// changed): folded into the session, which may have changed meanwhile.
+    pub from_disk: Option<FromDisk>,
 }
 
-/// What a finished reload job hands back.
-pub(crate) struct ReloadDone {
-    pub result: Result<(VaultFile, Vault), StoreError>,
-    /// Keep the vault in memory (and save it over the other change) instead of loading theirs.
-    pub keep_mine: bool,
+/// A job's vault after it merged what another program wrote, with the vault the job started
+/// from: the base of the three-way merge that folds it into the session.
+pub(crate) struct FromDisk {
+    pub base: Vault,
+    pub merged: Vault,
 }
 
 /// What the calendar export hands back: where it was written, or why not (`None`: the user
@@ -67,7 +73,7 @@ pub(crate) type CalendarDone = Option<Result<PathBuf, String>>;
 /// An unlocked vault and everything shown about it. Dropping it zeroizes every secret.
 pub(crate) struct Session {
     pub path: PathBuf,
-    /// Kept to reload the file after someone else changed it, and to change the KDF.
+    /// Kept to change the KDF.
     pub password: SecretString,
     /// `None` while a save job has it.
     pub file: Option<VaultFile>,
@@ -77,9 +83,9 @@ pub(crate) struct Session {
     pub changes: u64,
     pub saved_changes: u64,
     pub save_job: Option<Job<SaveDone>>,
-    pub reload_job: Option<Job<ReloadDone>>,
     pub save_error: Option<String>,
-    pub changed_on_disk: bool,
+    /// Watches the file for another program's change and merges it (`tasks/disk.rs`).
+    pub disk: DiskWatch,
     /// A KDF change waiting for the file to come back from a save job.
     pub pending_kdf: Option<KdfParams>,
     pub view: ViewState,
@@ -120,9 +126,8 @@ impl Session {
             changes: 0,
             saved_changes: 0,
             save_job: None,
-            reload_job: None,
             save_error: None,
-            changed_on_disk: false,
+            disk: DiskWatch::default(),
             pending_kdf: None,
             view: ViewState::default(),
             cache: ViewCache::default(),
@@ -143,11 +148,11 @@ impl Session {
         self.changes != self.saved_changes
     }
 
-    /// True while a worker thread of this session runs (save, reload, calendar, scan, a
-    /// dialog's file dialog, export, read or key generation).
+    /// True while a worker thread of this session runs (save, the check of the file on disk
+    /// and its merge, calendar, scan, a dialog's file dialog, export, read or key generation).
     pub fn is_busy(&self) -> bool {
         self.save_job.is_some()
-            || self.reload_job.is_some()
+            || self.disk.job.is_some()
             || self.calendar_job.is_some()
             || self.scan.is_busy()
             || self.dialog.as_ref().is_some_and(Dialog::is_busy)
@@ -210,7 +215,7 @@ impl AppState {
         }
     }
 
-    /// True while a worker thread (unlock, create, save, reload, …) is running.
+    /// True while a worker thread (unlock, create, save, merge, …) is running.
     pub fn is_busy(&self) -> bool {
         match &self.screen {
             Screen::Unlock(u) => u.job.is_some(),

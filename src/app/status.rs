@@ -36,7 +36,7 @@ impl StatusLine {
 /// How the vault's saving stands, as the status bar shows it.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Saving {
-    /// A save or a reload is running (a spinner).
+    /// A save or a merge is running (a spinner).
     pub busy: bool,
     /// The last save failed and none is running ("Retry save").
     pub can_retry: bool,

@@ -1,9 +1,11 @@
-//! Every background job of the app, started and collected here: unlock, create, save,
-//! reload (this file), and the tools' jobs: file dialogs, export, import reading, calendar,
+//! Every background job of the app, started and collected here: unlock, create, save (this
+//! file), the watch on the file that merges another program's change (`disk.rs`), and the
+//! tools' jobs: file dialogs, export, import reading, calendar,
 //! leak scan and key generation (`tools.rs`). `apply.rs` starts them; the frame loop calls
 //! [`poll`] before drawing, which takes each finished job's result into the state and says
 //! what happened in the status bar.
 
+mod disk;
 mod tools;
 
 use chrono::{DateTime, Utc};
@@ -11,13 +13,14 @@ use chrono::{DateTime, Utc};
 use super::command::FilePick;
 use super::jobs::{self, Poll, Waker};
 use super::reminders::Banner;
-use super::state::{AppState, ReloadDone, SaveDone, Screen, Session};
+use super::state::{AppState, FromDisk, SaveDone, Screen, Session};
 use super::status::StatusLine;
 use super::unlock::{CreateState, UnlockState};
 use crate::secret::SecretString;
 use crate::store::{KdfParams, StoreError, VaultFile};
 use crate::vault::Vault;
 
+pub(crate) use disk::{CHECK_EVERY, DiskWatch};
 pub(crate) use tools::{
     native_file_dialog, start_calendar, start_export, start_import_read, start_keygen, start_pick,
     start_scan,
@@ -53,7 +56,7 @@ pub(crate) fn poll(state: &mut AppState, now: DateTime<Utc>) -> bool {
         Screen::Main(session) => {
             let mut statuses = Vec::new();
             statuses.extend(poll_save(session, &waker));
-            statuses.extend(poll_reload(session, &waker));
+            statuses.extend(disk::watch(session, now, &waker));
             statuses.extend(tools::poll_calendar(session));
             statuses.extend(tools::poll_scan(&mut session.scan));
             let (dialog_status, closed) = tools::poll_dialog(session);
@@ -75,7 +78,7 @@ fn poll_orphan_saves(state: &mut AppState) -> bool {
         Poll::Pending => true,
         Poll::Ready(done) => {
             reports.push(match done.result {
-                Ok(()) => StatusLine::info("Saved (before locking)"),
+                Ok(_) => StatusLine::info("Saved (before locking)"),
                 Err(e) => {
                     StatusLine::error(format!("A change made before locking was not saved: {e}"))
                 }
@@ -226,12 +229,14 @@ fn poll_create(state: &mut CreateState) -> Option<Session> {
     }
 }
 
-/// Starts a save job when there is something to save and no job already running.
+/// Starts a save job when there is something to save and no job already running. The job
+/// merges what another program wrote first, under the vault's lock, and saves the merge.
 pub(crate) fn start_save(session: &mut Session, waker: &Waker) {
-    if !session.unsaved() || session.save_job.is_some() || session.changed_on_disk {
+    if !session.unsaved() || session.save_job.is_some() {
         return;
     }
     let Some(mut file) = session.file.take() else {
+        // A disk job has it; it starts the save when it gives the file back.
         return;
     };
     if let Some(kdf) = session.pending_kdf.take() {
@@ -244,12 +249,22 @@ pub(crate) fn start_save(session: &mut Session, waker: &Waker) {
     let mut vault = session.vault.clone();
     let changes = session.changes;
     session.save_job = Some(jobs::spawn(waker, move || {
-        let result = file.save(&mut vault);
-        drop(vault);
+        let base = vault.clone();
+        let result = file.save_merging(&mut vault);
+        // A failed save may still have merged the file into `vault`: that is folded in too,
+        // or the other program's change would be missing from the next save.
+        let from_disk = match &result {
+            Ok(None) => None,
+            Ok(Some(_)) | Err(_) => Some(FromDisk {
+                base,
+                merged: vault,
+            }),
+        };
         SaveDone {
             file,
             result,
             changes,
+            from_disk,
         }
     }));
 }
@@ -263,21 +278,25 @@ fn poll_save(session: &mut Session, waker: &Waker) -> Option<StatusLine> {
             file,
             result,
             changes,
+            from_disk,
         }) => {
             session.save_job = None;
             session.file = Some(file);
+            let empty = crate::vault::merge::MergeReport::default();
+            let report = result.as_ref().ok().and_then(Option::as_ref);
+            if let Some(from_disk) = from_disk {
+                disk::fold_from_disk(session, from_disk, report.unwrap_or(&empty));
+            }
             let status = match result {
-                Ok(()) => {
+                Ok(report) => {
                     session.saved_changes = changes;
                     session.save_error = None;
-                    StatusLine::info("Saved")
+                    StatusLine::info(disk::saved_message(&report.unwrap_or_default()))
                 }
                 Err(StoreError::ChangedOnDisk { .. }) => {
-                    session.changed_on_disk = true;
-                    StatusLine::error(
-                        "Not saved: the vault file was changed by another program. \
-                         Reload it or keep your version (see the banner).",
-                    )
+                    // Written between the merge and the save by a program that takes no
+                    // lock (a sync tool): merged again by the next save, started below.
+                    StatusLine::info("The vault file changed while saving; merging again…")
                 }
                 Err(e) => {
                     let text = e.to_string();
@@ -302,60 +321,4 @@ fn poll_save(session: &mut Session, waker: &Waker) -> Option<StatusLine> {
             ))
         }
     }
-}
-
-/// Reads the vault file again on a worker thread. False when a save or a reload runs.
-pub(crate) fn start_reload(session: &mut Session, keep_mine: bool, waker: &Waker) -> bool {
-    if session.reload_job.is_some() || session.save_job.is_some() {
-        return false;
-    }
-    let path = session.path.clone();
-    let password = session.password.clone();
-    session.reload_job = Some(jobs::spawn(waker, move || ReloadDone {
-        result: VaultFile::open(&path, password),
-        keep_mine,
-    }));
-    true
-}
-
-/// Collects a finished reload. Returns what to say in the status bar.
-fn poll_reload(session: &mut Session, waker: &Waker) -> Option<StatusLine> {
-    let job = session.reload_job.as_ref()?;
-    let (result, keep_mine) = match job.poll() {
-        Poll::Pending => return None,
-        Poll::Ready(ReloadDone { result, keep_mine }) => (result, keep_mine),
-        Poll::Lost => {
-            session.reload_job = None;
-            return Some(StatusLine::error("Could not reload: the read stopped"));
-        }
-    };
-    session.reload_job = None;
-    let (file, vault) = match result {
-        Ok(read) => read,
-        Err(e) => return Some(StatusLine::error(format!("Could not reload: {e}"))),
-    };
-    session.kdf = file.kdf();
-    session.file = Some(file);
-    session.changed_on_disk = false;
-    session.save_error = None;
-    if keep_mine {
-        session.changes += 1;
-        start_save(session, waker);
-        return Some(StatusLine::info(
-            "Saving your version over the other change…",
-        ));
-    }
-    session.vault = vault;
-    session.providers.normalise(&mut session.vault);
-    session.saved_changes = session.changes;
-    session.cache.invalidate();
-    session.reveal = None;
-    if session
-        .view
-        .selected
-        .is_some_and(|id| session.vault.by_id(id).is_none())
-    {
-        session.view.selected = None;
-    }
-    Some(StatusLine::info("Reloaded the vault from disk"))
 }

@@ -117,6 +117,36 @@ impl MergeReport {
             + self.kept_edited.len()
     }
 
+    /// One phrase for a status line: how many keys changed by `by` (e.g. "another program")
+    /// were merged, the settings, and how many fields both sides changed.
+    pub fn summary(&self, by: &str) -> String {
+        let keys = self.keys_affected();
+        let mut text = match keys {
+            0 => "nothing".to_owned(),
+            1 => "1 key".to_owned(),
+            n => format!("{n} keys"),
+        };
+        if self.settings_changed {
+            text = if keys == 0 {
+                "the settings".to_owned()
+            } else {
+                format!("{text} and the settings")
+            };
+        }
+        let verb = if keys == 1 && !self.settings_changed {
+            "was"
+        } else {
+            "were"
+        };
+        text = format!("{text} changed by {by} {verb} merged");
+        match self.conflicts.len() {
+            0 => {}
+            1 => text.push_str("; 1 field was changed on both sides"),
+            n => text.push_str(&format!("; {n} fields were changed on both sides")),
+        }
+        text
+    }
+
     /// One line per fact, for the CLI and the app's status: what was added, changed, deleted,
     /// kept and renamed, then each conflict with both values (secrets masked).
     pub fn lines(&self) -> Vec<String> {

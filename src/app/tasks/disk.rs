@@ -1,0 +1,273 @@
+//! Another program's change to the vault file, merged into the open session by itself.
+//!
+//! Every [`CHECK_EVERY`] while unlocked (and no save or merge runs) a worker looks at the
+//! file: its size, times and inode first (one `stat`), and only when those moved does it hash
+//! the file ([`VaultFile::changed_on_disk`]; 81 ms at 100k keys, too much for every two
+//! seconds). When the file really changed, a second job decrypts and merges it
+//! ([`VaultFile::merge_from_disk`]) on a clone of the vault. Whatever comes back — from this
+//! merge or from a save, which merges first too — is folded into the session with a
+//! three-way merge against the vault the job started from, so that edits made while the job
+//! ran are kept ([`fold_from_disk`]).
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use chrono::{DateTime, Duration, Utc};
+
+use super::super::jobs::{self, Job, Poll, Waker};
+use super::super::state::{FromDisk, Session};
+use super::super::status::StatusLine;
+use super::start_save;
+use crate::store::{StoreError, VaultFile};
+use crate::vault::merge::{Conflict, MergeReport, merge};
+
+/// How often the file on disk is looked at while unlocked.
+pub(crate) const CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// What is said of the other writer in the status line.
+const OTHER_WRITER: &str = "another program";
+
+/// The watch on the vault file of a session.
+#[derive(Default)]
+pub(crate) struct DiskWatch {
+    /// When the next look is due; set at the first frame after unlocking.
+    pub next_check: Option<DateTime<Utc>>,
+    /// The file's size, times and inode when last looked at: unchanged means not rewritten.
+    pub seen: Option<FileStamp>,
+    /// The look or the merge running now; it has the session's [`VaultFile`].
+    pub job: Option<Job<DiskDone>>,
+    /// The job running is a merge (it decrypts), not just a look.
+    pub merging: bool,
+}
+
+impl DiskWatch {
+    /// True while a merge (not just a look) runs: the status bar shows a spinner.
+    pub fn is_merging(&self) -> bool {
+        self.job.is_some() && self.merging
+    }
+}
+
+/// What a look at the file (one `stat`) tells apart: a rewrite gives another inode (keyward
+/// and sync tools write a new file and rename it) or other times or size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FileStamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    #[cfg(unix)]
+    inode: (u64, u64),
+    #[cfg(unix)]
+    changed: (i64, i64),
+}
+
+impl FileStamp {
+    /// The stamp of the file at `path`; `None` when it cannot be read (then it is hashed).
+    fn of(path: &Path) -> Option<FileStamp> {
+        let meta = std::fs::metadata(path).ok()?;
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt as _;
+        Some(FileStamp {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            #[cfg(unix)]
+            inode: (meta.dev(), meta.ino()),
+            #[cfg(unix)]
+            changed: (meta.ctime(), meta.ctime_nsec()),
+        })
+    }
+}
+
+/// What a disk job hands back; both give the file back.
+pub(crate) enum DiskDone {
+    /// A look: whether another program changed the file.
+    Checked {
+        file: VaultFile,
+        stamp: Option<FileStamp>,
+        changed: Result<bool, StoreError>,
+    },
+    /// A merge of what it wrote into a clone of the vault.
+    Merged {
+        file: VaultFile,
+        result: Result<Option<MergeReport>, StoreError>,
+        from_disk: Box<FromDisk>,
+    },
+}
+
+/// Collects a finished disk job and starts the next look when it is due. Returns what to
+/// say in the status bar.
+pub(crate) fn watch(
+    session: &mut Session,
+    now: DateTime<Utc>,
+    waker: &Waker,
+) -> Option<StatusLine> {
+    let status = poll_job(session, waker);
+    let due = *session.disk.next_check.get_or_insert_with(|| now + every());
+    if now >= due && session.disk.job.is_none() && session.save_job.is_none() {
+        session.disk.next_check = Some(now + every());
+        start_check(session, waker);
+    }
+    status
+}
+
+fn every() -> Duration {
+    Duration::from_std(CHECK_EVERY).unwrap_or_else(|_| Duration::seconds(2))
+}
+
+/// Looks at the file on a worker: a `stat`, and a hash only when the stat moved.
+fn start_check(session: &mut Session, waker: &Waker) {
+    let Some(file) = session.file.take() else {
+        return;
+    };
+    let seen = session.disk.seen;
+    session.disk.merging = false;
+    session.disk.job = Some(jobs::spawn(waker, move || {
+        let stamp = FileStamp::of(file.path());
+        let changed = if stamp.is_some() && stamp == seen {
+            Ok(false)
+        } else {
+            file.changed_on_disk()
+        };
+        DiskDone::Checked {
+            file,
+            stamp,
+            changed,
+        }
+    }));
+}
+
+/// Decrypts the changed file on a worker and merges it into a clone of the vault.
+fn start_merge(session: &mut Session, mut file: VaultFile, waker: &Waker) {
+    let mut vault = session.vault.clone();
+    session.disk.merging = true;
+    session.disk.job = Some(jobs::spawn(waker, move || {
+        let base = vault.clone();
+        let result = file.merge_from_disk(&mut vault);
+        DiskDone::Merged {
+            file,
+            result,
+            from_disk: Box::new(FromDisk {
+                base,
+                merged: vault,
+            }),
+        }
+    }));
+}
+
+fn poll_job(session: &mut Session, waker: &Waker) -> Option<StatusLine> {
+    let job = session.disk.job.as_ref()?;
+    let done = match job.poll() {
+        Poll::Pending => return None,
+        Poll::Ready(done) => done,
+        Poll::Lost => {
+            session.disk.job = None;
+            // The file went with the worker: nothing can be saved any more.
+            session.save_error = Some("checking the vault file stopped unexpectedly".to_owned());
+            return Some(StatusLine::error(
+                "Checking the vault file stopped unexpectedly; copy what you need and restart \
+                 keyward.",
+            ));
+        }
+    };
+    session.disk.job = None;
+    let status = match done {
+        DiskDone::Checked {
+            file,
+            stamp,
+            changed,
+        } => match changed {
+            Ok(true) => {
+                session.disk.seen = stamp;
+                start_merge(session, file, waker);
+                return None;
+            }
+            Ok(false) => {
+                session.disk.seen = stamp;
+                session.file = Some(file);
+                None
+            }
+            Err(e) => {
+                session.file = Some(file);
+                Some(StatusLine::error(format!(
+                    "Could not check the vault file for changes: {e}"
+                )))
+            }
+        },
+        DiskDone::Merged {
+            file,
+            result,
+            from_disk,
+        } => {
+            session.file = Some(file);
+            match result {
+                Ok(Some(report)) => {
+                    fold_from_disk(session, *from_disk, &report);
+                    (!report.is_empty())
+                        .then(|| StatusLine::info(capitalised(&report.summary(OTHER_WRITER))))
+                }
+                Ok(None) => None,
+                Err(e) => Some(StatusLine::error(format!(
+                    "The vault file was changed by another program but could not be read: {e}. \
+                     The keys shown here are kept; the next save merges again."
+                ))),
+            }
+        }
+    };
+    // A change made while the job had the file is saved now.
+    if session.unsaved() && session.save_error.is_none() {
+        start_save(session, waker);
+    }
+    status
+}
+
+/// What the save's status says when it merged another program's change first.
+pub(crate) fn saved_message(report: &MergeReport) -> String {
+    if report.is_empty() {
+        "Saved".to_owned()
+    } else {
+        format!("Saved; {}", report.summary(OTHER_WRITER))
+    }
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Folds the vault a job merged into the session: three-way, with the vault the job started
+/// from as the base, so that what the user changed meanwhile stays. The table is rebuilt; a
+/// selection whose key went away is dropped, a shown secret of a changed key is masked.
+/// Returns the fields both sides changed (from the job's merge and from this one).
+pub(crate) fn fold_from_disk(
+    session: &mut Session,
+    from_disk: FromDisk,
+    report: &MergeReport,
+) -> Vec<Conflict> {
+    let folded = merge(&session.vault, &from_disk.merged, Some(&from_disk.base));
+    let before = std::mem::replace(&mut session.vault, folded.vault);
+    session.providers.normalise(&mut session.vault);
+    session.cache.invalidate();
+    if let Some(reveal) = session.reveal
+        && before.by_id(reveal.id) != session.vault.by_id(reveal.id)
+    {
+        session.reveal = None;
+    }
+    if session
+        .view
+        .selected
+        .is_some_and(|id| session.vault.by_id(id).is_none())
+    {
+        session.view.selected = None;
+    }
+    let mut conflicts = report.conflicts.clone();
+    for c in folded.report.conflicts {
+        if !conflicts
+            .iter()
+            .any(|k| k.entry_id == c.entry_id && k.field == c.field)
+        {
+            conflicts.push(c);
+        }
+    }
+    conflicts
+}
