@@ -371,3 +371,41 @@ fn mark_used_records_the_date_and_releases_the_lock_before_the_command() {
     );
     assert_eq!(gh["tags"], serde_json::json!(["from-child"]));
 }
+
+/// With the master password on stdin, exec reads exactly its line: the child gets the rest,
+/// byte for byte, from a pipe and from a file.
+#[test]
+fn the_child_gets_stdin_after_the_master_password_line() {
+    let s = sandbox();
+    let rest = "first line\nsecond line\n\u{e4} no newline at the end";
+    let input = format!("{}\n{rest}", common::PASSWORD);
+    let args = [
+        "exec",
+        "--env",
+        "S=bot",
+        "--",
+        "sh",
+        "-c",
+        "cat; echo \"[$S]\" >&2",
+    ];
+    // A pipe: a read-ahead buffer would swallow what follows the password.
+    let mut cmd = s.command(&args);
+    cmd.stdin(Stdio::piped());
+    let run = run_command(cmd, Some(&input));
+    run.ok();
+    assert_eq!(run.stdout, rest);
+    assert!(run.stderr.contains(MASK), "{}", run.stderr);
+    // A file: the child continues at the shared offset just after the password line.
+    let path = s.write_file("stdin.txt", &input);
+    let mut cmd = s.command(&args);
+    cmd.stdin(Stdio::from(std::fs::File::open(&path).expect("open")));
+    let run = run_command(cmd, None);
+    run.ok();
+    assert_eq!(run.stdout, rest);
+    // CRLF after the password is one line ending, and an empty rest is an empty stdin.
+    let mut cmd = s.command(&["exec", "--env", "S=bot", "--", "sh", "-c", "wc -c"]);
+    cmd.stdin(Stdio::piped());
+    let run = run_command(cmd, Some(&format!("{}\r\n", common::PASSWORD)));
+    run.ok();
+    assert_eq!(run.stdout.trim(), "0");
+}

@@ -1,18 +1,23 @@
 //! Where the CLI reads secrets from: the master password sources of PRODUCT §5 (restic's
 //! conventions) and secret parts from stdin or a no-echo prompt — never from argv.
 
-use std::io::{self, BufRead, IsTerminal, Read};
+use std::io::{self, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use zeroize::Zeroizing;
+
 use super::CliError;
-use crate::secret::{SecretString, wipe};
+use crate::secret::SecretString;
 
 /// Reads secrets in order from one stdin stream, so a script can pipe the master password
 /// and then the secret parts, one per line.
+///
+/// Reads are unbuffered: a line is read byte by byte up to its `\n` and nothing after it, so
+/// what follows stays on stdin for the next reader, e.g. the command `exec` runs.
 pub struct Input {
     stdin_is_terminal: bool,
-    stdin: Box<dyn BufRead>,
+    stdin: Box<dyn Read>,
 }
 
 impl Default for Input {
@@ -22,12 +27,20 @@ impl Default for Input {
 }
 
 impl Input {
-    /// Input from the process's stdin.
+    /// Input from the process's stdin (its file descriptor itself: `std::io::Stdin` would
+    /// read ahead into a buffer of its own).
     pub fn new() -> Self {
-        let stdin = io::stdin();
         Input {
-            stdin_is_terminal: stdin.is_terminal(),
-            stdin: Box::new(io::BufReader::new(stdin)),
+            stdin_is_terminal: io::stdin().is_terminal(),
+            stdin: Box::new(RawStdin),
+        }
+    }
+
+    /// Input from `reader` (tests), as if it were stdin and not a terminal.
+    pub fn from_reader(reader: impl Read + 'static) -> Self {
+        Input {
+            stdin_is_terminal: false,
+            stdin: Box::new(reader),
         }
     }
 
@@ -36,37 +49,64 @@ impl Input {
         self.stdin_is_terminal
     }
 
-    /// The next line of stdin without its line ending; an error at end of input.
+    /// The next line of stdin without its line ending; an error at end of input. Reads up to
+    /// and including the `\n`, not one byte further.
     pub fn line(&mut self, what: &str) -> Result<SecretString, CliError> {
-        let mut line = String::new();
-        let n = self
-            .stdin
-            .read_line(&mut line)
-            .map_err(|e| CliError::other(format!("reading the {what} from stdin: {e}")))?;
-        if n == 0 {
-            wipe(line);
+        let read_error =
+            |e: io::Error| CliError::other(format!("reading the {what} from stdin: {e}"));
+        let mut line = Zeroizing::new(Vec::with_capacity(128));
+        let mut byte = Zeroizing::new([0u8; 1]);
+        let mut ended = true;
+        loop {
+            match self.stdin.read(&mut byte[..]) {
+                Ok(0) => break,
+                Ok(_) => {
+                    ended = false;
+                    if byte[0] == b'\n' {
+                        break;
+                    }
+                    push_wiping(&mut line, byte[0]);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(read_error(e)),
+            }
+        }
+        if ended {
             return Err(CliError::usage(format!(
                 "expected the {what} on stdin, but stdin ended"
             )));
         }
-        while line.ends_with('\n') || line.ends_with('\r') {
+        while line.last() == Some(&b'\r') {
             line.pop();
         }
-        Ok(SecretString::new(line))
+        let text = std::str::from_utf8(&line)
+            .map_err(|_| CliError::usage(format!("the {what} on stdin is not UTF-8 text")))?;
+        Ok(SecretString::from(text))
     }
 
     /// Everything left on stdin, trailing newlines removed (a multi-line PEM key).
     pub fn rest(&mut self, what: &str) -> Result<SecretString, CliError> {
-        let mut text = String::new();
-        self.stdin
-            .read_to_string(&mut text)
-            .map_err(|e| CliError::other(format!("reading the {what} from stdin: {e}")))?;
-        let trimmed = text.trim_end_matches(['\n', '\r']).len();
-        text.truncate(trimmed);
+        let mut bytes = Zeroizing::new(Vec::new());
+        let mut chunk = Zeroizing::new([0u8; 4096]);
+        loop {
+            match self.stdin.read(&mut chunk[..]) {
+                Ok(0) => break,
+                Ok(n) => extend_wiping(&mut bytes, &chunk[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    return Err(CliError::other(format!(
+                        "reading the {what} from stdin: {e}"
+                    )));
+                }
+            }
+        }
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| CliError::usage(format!("the {what} on stdin is not UTF-8 text")))?;
+        let text = text.trim_end_matches(['\n', '\r']);
         if text.is_empty() {
             return Err(CliError::usage(format!("expected the {what} on stdin")));
         }
-        Ok(SecretString::new(text))
+        Ok(SecretString::from(text))
     }
 
     /// A no-echo prompt on the terminal.
@@ -91,6 +131,45 @@ impl Input {
             return Err(CliError::usage(format!("the {what} is empty")));
         }
         Ok(value)
+    }
+}
+
+/// Appends `byte`, moving to a larger buffer by hand when full so that the old one is wiped
+/// (a `Vec` growing by itself would free it with the secret in it).
+fn push_wiping(buffer: &mut Zeroizing<Vec<u8>>, byte: u8) {
+    extend_wiping(buffer, &[byte]);
+}
+
+/// Appends `bytes` as [`push_wiping`] does.
+fn extend_wiping(buffer: &mut Zeroizing<Vec<u8>>, bytes: &[u8]) {
+    let needed = buffer.len() + bytes.len();
+    if needed > buffer.capacity() {
+        let mut bigger = Zeroizing::new(Vec::with_capacity(needed.max(64).next_power_of_two()));
+        bigger.extend_from_slice(buffer);
+        *buffer = bigger;
+    }
+    buffer.extend_from_slice(bytes);
+}
+
+/// Standard input read straight from its file descriptor, without `std`'s buffer.
+struct RawStdin;
+
+impl Read for RawStdin {
+    #[cfg(unix)]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // SAFETY: reads into a buffer we own, at most its length, from fd 0.
+        let n = unsafe { libc::read(0, buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(n as usize)
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // Elsewhere std's stdin (buffered: exec's child may not get what follows).
+        io::stdin().read(buf)
     }
 }
 
@@ -198,3 +277,7 @@ pub fn read_public_key(path: &PathBuf) -> Result<String, CliError> {
             ))
         })
 }
+
+#[cfg(test)]
+#[path = "input_tests.rs"]
+mod tests;

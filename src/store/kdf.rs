@@ -17,6 +17,14 @@ impl fmt::Debug for DerivedKey {
     }
 }
 
+impl DerivedKey {
+    /// A key from its bytes, derived elsewhere: for tests and the fuzz targets, which must
+    /// not pay for Argon2 on every input.
+    pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
+        DerivedKey(Zeroizing::new(bytes))
+    }
+}
+
 /// Length of the derived key in bytes.
 pub const KEY_LEN: usize = 32;
 /// Length of the KDF salt in bytes.
@@ -285,15 +293,16 @@ impl fmt::Display for ForeignKdf {
 }
 
 impl ForeignKdf {
-    /// Its work in Argon2 MiB-passes (memory × passes; AES-KDF rounds converted with
-    /// [`AES_ROUNDS_PER_MIB_PASS`]).
+    /// Its work in Argon2 MiB-passes (memory, rounded up to whole MiB and at least one, ×
+    /// passes; AES-KDF rounds converted with [`AES_ROUNDS_PER_MIB_PASS`]). Rounding up
+    /// matters: 512 KiB × 10⁹ passes is hours of work, not none.
     pub fn work(&self) -> u64 {
         match *self {
             ForeignKdf::Argon2 {
                 memory_bytes,
                 iterations,
                 ..
-            } => (memory_bytes / MIB).saturating_mul(iterations),
+            } => memory_bytes.div_ceil(MIB).max(1).saturating_mul(iterations),
             ForeignKdf::AesKdf { rounds } => rounds / AES_ROUNDS_PER_MIB_PASS,
         }
     }
@@ -500,6 +509,17 @@ mod tests {
             Err(WorkFactorError::Slow { .. })
         ));
         assert!(check_work_factor(argon(2048, 10_000, 2), false).is_err());
+        // Less than a MiB of memory does not make the passes free.
+        let tiny = ForeignKdf::Argon2 {
+            memory_bytes: 512 * 1024,
+            iterations: 1_000_000_000,
+            parallelism: 1,
+        };
+        assert!(matches!(
+            check_work_factor(tiny, false),
+            Err(WorkFactorError::Slow { .. })
+        ));
+        assert_eq!(tiny.work(), 1_000_000_000);
         // Memory beyond the hard cap is refused even when allowed.
         assert!(matches!(
             check_work_factor(argon(8192, 1, 1), true),

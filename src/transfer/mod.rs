@@ -14,7 +14,9 @@ mod dotenv;
 mod generic_csv;
 mod kdb;
 mod kdbx;
-mod kdbx_header;
+/// Public so that the fuzz targets (fuzz/) can keep the key derivation of their inputs cheap.
+#[doc(hidden)]
+pub mod kdbx_header;
 mod keepass;
 mod keepass_xml;
 mod keepassxc_csv;
