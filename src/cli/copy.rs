@@ -3,9 +3,10 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::entries::Part;
 use super::{CliError, Context, EXIT_OK};
 use crate::clipboard::{self, ClearOutcome};
-use crate::vault::Field;
+use crate::secret::SecretString;
 
 /// Set by SIGINT, SIGTERM or SIGHUP: clear the clipboard and exit instead of dying with the
 /// secret still on it.
@@ -28,20 +29,24 @@ fn clear_on_signals() {
     }
 }
 
-/// `keyward copy NAME [--field F] [--clear-after S]`.
+/// `keyward copy NAME [--field F] [--clear-after S]`; F is a part or `field:NAME`, as for
+/// `get`.
 pub fn copy(
     ctx: &mut Context,
     name: &str,
     field: &str,
     clear_after: Option<u32>,
 ) -> Result<u8, CliError> {
-    let field: Field = field.parse().map_err(CliError::usage)?;
+    let part = Part::parse(field)?;
     let vault = ctx.open_vault()?;
-    let value = super::entries::require_field(&vault, name, field)?;
+    // Take the one value and let the rest of the vault go (its secrets are wiped as it is
+    // dropped) before waiting: only the copied secret stays in memory until the clear.
+    let value = SecretString::from(part.value(&vault, name)?);
     let seconds = clear_after.unwrap_or(vault.settings.clipboard_seconds);
+    drop(vault);
     let delay = clipboard::clear_delay(seconds).map_err(|e| CliError::usage(e.to_string()))?;
     clear_on_signals();
-    let label = format!("{field} of {name}");
+    let label = format!("{part} of {name}");
     eprintln!(
         "Copied the {label}; the clipboard is cleared in {seconds} s (Ctrl+C clears it now)."
     );

@@ -309,21 +309,32 @@ pub fn require_field<'v>(
     })
 }
 
-/// `keyward get NAME --field F`: prints exactly the value and a newline.
-pub fn get(ctx: &mut Context, name: &str, field: &str) -> Result<u8, CliError> {
-    // `field:NAME` is a custom field; anything else must be a part's name (checked before
-    // the password is asked).
-    let custom = field.strip_prefix("field:").map(str::trim);
-    let part: Option<Field> = match custom {
-        Some(_) => None,
-        None => Some(field.parse().map_err(CliError::usage)?),
-    };
-    let vault = ctx.open_vault()?;
-    let value = match (part, custom) {
-        (Some(part), _) => require_field(&vault, name, part)?.expose(),
-        (None, Some(wanted)) => {
-            let entry = vault.require(name)?;
-            entry
+/// What `--field` names: a part of the credential, or `field:NAME`, a custom field.
+pub(super) enum Part<'a> {
+    /// key, secret, passphrase, private-key, public-key.
+    Field(Field),
+    /// A custom field, by name (matched ignoring case).
+    Custom(&'a str),
+}
+
+impl<'a> Part<'a> {
+    /// Parses `--field` (before the password is asked, so a typo costs nothing).
+    pub(super) fn parse(text: &'a str) -> Result<Self, CliError> {
+        match text.strip_prefix("field:").map(str::trim) {
+            Some("") => Err(CliError::usage(
+                "field: needs a custom field's name (field:NAME)",
+            )),
+            Some(name) => Ok(Part::Custom(name)),
+            None => text.parse().map(Part::Field).map_err(CliError::usage),
+        }
+    }
+
+    /// The part's value in key `name`, or an error that says what the key has.
+    pub(super) fn value<'v>(&self, vault: &'v Vault, name: &str) -> Result<&'v str, CliError> {
+        match *self {
+            Part::Field(field) => Ok(require_field(vault, name, field)?.expose()),
+            Part::Custom(wanted) => vault
+                .require(name)?
                 .custom_fields
                 .iter()
                 .find(|f| f.name.eq_ignore_ascii_case(wanted))
@@ -332,10 +343,25 @@ pub fn get(ctx: &mut Context, name: &str, field: &str) -> Result<u8, CliError> {
                     CliError::other(format!(
                         "'{name}' has no custom field '{wanted}' (see `keyward show {name}`)"
                     ))
-                })?
+                }),
         }
-        (None, None) => return Err(CliError::usage("--field is empty")),
-    };
+    }
+}
+
+impl std::fmt::Display for Part<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Part::Field(field) => write!(f, "{field}"),
+            Part::Custom(name) => write!(f, "custom field '{name}'"),
+        }
+    }
+}
+
+/// `keyward get NAME --field F`: prints exactly the value and a newline.
+pub fn get(ctx: &mut Context, name: &str, field: &str) -> Result<u8, CliError> {
+    let part = Part::parse(field)?;
+    let vault = ctx.open_vault()?;
+    let value = part.value(&vault, name)?;
     // One buffer of the right size, zeroized on drop.
     let mut line = String::with_capacity(value.len() + 1);
     line.push_str(value);

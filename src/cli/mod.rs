@@ -113,7 +113,7 @@ pub enum Command {
     Copy {
         /// The key's name
         name: String,
-        /// key, secret, passphrase, private-key or public-key
+        /// key, secret, passphrase, private-key, public-key, or field:NAME for a custom field
         #[arg(long, short, default_value = "secret")]
         field: String,
         /// Seconds before the clipboard is cleared [default: the vault's setting, 20]
