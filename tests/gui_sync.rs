@@ -9,6 +9,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use chrono::Duration;
+use eframe::egui;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
 use gui_support::{BINANCE_SECRET, Gui, PASSWORD};
 use keyward::store::VaultFile;
@@ -176,4 +178,66 @@ fn the_cli_writes_while_the_app_is_open_and_the_app_shows_it() {
     assert_eq!(secret_of(&disk, "from-cli"), "cli-secret-42");
     assert_eq!(secret_of(&disk, "github-ci"), "ghp_FROM_CLI");
     assert!(in_history(&disk, "github-ci", "ghp_TOKEN_123"));
+}
+
+#[test]
+fn a_field_both_sides_changed_opens_the_dialog_and_the_choice_is_saved() {
+    let mut gui = Gui::unlocked();
+    // Another program rotates kraken-read an hour before the app does.
+    another_program(&gui.path, |vault| {
+        let kraken = vault
+            .entries
+            .iter_mut()
+            .find(|e| e.name == "kraken-read")
+            .expect("kraken");
+        kraken.rotate(
+            "krk-OTHER".into(),
+            None,
+            gui_support::start() - Duration::hours(1),
+        );
+    });
+    gui.select("kraken-read");
+    gui.click("Rotate…");
+    gui.type_into("New secret", "krk-THIS-MACHINE");
+    gui.click("Rotate");
+    // The save merged the file first and found both rotations.
+    assert!(
+        gui.has_label("Changed here and by another program"),
+        "the conflict dialog"
+    );
+    assert!(gui.has_label("secret") && gui.has_label("rotated"));
+    assert!(
+        !gui.has_label_containing("krk-"),
+        "both secrets are masked in the dialog"
+    );
+    let on_disk = gui.vault_on_disk();
+    assert_eq!(
+        secret_of(&on_disk, "kraken-read"),
+        "krk-THIS-MACHINE",
+        "newer kept"
+    );
+    assert!(in_history(&on_disk, "kraken-read", "krk-OTHER"));
+    // Choose the other machine's value for both fields.
+    let others: Vec<_> = gui
+        .harness
+        .query_all_by_label("Other")
+        .filter(|n| n.accesskit_node().role() == egui::accesskit::Role::RadioButton)
+        .collect();
+    assert_eq!(others.len(), 2);
+    for other in others {
+        other.click();
+    }
+    gui.settle();
+    gui.click("Apply");
+    assert!(!gui.has_label("Changed here and by another program"));
+    assert!(!gui.app().has_unsaved_changes(), "the choice was saved");
+    let disk = gui.vault_on_disk();
+    assert_eq!(secret_of(&disk, "kraken-read"), "krk-OTHER");
+    assert!(in_history(&disk, "kraken-read", "krk-THIS-MACHINE"));
+    assert!(in_history(&disk, "kraken-read", "krk-secret"));
+    assert!(!in_history(&disk, "kraken-read", "krk-OTHER"));
+    assert_eq!(
+        disk.get("kraken-read").expect("kraken").rotated_at,
+        Some(gui_support::start() - Duration::hours(1))
+    );
 }

@@ -156,6 +156,8 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
             tasks::start_save(session, env.waker);
             return Some(StatusLine::info("Saving…"));
         }
+        Command::ResolveConflicts => return resolve_conflicts(session, env),
+        Command::KeepMerged => session.conflicts = None,
         Command::ApplyImport {
             entries,
             rule,
@@ -551,6 +553,17 @@ fn generate_key_pair(session: &mut Session, alg: KeyAlgorithm, waker: &Waker) {
     {
         tasks::start_keygen(state, alg, waker);
     }
+}
+
+/// Applies the conflict dialog's choices (the library's rule) and saves what changed.
+fn resolve_conflicts(session: &mut Session, env: &Env) -> Option<StatusLine> {
+    let state = session.conflicts.take()?;
+    let (swapped, status) = tasks::apply_choices(&mut session.vault, state, env.now);
+    if swapped {
+        session.reveal = None;
+        changed(session, env.waker);
+    }
+    Some(status)
 }
 
 fn start_export(session: &mut Session, waker: &Waker) {

@@ -15,6 +15,7 @@ use crate::app::widgets::SecretBuffer;
 use crate::clipboard::FakeClipboard;
 use crate::store::VaultFile;
 use crate::transfer::{ExportOptions, Format};
+use crate::vault::merge::Side;
 use crate::vault::{Credential, Status, Vault};
 
 const PASSWORD: &str = "plaid-otter-quantum-harbor-71";
@@ -1012,6 +1013,89 @@ fn an_unchanged_file_is_looked_at_without_a_merge() {
     }
     assert_eq!(f.status(), "before", "nothing to say");
     assert!(f.session().file.is_some());
+}
+
+/// Another program rotates `github-ci` an hour after the app's clock, then the app rotates it
+/// too: the save's merge finds the secret and the rotation date changed on both sides.
+fn both_rotate(f: &mut Fixture) {
+    let (mut file, mut vault) = VaultFile::open(&f.path, PASSWORD.into()).expect("open");
+    let github = vault
+        .entries
+        .iter_mut()
+        .find(|e| e.name == "github-ci")
+        .expect("github");
+    github.rotate("ghp_OTHER".into(), None, t0() + Duration::hours(1));
+    file.save(&mut vault).expect("save");
+    drop(file);
+    let id = f.id("github-ci");
+    f.apply(Command::Rotate {
+        id,
+        secret: "ghp_APP".into(),
+        public_key: None,
+    });
+    f.settle();
+}
+
+#[test]
+fn resolve_conflicts_makes_the_chosen_value_current_and_saves() {
+    let mut f = Fixture::unlocked();
+    both_rotate(&mut f);
+    assert_eq!(
+        f.status(),
+        "Saved; 1 key changed by another program was merged; 2 fields were changed on both sides"
+    );
+    let rows = &f.session().conflicts.as_ref().expect("the dialog").rows;
+    let fields: Vec<&str> = rows.iter().map(|r| r.conflict.field).collect();
+    assert_eq!(fields, ["secret", "rotated"]);
+    assert!(rows.iter().all(|r| r.choice == Side::Theirs), "newer first");
+    let secret = |v: &Vault| {
+        v.get("github-ci")
+            .expect("github")
+            .credential
+            .primary_secret()
+            .expose()
+            .to_owned()
+    };
+    assert_eq!(
+        secret(&f.on_disk()),
+        "ghp_OTHER",
+        "the merge kept the newer"
+    );
+    for row in &mut f.session_mut().conflicts.as_mut().expect("dialog").rows {
+        row.choice = Side::Ours;
+    }
+    f.apply(Command::ResolveConflicts);
+    assert!(f.session().conflicts.is_none());
+    assert!(
+        f.status().starts_with("Applied your choice for 2 fields"),
+        "{}",
+        f.status()
+    );
+    f.settle();
+    let disk = f.on_disk();
+    assert_eq!(secret(&disk), "ghp_APP", "this machine's secret is current");
+    let github = disk.get("github-ci").expect("github");
+    let history: Vec<&str> = github.history.iter().map(|h| h.value.expose()).collect();
+    assert!(history.contains(&"ghp_OTHER"), "{history:?}");
+    assert!(history.contains(&TOKEN));
+    assert!(!history.contains(&"ghp_APP"));
+    assert_eq!(
+        github.rotated_at,
+        Some(t0()),
+        "this machine's rotation date"
+    );
+}
+
+#[test]
+fn keep_merged_closes_the_conflict_dialog_and_changes_nothing() {
+    let mut f = Fixture::unlocked();
+    both_rotate(&mut f);
+    let before = f.on_disk();
+    f.apply(Command::KeepMerged);
+    assert!(f.session().conflicts.is_none());
+    assert!(!f.session().unsaved());
+    f.settle();
+    assert_eq!(f.on_disk(), before);
 }
 
 #[test]

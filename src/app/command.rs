@@ -146,6 +146,10 @@ pub(crate) enum Command {
     SetTheme(ThemeChoice),
     /// Try the failed save again.
     RetrySave,
+    /// Make the values chosen in the conflict dialog current, and save.
+    ResolveConflicts,
+    /// Close the conflict dialog, keeping the values the merge chose.
+    KeepMerged,
     /// Write the export the export dialog describes.
     StartExport,
     /// Read the file the import dialog names, for its preview.

@@ -8,7 +8,7 @@ use egui::{Align, Layout, Ui};
 use super::command::{Command, DialogRequest, LockReason, Page};
 use super::detail::{self, DetailContext};
 use super::state::Session;
-use super::{audit_view, dialogs, list, reminders, scan_view, settings};
+use super::{audit_view, conflict_view, dialogs, list, reminders, scan_view, settings};
 
 /// Draws the unlocked main window for `session`.
 pub(crate) fn main_window_ui(
@@ -33,6 +33,8 @@ pub(crate) fn main_window_ui(
             &session.providers,
             commands,
         );
+    } else if let Some(conflicts) = &mut session.conflicts {
+        conflict_view::conflict_dialog(ui.ctx(), conflicts, commands);
     }
 }
 

@@ -10,6 +10,7 @@
 //!   threads of `jobs.rs`;
 //! - `state.rs`: the app's state apart from egui (the screen, the unlocked `Session`);
 //! - `main_window.rs` (top bar, banners, page switch) and `dialogs.rs` (the open dialog);
+//!   `conflict_view.rs`, the dialog of fields a merge found changed on both sides;
 //! - one file per view, drawing only and pushing commands: `unlock.rs`, `list.rs` (sidebar
 //!   and table), `detail.rs`, `editor.rs` (over the form state of `entry_form.rs`),
 //!   `reminders.rs`, `audit_view.rs`, `transfer_view.rs`, `signature.rs`, `scan_view.rs`,
@@ -27,6 +28,7 @@ mod apply;
 mod audit_view;
 mod clock;
 mod command;
+mod conflict_view;
 mod detail;
 mod dialogs;
 mod editor;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use chrono::{DateTime, Utc};
 
 use super::command::{AskFile, Page};
+use super::conflict_view::ConflictState;
 use super::detail::Reveal;
 use super::dialogs::Dialog;
 use super::jobs::{Job, Waker};
@@ -84,6 +85,9 @@ pub(crate) struct Session {
     pub saved_changes: u64,
     pub save_job: Option<Job<SaveDone>>,
     pub save_error: Option<String>,
+    /// Fields a merge with another program's change found changed on both sides, waiting for
+    /// the user's choice (the conflict dialog).
+    pub conflicts: Option<ConflictState>,
     /// Watches the file for another program's change and merges it (`tasks/disk.rs`).
     pub disk: DiskWatch,
     /// A KDF change waiting for the file to come back from a save job.
@@ -127,6 +131,7 @@ impl Session {
             saved_changes: 0,
             save_job: None,
             save_error: None,
+            conflicts: None,
             disk: DiskWatch::default(),
             pending_kdf: None,
             view: ViewState::default(),

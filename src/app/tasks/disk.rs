@@ -14,12 +14,14 @@ use std::time::SystemTime;
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::super::conflict_view::ConflictState;
 use super::super::jobs::{self, Job, Poll, Waker};
 use super::super::state::{FromDisk, Session};
 use super::super::status::StatusLine;
 use super::start_save;
 use crate::store::{StoreError, VaultFile};
-use crate::vault::merge::{Conflict, MergeReport, merge};
+use crate::vault::Vault;
+use crate::vault::merge::{Conflict, MergeReport, Resolved, Shown, merge, resolve_conflict};
 
 /// How often the file on disk is looked at while unlocked.
 pub(crate) const CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
@@ -199,7 +201,8 @@ fn poll_job(session: &mut Session, waker: &Waker) -> Option<StatusLine> {
             session.file = Some(file);
             match result {
                 Ok(Some(report)) => {
-                    fold_from_disk(session, *from_disk, &report);
+                    let conflicts = fold_from_disk(session, *from_disk, &report);
+                    ConflictState::add(&mut session.conflicts, conflicts);
                     (!report.is_empty())
                         .then(|| StatusLine::info(capitalised(&report.summary(OTHER_WRITER))))
                 }
@@ -270,4 +273,46 @@ pub(crate) fn fold_from_disk(
         }
     }
     conflicts
+}
+
+/// Makes the conflict dialog's choices current in `vault` at `now`
+/// ([`resolve_conflict`]). Returns whether anything changed, and what to say: the values
+/// replaced (a secret replaced is in its key's history) and any choice that could not apply.
+pub(crate) fn apply_choices(
+    vault: &mut Vault,
+    state: ConflictState,
+    now: DateTime<Utc>,
+) -> (bool, StatusLine) {
+    let mut replaced = Vec::new();
+    let mut refused = Vec::new();
+    for row in state.rows {
+        let c = &row.conflict;
+        match resolve_conflict(vault, c, row.choice, now) {
+            Ok(Resolved::Unchanged) => {}
+            Ok(Resolved::Swapped { displaced }) => replaced.push(match displaced {
+                Shown::Secret => format!(
+                    "'{}' {}: the other secret is in its history",
+                    c.entry,
+                    c.field_label()
+                ),
+                text => format!("'{}' {} was: {text}", c.entry, c.field_label()),
+            }),
+            Err(e) => refused.push(e.to_string()),
+        }
+    }
+    let swapped = !replaced.is_empty();
+    let mut text = match replaced.len() {
+        0 => "Kept the values the merge chose".to_owned(),
+        n => format!(
+            "Applied your choice for {n} field{}; saving… ({})",
+            if n == 1 { "" } else { "s" },
+            replaced.join("; ")
+        ),
+    };
+    if refused.is_empty() {
+        (swapped, StatusLine::info(text))
+    } else {
+        text.push_str(&format!(". Not applied: {}", refused.join("; ")));
+        (swapped, StatusLine::error(text))
+    }
 }

@@ -11,6 +11,7 @@ mod tools;
 use chrono::{DateTime, Utc};
 
 use super::command::FilePick;
+use super::conflict_view::ConflictState;
 use super::jobs::{self, Poll, Waker};
 use super::reminders::Banner;
 use super::state::{AppState, FromDisk, SaveDone, Screen, Session};
@@ -20,7 +21,7 @@ use crate::secret::SecretString;
 use crate::store::{KdfParams, StoreError, VaultFile};
 use crate::vault::Vault;
 
-pub(crate) use disk::{CHECK_EVERY, DiskWatch};
+pub(crate) use disk::{CHECK_EVERY, DiskWatch, apply_choices};
 pub(crate) use tools::{
     native_file_dialog, start_calendar, start_export, start_import_read, start_keygen, start_pick,
     start_scan,
@@ -285,7 +286,8 @@ fn poll_save(session: &mut Session, waker: &Waker) -> Option<StatusLine> {
             let empty = crate::vault::merge::MergeReport::default();
             let report = result.as_ref().ok().and_then(Option::as_ref);
             if let Some(from_disk) = from_disk {
-                disk::fold_from_disk(session, from_disk, report.unwrap_or(&empty));
+                let conflicts = disk::fold_from_disk(session, from_disk, report.unwrap_or(&empty));
+                ConflictState::add(&mut session.conflicts, conflicts);
             }
             let status = match result {
                 Ok(report) => {

@@ -23,7 +23,8 @@ pub struct MergedEntry {
 struct Fields {
     newer: Side,
     three_way: bool,
-    conflicts: Vec<(&'static str, Shown, Shown, Side)>,
+    /// (field, ours, theirs, kept, custom field name).
+    conflicts: Vec<(&'static str, Shown, Shown, Side, Option<String>)>,
     theirs: bool,
 }
 
@@ -52,7 +53,7 @@ impl Fields {
             }
         }
         self.conflicts
-            .push((field, show(ours), show(theirs), winner));
+            .push((field, show(ours), show(theirs), winner, None));
         match winner {
             Side::Ours => ours.clone(),
             Side::Theirs => {
@@ -315,14 +316,19 @@ pub fn merge_entry(ours: &Entry, theirs: &Entry, base: Option<&Entry>) -> Merged
     let conflicts = f
         .conflicts
         .into_iter()
-        .map(|(field, o, t, kept)| Conflict {
+        .map(|(field, o, t, kept, custom)| Conflict {
             entry_id: entry.id,
             entry: entry.name.clone(),
             field,
+            custom,
             kept,
             ours: o,
             theirs: t,
             both_changed: base.is_some(),
+            losing: Box::new(match kept {
+                Side::Ours => theirs.clone(),
+                Side::Theirs => ours.clone(),
+            }),
         })
         .collect();
     MergedEntry {
@@ -487,7 +493,11 @@ fn merge_custom_fields(
                     }
                 };
                 let winner = f.newer;
+                let before = f.conflicts.len();
                 let chosen = f.pick("custom field", o, t, b.as_ref(), winner, shown);
+                if let Some(c) = f.conflicts.get_mut(before) {
+                    c.4 = Some(o.name.clone());
+                }
                 let loser = if chosen == *o { t } else { o };
                 if loser.protected && loser.value != chosen.value && b.as_ref() != Some(loser) {
                     let mut kept = loser.clone();

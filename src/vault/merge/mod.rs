@@ -14,6 +14,7 @@
 //! edit). Name clashes between different keys get a suffix.
 
 mod entry;
+mod resolve;
 mod settings;
 
 use std::collections::{HashMap, HashSet};
@@ -24,6 +25,7 @@ use uuid::Uuid;
 use super::{Entry, Tombstone, TrashedEntry, Vault};
 
 pub use entry::merge_entry;
+pub use resolve::{ResolveError, Resolved, resolve_conflict};
 
 /// Which of the two versions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +65,8 @@ pub struct Conflict {
     pub entry: String,
     /// The field, as `keyward edit` and the detail view name it ("notes", "secret", …).
     pub field: &'static str,
+    /// For a conflict in a custom field: its name.
+    pub custom: Option<String>,
     /// Whose value the merge kept.
     pub kept: Side,
     /// Our value.
@@ -72,6 +76,27 @@ pub struct Conflict {
     /// True when the common base was known, so both sides really changed the field; false for
     /// a two-way merge, where only the newer side is known.
     pub both_changed: bool,
+    /// The entry as the side whose value the merge did not keep had it: where
+    /// [`resolve_conflict`] takes that value from when the user chooses it.
+    pub losing: Box<Entry>,
+}
+
+impl Conflict {
+    /// The field in words: "secret", "notes", "custom field 'Account'".
+    pub fn field_label(&self) -> String {
+        match &self.custom {
+            Some(name) => format!("{} '{name}'", self.field),
+            None => self.field.to_owned(),
+        }
+    }
+
+    /// The value the merge kept, as shown.
+    pub fn kept_value(&self) -> &Shown {
+        match self.kept {
+            Side::Ours => &self.ours,
+            Side::Theirs => &self.theirs,
+        }
+    }
 }
 
 /// What a merge took from the other side, in words a report can print.
@@ -187,7 +212,8 @@ impl MergeReport {
             };
             out.push(format!(
                 "conflict in '{}' {}: {kept} (newer){whereabouts}",
-                c.entry, c.field
+                c.entry,
+                c.field_label()
             ));
         }
         out
