@@ -3,12 +3,10 @@
 //! pages, and jobs through `tasks.rs`. It needs no egui: the frame loop hands it the time and
 //! acts on the two flags it leaves for egui (`forget_widgets`, `theme_changed`).
 
-use std::path::PathBuf;
-
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::command::{AskFile, Command, DialogRequest, FilePick, LockReason, Page};
+use super::command::{AskFile, Command, DialogRequest, FilePick, LockReason, Page, SyncCommand};
 use super::detail::Reveal;
 use super::dialogs::{self, Dialog};
 use super::entry_form::EditorState;
@@ -16,6 +14,7 @@ use super::jobs::Waker;
 use super::settings::SettingsDraft;
 use super::state::{AppState, Screen, Session};
 use super::status::StatusLine;
+use super::sync_apply;
 use super::tasks;
 use super::unlock::UnlockState;
 use super::widgets::field_noun;
@@ -55,7 +54,10 @@ pub(crate) fn apply(state: &mut AppState, command: Command, now: DateTime<Utc>) 
                 unlock.pick = Some((pick, job));
             }
         }
-        Command::Lock(reason) => lock(state, reason),
+        Command::Lock(reason) => sync_apply::lock(state, reason, false, now),
+        Command::Sync(SyncCommand::LockAnyway) => {
+            sync_apply::lock(state, LockReason::Button, true, now)
+        }
         Command::ClearClipboard => {
             state.status = state
                 .clipboard
@@ -184,6 +186,9 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
             }
         }
         Command::StopScan => session.scan.stop(),
+        Command::Sync(command) => {
+            return sync_apply::apply_sync(session, command, env.waker, now, env.forget_widgets);
+        }
         // Handled by `apply` before a session is needed.
         Command::Unlock(_)
         | Command::CreateVault
@@ -213,47 +218,6 @@ fn start_unlock(
     // The password field's undo history held what was typed.
     *forget_widgets = true;
     tasks::start_unlock(state, password, waker);
-}
-
-/// Drops every decrypted thing and shows the unlock screen.
-fn lock(state: &mut AppState, reason: LockReason) {
-    let Screen::Main(_) = &state.screen else {
-        return;
-    };
-    let placeholder = Screen::Unlock(UnlockState::new(PathBuf::new()));
-    let Screen::Main(mut session) = std::mem::replace(&mut state.screen, placeholder) else {
-        return;
-    };
-    let mut message = match reason {
-        LockReason::Button | LockReason::Shortcut => "Locked".to_owned(),
-        LockReason::Idle(m) => format!("Locked after {m} minutes without input"),
-        LockReason::Minimized => "Locked when minimised".to_owned(),
-    };
-    let mut is_error = false;
-    if let Some(job) = session.save_job.take() {
-        // The save finishes in the background; its outcome is reported on the lock screen.
-        state.orphan_saves.push(job);
-    } else if session.unsaved() {
-        is_error = true;
-        message = format!(
-            "{message}. A change could not be saved and was dropped: {}",
-            session
-                .save_error
-                .clone()
-                .unwrap_or_else(|| "the file changed on disk".to_owned())
-        );
-    }
-    let path = session.path.clone();
-    drop(session);
-    state.screen = Screen::Unlock(UnlockState::new(path));
-    if let Some(ClearOutcome::Failed(e)) = state.clipboard.clear_now() {
-        message = format!("{message}; {e}");
-    }
-    state.forget_widgets = true;
-    state.status = StatusLine {
-        text: message,
-        is_error,
-    };
 }
 
 /// Handles the clock: clears the clipboard and masks a revealed secret when their time has
@@ -329,7 +293,10 @@ fn open_dialog(session: &mut Session, request: DialogRequest) {
 fn close_dialog(session: &mut Session, forget_widgets: &mut bool) {
     if let Some(dialog) = session.dialog.take() {
         // The export and import password fields' undo histories held what was typed.
-        *forget_widgets |= matches!(dialog, Dialog::Export(_) | Dialog::Import(_));
+        *forget_widgets |= matches!(
+            dialog,
+            Dialog::Export(_) | Dialog::Import(_) | Dialog::MergeOther(_)
+        );
     }
 }
 
@@ -424,7 +391,7 @@ fn delete(session: &mut Session, id: Uuid, env: &Env) -> Option<StatusLine> {
     session.reveal = None;
     changed(session, env.waker);
     Some(StatusLine::info(format!(
-        "Moved '{name}' to the trash (`keyward trash --restore` brings it back); saving…"
+        "Moved '{name}' to the trash (Trash in the sidebar brings it back); saving…"
     )))
 }
 
@@ -540,6 +507,7 @@ fn pick_in_session(session: &mut Session, pick: FilePick, env: &Env) {
         (FilePick::ExportTo(_), Some(Dialog::Export(state))) => &mut state.pick,
         (FilePick::ImportFrom, Some(Dialog::Import(state))) => &mut state.pick,
         (FilePick::ScanFolder, _) => &mut session.scan.pick,
+        (FilePick::MergeFrom, Some(Dialog::MergeOther(state))) => &mut state.pick,
         _ => return,
     };
     if slot.is_none() {

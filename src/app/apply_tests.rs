@@ -299,22 +299,18 @@ fn lock_drops_the_vault_clears_the_clipboard_and_says_why() {
 }
 
 #[test]
-fn a_save_running_at_lock_time_is_still_reported() {
+fn a_save_running_at_lock_time_finishes_before_the_lock() {
     let mut f = Fixture::unlocked();
     let mut settings = f.session().vault.settings.clone();
     settings.reveal_seconds = 7;
     f.apply(Command::UpdateSettings(settings));
+    assert!(f.session().save_job.is_some());
     f.apply(Command::Lock(LockReason::Button));
-    assert_eq!(f.state.orphan_saves.len(), 1);
-    for _ in 0..2000 {
-        tasks::poll(&mut f.state, t0());
-        if f.state.orphan_saves.is_empty() {
-            break;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(5));
-    }
-    assert_eq!(f.status(), "Saved (before locking)");
+    assert!(f.state.session().is_none());
+    assert!(f.state.orphan_saves.is_empty(), "the lock waited for it");
+    assert_eq!(f.status(), "Locked");
     assert_eq!(f.on_disk().settings.reveal_seconds, 7);
+    assert!(crate::store::find_recovery(&f.path).is_empty());
 }
 
 #[test]
@@ -662,7 +658,7 @@ fn delete_moves_the_key_to_the_trash_and_clears_its_selection() {
     assert_eq!(f.session().view.selected, None);
     assert_eq!(
         f.status(),
-        "Moved 'github-ci' to the trash (`keyward trash --restore` brings it back); saving…"
+        "Moved 'github-ci' to the trash (Trash in the sidebar brings it back); saving…"
     );
     f.settle();
     let on_disk = f.on_disk();

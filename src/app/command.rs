@@ -31,6 +31,8 @@ pub(crate) enum Page {
     Reminders,
     Audit,
     Scan,
+    /// The trashed keys, to restore or purge.
+    Trash,
 }
 
 /// An action that asks first.
@@ -70,6 +72,8 @@ pub(crate) enum FilePick {
     ScanFolder,
     /// Where the reminders calendar (.ics) goes; asked by [`Command::ExportCalendar`].
     SaveCalendar,
+    /// The vault file "Merge another vault…" reads.
+    MergeFrom,
 }
 
 /// Asks the user for a file or folder and waits for the answer (`None`: cancelled). The app
@@ -166,4 +170,29 @@ pub(crate) enum Command {
     StartScan,
     /// Stop the running scan.
     StopScan,
+    /// Locking, the recovery file, the offers at unlock, the trash, merging another vault.
+    Sync(SyncCommand),
+}
+
+/// What the views ask for about keeping every change: locking without losing one, merging
+/// what the unlock found, the trash and "Merge another vault…".
+pub(crate) enum SyncCommand {
+    /// Lock although the change could not be saved: it goes to a recovery file.
+    LockAnyway,
+    /// Merge the recovery files the unlock found into the vault, save, and remove them.
+    MergeRecovery,
+    /// Delete the recovery files the unlock found, unmerged.
+    DiscardRecovery,
+    /// Merge the sync conflict copies the unlock found, save, and remove them.
+    MergeCopies,
+    /// Open the "Merge another vault" dialog.
+    OpenMergeOther,
+    /// Merge the vault file the dialog names (its password typed, else the vault's own).
+    MergeOther,
+    /// Bring the trashed key of this name back.
+    Restore(String),
+    /// Ask before removing the trashed key of this name for good.
+    ConfirmPurge(String),
+    /// Remove the trashed key of this name for good.
+    Purge(String),
 }

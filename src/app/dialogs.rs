@@ -8,7 +8,7 @@ use uuid::Uuid;
 use super::command::{Command, Confirm, DialogRequest};
 use super::entry_form::EditorState;
 use super::widgets::{SecretBuffer, labelled_password, labelled_text};
-use super::{editor, transfer_view};
+use super::{editor, sync_view, transfer_view};
 use crate::vault::providers::Providers;
 use crate::vault::{CredentialKind, Vault};
 
@@ -16,10 +16,21 @@ use crate::vault::{CredentialKind, Vault};
 pub(crate) enum Dialog {
     Editor(Box<EditorState>),
     Rotate(RotateState),
-    Compromise { id: Uuid, reason: String },
+    Compromise {
+        id: Uuid,
+        reason: String,
+    },
     Confirm(Confirm),
     Export(Box<transfer_view::ExportState>),
     Import(Box<transfer_view::ImportState>),
+    /// The change could not be saved: lock anyway (into a recovery file)? Holds why.
+    ConfirmLock(String),
+    /// What the unlock found beside the vault: recovery files, sync conflict copies.
+    Offers(Box<sync_view::Offers>),
+    /// "Merge another vault…".
+    MergeOther(Box<sync_view::MergeOtherState>),
+    /// Delete this trashed key for good?
+    ConfirmPurge(String),
 }
 
 impl Dialog {
@@ -29,6 +40,7 @@ impl Dialog {
             Dialog::Editor(state) => state.is_busy(),
             Dialog::Export(state) => state.is_busy(),
             Dialog::Import(state) => state.is_busy(),
+            Dialog::MergeOther(state) => state.pick.is_some(),
             _ => false,
         }
     }
@@ -66,6 +78,12 @@ pub(crate) fn dialog_ui(
 ) {
     let mut close = false;
     match dialog {
+        sync @ (Dialog::ConfirmLock(_)
+        | Dialog::Offers(_)
+        | Dialog::MergeOther(_)
+        | Dialog::ConfirmPurge(_)) => {
+            close = sync_view::dialog_ui(ctx, sync, commands);
+        }
         Dialog::Editor(state) => {
             close = editor::editor_dialog(ctx, state, providers, commands);
         }
@@ -160,7 +178,7 @@ pub(crate) fn dialog_ui(
                     id,
                     "Delete",
                     "This moves the key, with its secrets and history, to the vault's trash; \
-                     `keyward trash --restore NAME` brings it back.",
+                     Trash in the sidebar brings it back.",
                     "Delete key",
                 ),
                 Confirm::Revoke(id) => (

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use std::collections::HashSet;
 
+use super::command::{Command, Page, SyncCommand};
 use super::widgets::{date, exposure_color, urgency_color};
 use crate::vault::audit::{self, Finding, ScheduledDate};
 use crate::vault::exposure;
@@ -308,7 +309,13 @@ fn count(
 }
 
 /// Draws the sidebar of filters, each with its count.
-pub(crate) fn sidebar_ui(ui: &mut Ui, view: &mut ViewState, cache: &ViewCache) {
+pub(crate) fn sidebar_ui(
+    ui: &mut Ui,
+    view: &mut ViewState,
+    cache: &ViewCache,
+    trashed: usize,
+    commands: &mut Vec<Command>,
+) {
     egui::Panel::left("filters")
         .default_size(210.0)
         .show(ui, |ui| {
@@ -333,6 +340,23 @@ pub(crate) fn sidebar_ui(ui: &mut Ui, view: &mut ViewState, cache: &ViewCache) {
                         let label = filter.label();
                         filter_button(ui, view, filter, &label, *n);
                     }
+                }
+                ui.add_space(8.0);
+                ui.separator();
+                let wide = egui::vec2(ui.available_width(), 0.0);
+                if ui
+                    .add(egui::Button::new(format!("Trash ({trashed})")).min_size(wide))
+                    .on_hover_text("Deleted keys: restore them or delete them forever")
+                    .clicked()
+                {
+                    commands.push(Command::ShowPage(Page::Trash));
+                }
+                if ui
+                    .add(egui::Button::new("Merge another vault…").min_size(wide))
+                    .on_hover_text("Bring in the keys and changes of another vault file")
+                    .clicked()
+                {
+                    commands.push(Command::Sync(SyncCommand::OpenMergeOther));
                 }
             });
         });

@@ -8,7 +8,9 @@ use egui::{Align, Layout, Ui};
 use super::command::{Command, DialogRequest, LockReason, Page};
 use super::detail::{self, DetailContext};
 use super::state::Session;
-use super::{audit_view, conflict_view, dialogs, list, reminders, scan_view, settings};
+use super::{
+    audit_view, conflict_view, dialogs, list, reminders, scan_view, settings, trash_view,
+};
 
 /// Draws the unlocked main window for `session`.
 pub(crate) fn main_window_ui(
@@ -60,13 +62,15 @@ fn page_ui(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>, commands: &mu
             audit_view::audit_ui(ui, session.cache.findings(), &session.vault, commands);
         }
         Page::Scan => scan_view::scan_ui(ui, &mut session.scan, &session.vault, commands),
+        Page::Trash => trash_view::trash_ui(ui, &session.vault.trash, commands),
         Page::Keys => keys_page(ui, session, now, commands),
     }
 }
 
 /// The keys page: the sidebar, the detail panel of the selected key, and the table.
 fn keys_page(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>, commands: &mut Vec<Command>) {
-    list::sidebar_ui(ui, &mut session.view, &session.cache);
+    let trashed = session.vault.trash.len();
+    list::sidebar_ui(ui, &mut session.view, &session.cache, trashed, commands);
     if let Some(id) = session.view.selected {
         match session.vault.by_id(id) {
             Some(entry) => {

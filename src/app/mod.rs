@@ -44,8 +44,11 @@ mod settings;
 mod signature;
 mod state;
 mod status;
+mod sync_apply;
+mod sync_view;
 mod tasks;
 mod transfer_view;
+mod trash_view;
 mod unlock;
 mod widgets;
 

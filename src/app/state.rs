@@ -19,6 +19,7 @@ use super::settings::SettingsDraft;
 use super::signature::SignaturePanel;
 use super::status::StatusLine;
 use super::tasks::DiskWatch;
+use super::tasks::MergeDone;
 use super::unlock::{CreateState, UnlockState};
 use crate::clipboard::TimedClipboard;
 use crate::secret::SecretString;
@@ -109,6 +110,9 @@ pub(crate) struct Session {
     pub signature: SignaturePanel,
     /// The leak scan view: its folder, options, running scan and last results.
     pub scan: ScanState,
+    /// A merge (recovered changes, conflict copies, another vault) and its save, while it
+    /// runs; it holds the vault file.
+    pub merge_job: Option<Job<MergeDone>>,
 }
 
 impl Session {
@@ -145,6 +149,7 @@ impl Session {
             calendar_job: None,
             signature: SignaturePanel::default(),
             scan: ScanState::default(),
+            merge_job: None,
         }
     }
 
@@ -160,6 +165,7 @@ impl Session {
             || self.disk.job.is_some()
             || self.calendar_job.is_some()
             || self.scan.is_busy()
+            || self.merge_job.is_some()
             || self.dialog.as_ref().is_some_and(Dialog::is_busy)
     }
 }

@@ -17,7 +17,7 @@ use crate::transfer::{
 use crate::vault::{Entry, Vault};
 
 /// A label and a path field, with a "Choose…" button that opens a file dialog.
-fn path_row(ui: &mut Ui, label: &str, path: &mut String, picking: bool) -> bool {
+pub(crate) fn path_row(ui: &mut Ui, label: &str, path: &mut String, picking: bool) -> bool {
     let mut choose = false;
     ui.horizontal(|ui| {
         let label = ui.label(label);

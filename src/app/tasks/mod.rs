@@ -6,6 +6,7 @@
 //! what happened in the status bar.
 
 mod disk;
+mod merge;
 mod tools;
 
 use chrono::{DateTime, Utc};
@@ -22,6 +23,7 @@ use crate::store::{KdfParams, StoreError, VaultFile};
 use crate::vault::Vault;
 
 pub(crate) use disk::{CHECK_EVERY, DiskWatch, apply_choices};
+pub(crate) use merge::{MergeDone, MergeWhat, start_merge};
 pub(crate) use tools::{
     native_file_dialog, start_calendar, start_export, start_import_read, start_keygen, start_pick,
     start_scan,
@@ -60,6 +62,7 @@ pub(crate) fn poll(state: &mut AppState, now: DateTime<Utc>) -> bool {
             statuses.extend(disk::watch(session, now, &waker));
             statuses.extend(tools::poll_calendar(session));
             statuses.extend(tools::poll_scan(&mut session.scan));
+            statuses.extend(merge::poll_merge(session, &waker));
             let (dialog_status, closed) = tools::poll_dialog(session);
             statuses.extend(dialog_status);
             state.forget_widgets |= closed;
@@ -111,6 +114,8 @@ pub(crate) fn open_session(
 ) {
     state.prefs.last_vault = Some(session.path.clone());
     session.banner = Banner::on_unlock(&session.vault, &session.providers, now);
+    // Recovered changes and sync conflict copies beside the vault are offered for merging.
+    session.dialog = super::sync_apply::offers_at_unlock(&session.path);
     let message = match &session.banner {
         Some(banner) => format!("{message}. {}", banner.summary()),
         None => message.to_owned(),

@@ -61,6 +61,10 @@ pub(crate) fn native_file_dialog(pick: FilePick) -> Option<PathBuf> {
             .add_filter("iCalendar", &["ics"])
             .set_file_name("keyward-reminders.ics")
             .save_file(),
+        FilePick::MergeFrom => dialog
+            .set_title("Merge another keyward vault")
+            .add_filter("keyward vault", &["keyward"])
+            .pick_file(),
     }
 }
 
@@ -193,6 +197,10 @@ pub(super) fn poll_dialog(session: &mut Session) -> (Option<StatusLine>, bool) {
         }
         Some(Dialog::Editor(state)) => {
             poll_keygen(state);
+            (None, false)
+        }
+        Some(Dialog::MergeOther(state)) => {
+            poll_pick(&mut state.pick, &mut state.path);
             (None, false)
         }
         _ => (None, false),
