@@ -4,14 +4,13 @@
 //! merging at the next unlock with any sync conflict copies found there.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration as StdDuration, Instant};
 
 use chrono::{DateTime, Utc};
 
 use super::command::{LockReason, SyncCommand};
 use super::dialogs::Dialog;
-use super::jobs::{Poll, Waker};
-use super::state::{AppState, SaveDone, Screen, Session};
+use super::jobs::Waker;
+use super::state::{AppState, Screen, Session};
 use super::status::StatusLine;
 use super::sync_view::Offers;
 use super::tasks::{self, MergeWhat};
@@ -20,12 +19,8 @@ use super::widgets::display_path;
 use crate::clipboard::ClearOutcome;
 use crate::secret::SecretString;
 use crate::store::{
-    Recovery, StoreError, conflict_copies, find_recovery, recovered_at, remove_merged,
-    write_recovery,
+    Recovery, conflict_copies, find_recovery, recovered_at, remove_merged, write_recovery,
 };
-
-/// How long locking waits for a save that is running.
-const SAVE_WAIT: StdDuration = StdDuration::from_secs(10);
 
 /// The dialog the unlock opens when recovery files or sync conflict copies lie beside the
 /// vault at `path`; `None` when there are none.
@@ -199,7 +194,8 @@ pub(crate) fn lock(state: &mut AppState, reason: LockReason, confirmed: bool, no
         return;
     };
     let manual = matches!(reason, LockReason::Button | LockReason::Shortcut);
-    let unsaved = save_before_lock(session).err();
+    let waker = state.waker.clone();
+    let unsaved = save_before_lock(session, now, &waker).err();
     if let Some(why) = &unsaved
         && manual
         && !confirmed
@@ -266,38 +262,23 @@ pub(crate) fn lock(state: &mut AppState, reason: LockReason, confirmed: bool, no
     };
 }
 
-/// Before locking: waits (a bounded time) for a running save, then retries a change that
-/// is still unsaved, merging with what is on disk. `Err` says why the change is still not
-/// on disk.
-pub(crate) fn save_before_lock(session: &mut Session) -> Result<(), String> {
-    if let Some(job) = session.save_job.take() {
-        let deadline = Instant::now() + SAVE_WAIT;
-        loop {
-            match job.poll() {
-                Poll::Pending if Instant::now() < deadline => {
-                    std::thread::sleep(StdDuration::from_millis(10));
-                }
-                Poll::Pending => {
-                    // Still running: the lock hands it on, and keeps the change as well.
-                    session.save_job = Some(job);
-                    return Err("saving takes too long".to_owned());
-                }
-                Poll::Ready(done) => {
-                    take_save(session, done);
-                    break;
-                }
-                Poll::Lost => {
-                    session.save_error = Some("the save stopped unexpectedly".to_owned());
-                    return Err("the save stopped unexpectedly".to_owned());
-                }
-            }
-        }
-    }
+/// Before locking: waits (a bounded time) for the jobs that hold the vault file, then
+/// retries a change that is still unsaved, merging with what is on disk. `Err` says why the
+/// change is still not on disk.
+pub(crate) fn save_before_lock(
+    session: &mut Session,
+    now: DateTime<Utc>,
+    waker: &Waker,
+) -> Result<(), String> {
+    tasks::finish_jobs(session, now, waker)?;
     if !session.unsaved() {
         return Ok(());
     }
     let Some(file) = session.file.as_mut() else {
-        return Err("another job holds the vault file".to_owned());
+        return Err(session
+            .save_error
+            .clone()
+            .unwrap_or_else(|| "the vault file was lost by a job that stopped".to_owned()));
     };
     if let Some(kdf) = session.pending_kdf.take()
         && file.set_password(session.password.clone(), kdf).is_ok()
@@ -313,7 +294,6 @@ pub(crate) fn save_before_lock(session: &mut Session) -> Result<(), String> {
         Ok(_) => {
             session.saved_changes = changes;
             session.save_error = None;
-            session.changed_on_disk = false;
             Ok(())
         }
         Err(e) => {
@@ -321,24 +301,6 @@ pub(crate) fn save_before_lock(session: &mut Session) -> Result<(), String> {
             session.save_error = Some(text.clone());
             Err(text)
         }
-    }
-}
-
-fn take_save(session: &mut Session, done: SaveDone) {
-    let SaveDone {
-        file,
-        result,
-        changes,
-        ..
-    } = done;
-    session.file = Some(file);
-    match result {
-        Ok(()) => {
-            session.saved_changes = changes;
-            session.save_error = None;
-        }
-        Err(StoreError::ChangedOnDisk { .. }) => session.changed_on_disk = true,
-        Err(e) => session.save_error = Some(e.to_string()),
     }
 }
 

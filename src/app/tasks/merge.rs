@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::app::dialogs::Dialog;
 use crate::app::jobs::{self, Poll, Waker};
-use crate::app::state::Session;
+use crate::app::state::{FromDisk, Session};
 use crate::app::status::StatusLine;
 use crate::app::widgets::display_path;
 use crate::secret::SecretString;
@@ -38,7 +38,8 @@ pub(crate) struct MergeDone {
 
 /// A merge that was done.
 pub(crate) struct Merged {
-    pub vault: Vault,
+    /// The vault the job started from, and the merge (folded into the session three-way).
+    pub from: FromDisk,
     /// What each source brought, one line per fact.
     pub lines: Vec<String>,
     /// The status line's words.
@@ -63,7 +64,11 @@ pub(crate) fn start_merge(
         return Err("Nothing to merge.".to_owned());
     }
     let Some(mut file) = session.file.take() else {
-        return Err("A save is running; try again in a moment.".to_owned());
+        return Err(
+            "The vault file is busy (a save or a look at the disk); try again in a \
+                    moment."
+                .to_owned(),
+        );
     };
     let vault = session.vault.clone();
     let changes = session.changes;
@@ -136,7 +141,10 @@ fn merge_and_save(
         }
     };
     Ok(Merged {
-        vault: merged,
+        from: FromDisk {
+            base: vault.clone(),
+            merged,
+        },
         lines,
         summary,
         not_saved,
@@ -201,15 +209,12 @@ pub(super) fn poll_merge(session: &mut Session, waker: &Waker) -> Option<StatusL
             return Some(StatusLine::error(e));
         }
     };
-    session.vault = merged.vault;
-    session.providers.normalise(&mut session.vault);
-    session.cache.invalidate();
-    session.reveal = None;
+    // Three-way, from the vault the job started with: a change made meanwhile stays.
+    super::disk::fold_from_disk(session, merged.from, &MergeReport::default());
     let status = match merged.not_saved {
         None => {
             session.saved_changes = done.changes;
             session.save_error = None;
-            session.changed_on_disk = false;
             // A change made while the merge ran needs a save of its own.
             super::start_save(session, waker);
             StatusLine::info(merged.summary)

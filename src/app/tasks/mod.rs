@@ -6,6 +6,7 @@
 //! what happened in the status bar.
 
 mod disk;
+mod lock;
 mod merge;
 mod tools;
 
@@ -23,6 +24,7 @@ use crate::store::{KdfParams, StoreError, VaultFile};
 use crate::vault::Vault;
 
 pub(crate) use disk::{CHECK_EVERY, DiskWatch, apply_choices};
+pub(crate) use lock::finish_jobs;
 pub(crate) use merge::{MergeDone, MergeWhat, start_merge};
 pub(crate) use tools::{
     native_file_dialog, start_calendar, start_export, start_import_read, start_keygen, start_pick,
