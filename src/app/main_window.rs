@@ -8,9 +8,7 @@ use egui::{Align, Layout, Ui};
 use super::command::{Command, DialogRequest, LockReason, Page};
 use super::detail::{self, DetailContext};
 use super::state::Session;
-use super::{
-    audit_view, conflict_view, dialogs, list, reminders, scan_view, settings, trash_view,
-};
+use super::{audit_view, conflict_view, dialogs, list, reminders, scan_view, settings, trash_view};
 
 /// Draws the unlocked main window for `session`.
 pub(crate) fn main_window_ui(
