@@ -1230,3 +1230,102 @@ fn start_scan_finds_a_planted_secret_and_stop_scan_asks_it_to_stop() {
     f.settle();
     assert!(f.session().scan.running.is_none());
 }
+
+#[test]
+fn sync_commands_restore_and_purge_through_the_trash() {
+    use crate::app::command::SyncCommand;
+    let mut f = Fixture::unlocked();
+    let id = f.id("github-ci");
+    f.apply(Command::Delete(id));
+    f.settle();
+    assert!(f.on_disk().trashed("github-ci").is_some());
+    f.apply(Command::Sync(SyncCommand::Restore("github-ci".into())));
+    assert_eq!(f.status(), "Restored 'github-ci'; saving…");
+    f.settle();
+    let restored = f.on_disk();
+    assert_eq!(
+        restored
+            .get("github-ci")
+            .map(|e| e.credential.primary_secret().expose().to_owned()),
+        Some(TOKEN.to_owned())
+    );
+    f.apply(Command::Delete(id));
+    f.apply(Command::Sync(SyncCommand::ConfirmPurge("github-ci".into())));
+    assert!(matches!(f.dialog(), Some(Dialog::ConfirmPurge(n)) if n == "github-ci"));
+    f.apply(Command::Sync(SyncCommand::Purge("github-ci".into())));
+    assert!(f.dialog().is_none());
+    f.settle();
+    let purged = f.on_disk();
+    assert!(purged.trash.is_empty());
+    assert_eq!(purged.tombstones.len(), 1);
+    // Not in the trash: said, nothing changes.
+    f.apply(Command::Sync(SyncCommand::Restore("github-ci".into())));
+    assert!(f.state.status.is_error, "{}", f.status());
+}
+
+#[test]
+fn a_manual_lock_with_a_failing_save_asks_and_lock_anyway_keeps_the_change() {
+    use crate::app::command::SyncCommand;
+    let mut f = Fixture::unlocked();
+    let bytes = std::fs::read(&f.path).expect("read");
+    std::fs::remove_file(&f.path).expect("remove");
+    std::fs::create_dir(&f.path).expect("a folder where the vault was");
+    let id = f.id("binance-bot");
+    f.apply(Command::Delete(id));
+    f.settle();
+    assert!(f.session().save_error.is_some());
+    f.apply(Command::Lock(LockReason::Shortcut));
+    assert!(matches!(f.dialog(), Some(Dialog::ConfirmLock(_))));
+    assert!(crate::store::find_recovery(&f.path).is_empty());
+    f.apply(Command::Sync(SyncCommand::LockAnyway));
+    assert!(f.state.session().is_none());
+    assert!(f.status().contains("offered for merging"), "{}", f.status());
+    let found = crate::store::find_recovery(&f.path);
+    assert_eq!(found.len(), 1);
+    std::fs::remove_dir(&f.path).expect("remove the folder");
+    std::fs::write(&f.path, bytes).expect("the vault back");
+    let (_, kept) = VaultFile::open(&found[0], PASSWORD.into()).expect("the recovery opens");
+    assert!(kept.trashed("binance-bot").is_some());
+    // The next unlock offers it; Discard removes it unmerged.
+    f.apply(Command::Unlock(PASSWORD.into()));
+    f.settle();
+    assert!(matches!(f.dialog(), Some(Dialog::Offers(o)) if o.recovery == found));
+    f.apply(Command::Sync(SyncCommand::DiscardRecovery));
+    assert!(!found[0].exists());
+    assert!(f.on_disk().get("binance-bot").is_some());
+}
+
+#[test]
+fn merge_other_refuses_no_file_and_the_vault_itself() {
+    use crate::app::command::SyncCommand;
+    let mut f = Fixture::unlocked();
+    let own = f.path.display().to_string();
+    f.apply(Command::Sync(SyncCommand::OpenMergeOther));
+    f.apply(Command::Sync(SyncCommand::MergeOther));
+    let Some(Dialog::MergeOther(state)) = f.dialog() else {
+        panic!("the merge dialog");
+    };
+    assert_eq!(
+        state.error.as_deref(),
+        Some("Choose the vault file to merge.")
+    );
+    state.path = own;
+    f.apply(Command::Sync(SyncCommand::MergeOther));
+    let Some(Dialog::MergeOther(state)) = f.dialog() else {
+        panic!("the merge dialog");
+    };
+    assert_eq!(
+        state.error.as_deref(),
+        Some("That is this vault; choose another copy.")
+    );
+    assert!(!f.state.is_busy(), "no merge started");
+    f.apply(Command::PickFile(FilePick::MergeFrom));
+    f.settle();
+    let Some(Dialog::MergeOther(state)) = f.dialog() else {
+        panic!("the merge dialog");
+    };
+    assert_eq!(
+        state.path, "/answered/MergeFrom",
+        "the file dialog's answer"
+    );
+}

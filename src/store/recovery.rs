@@ -82,6 +82,17 @@ pub fn write_recovery(
             source,
         }
     })?;
+    // The rename is durable once the folder is flushed.
+    #[cfg(unix)]
+    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|source| StoreError::Io {
+                action: "wrote, but could not flush the folder of",
+                path: target.clone(),
+                source,
+            })?;
+    }
     Ok(target)
 }
 
