@@ -282,6 +282,11 @@ fn a_recovery_file_is_mentioned_on_open_and_merge_reads_it() {
         .count();
     assert_eq!(warning, 1, "one line: {}", listed.stderr);
     let other = written.to_str().expect("utf-8 path");
-    s.run_pw(&["merge", other], None).ok();
+    s.run_pw(&["merge", other], None)
+        .ok()
+        .stderr_has("Merged and removed");
     assert!(open(&s.vault).get("unsaved-key").is_some());
+    assert!(!written.exists(), "a merged recovery file is removed");
+    let after = s.run_pw(&["list"], None);
+    assert!(!after.ok().stderr.contains("recovery"), "{}", after.stderr);
 }

@@ -490,7 +490,7 @@ fn warn_of_recovery(vault: &std::path::Path) {
     if let Some(recovery) = crate::store::find_recovery(vault).first() {
         eprintln!(
             "keyward: warning: {} holds changes the app could not save; unlock the vault in \
-             the app to merge them, or run `keyward merge {}` and then delete the file",
+             the app to merge them, or run `keyward merge {}` (which removes it once merged)",
             recovery.display(),
             recovery.display()
         );

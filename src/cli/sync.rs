@@ -10,7 +10,7 @@ use super::entries::modify;
 use super::input::first_line_of_file;
 use super::output::json;
 use super::{CliError, Context, EXIT_OK};
-use crate::store::{conflict_copies, merge_copies, open_copies, remove_merged};
+use crate::store::{conflict_copies, find_recovery, merge_copies, open_copies, remove_merged};
 use crate::vault::merge::MergeReport;
 
 /// `trash` options.
@@ -159,7 +159,10 @@ pub fn merge(ctx: &mut Context, args: &MergeArgs) -> Result<u8, CliError> {
         return Ok(EXIT_OK);
     }
     ctx.save(&mut file, &mut vault)?;
-    if args.conflicts {
+    // A recovery file the app left is done with once merged, like a conflict copy.
+    let recovery = find_recovery(&ctx.vault);
+    let is_recovery = |p: &PathBuf| recovery.iter().any(|r| same_file(r, p));
+    if args.conflicts || others.iter().all(is_recovery) {
         let failed = remove_merged(&others);
         for path in &others {
             match failed.iter().find(|(p, _)| p == path) {
