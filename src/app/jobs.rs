@@ -43,10 +43,22 @@ impl Waker {
         Waker(Some(ctx.clone()))
     }
 
-    fn wake(&self) {
+    pub fn wake(&self) {
         if let Some(ctx) = &self.0 {
             ctx.request_repaint();
         }
+    }
+
+    /// Wakes the window after `delay`.
+    pub fn wake_after(&self, delay: std::time::Duration) {
+        if let Some(ctx) = &self.0 {
+            ctx.request_repaint_after(delay);
+        }
+    }
+
+    /// True when there is a window to wake.
+    pub fn is_live(&self) -> bool {
+        self.0.is_some()
     }
 }
 

@@ -311,9 +311,9 @@ impl KeywardApp {
         }
     }
 
-    /// Asks for a repaint when a timer needs one: once a second while a countdown runs, at
-    /// the idle-lock deadline, and every two seconds while unlocked for the look at the file
-    /// on disk (`tasks/disk.rs`). Otherwise the app sleeps until input.
+    /// Asks for a repaint when a timer needs one: once a second while a countdown runs, and
+    /// at the idle-lock deadline. Otherwise the app sleeps until input, or until the file
+    /// watcher of `tasks/disk.rs` sees the vault file rewritten.
     fn schedule_repaint(&self, now: DateTime<Utc>) {
         let countdown = self.state.clipboard.remaining(now).is_some();
         let Some(session) = self.state.session() else {
@@ -327,8 +327,6 @@ impl KeywardApp {
             self.ctx
                 .request_repaint_after(std::time::Duration::from_secs(1));
         }
-        // Another program's change to the file shows without input.
-        self.ctx.request_repaint_after(tasks::CHECK_EVERY);
         if session.scan.is_running() {
             // The scan's counters move.
             self.ctx

@@ -3,13 +3,17 @@
 //! Every [`CHECK_EVERY`] while unlocked (and no save or merge runs) a worker looks at the
 //! file: its size, times and inode first (one `stat`), and only when those moved does it hash
 //! the file ([`VaultFile::changed_on_disk`]; 81 ms at 100k keys, too much for every two
-//! seconds). When the file really changed, a second job decrypts and merges it
+//! seconds). The looks are timed by the app's clock (tests drive it) and run in frames; so
+//! that an idle window, which draws no frames, still notices, a watcher thread `stat`s the
+//! file every [`CHECK_EVERY`] and wakes the window only when the stat moved. When the file really changed, a second job decrypts and merges it
 //! ([`VaultFile::merge_from_disk`]) on a clone of the vault. Whatever comes back — from this
 //! merge or from a save, which merges first too — is folded into the session with a
 //! three-way merge against the vault the job started from, so that edits made while the job
 //! ran are kept ([`fold_from_disk`]).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use chrono::{DateTime, Duration, Utc};
@@ -40,6 +44,50 @@ pub(crate) struct DiskWatch {
     pub job: Option<Job<DiskDone>>,
     /// The job running is a merge (it decrypts), not just a look.
     pub merging: bool,
+    /// The watcher thread of an idle window, when there is a window to wake.
+    watcher: Option<Watcher>,
+}
+
+/// A thread that `stat`s the vault file every [`CHECK_EVERY`] and wakes the window when the
+/// stat moved. It holds the path only; it stops when the session goes (locked or closed).
+struct Watcher {
+    /// Set by the thread when the file was rewritten; cleared when a look starts.
+    moved: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Watcher {
+    fn spawn(path: PathBuf, waker: Waker) -> Option<Watcher> {
+        let moved = Arc::new(AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (thread_moved, thread_stop) = (moved.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("keyward-watch".to_owned())
+            .spawn(move || {
+                let mut last = FileStamp::of(&path);
+                loop {
+                    std::thread::sleep(CHECK_EVERY);
+                    if thread_stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let now = FileStamp::of(&path);
+                    if now != last {
+                        last = now;
+                        thread_moved.store(true, Ordering::Relaxed);
+                        // A frame now: it looks, or asks for a frame when the look is due.
+                        waker.wake();
+                    }
+                }
+            })
+            .ok()?;
+        Some(Watcher { moved, stop })
+    }
+}
+
+impl Drop for Watcher {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
 }
 
 impl DiskWatch {
@@ -102,10 +150,22 @@ pub(crate) fn watch(
     waker: &Waker,
 ) -> Option<StatusLine> {
     let status = poll_job(session, waker);
+    if session.disk.watcher.is_none() && waker.is_live() {
+        session.disk.watcher = Watcher::spawn(session.path.clone(), waker.clone());
+    }
     let due = *session.disk.next_check.get_or_insert_with(|| now + every());
     if now >= due && session.disk.job.is_none() && session.save_job.is_none() {
         session.disk.next_check = Some(now + every());
+        if let Some(watcher) = &session.disk.watcher {
+            watcher.moved.store(false, Ordering::Relaxed);
+        }
         start_check(session, waker);
+    } else if let Some(watcher) = &session.disk.watcher
+        && watcher.moved.load(Ordering::Relaxed)
+    {
+        // The file was rewritten: a frame when the look is due (no frames till then).
+        let wait = (due - now).to_std().unwrap_or_default();
+        waker.wake_after(wait + std::time::Duration::from_millis(20));
     }
     status
 }
