@@ -115,6 +115,16 @@ sleep 1
 shot detail
 diff_detail=$(changed_pixels main detail)
 [ "${diff_detail:-0}" -gt 5000 ] || { echo "no detail panel appeared ($diff_detail px)"; exit 1; }
+
+echo "== the CLI writes while the app is open: the idle window merges and shows it"
+# No input reaches the window: only the app's file watch can redraw it (the new key's row
+# and the status line "1 key changed by another program was merged").
+printf 'cli-secret-42\n' | kw add zz-from-cli --kind token --provider aws --secret-stdin
+sleep 5
+import -window root "$work/after-cli.png"
+diff_cli=$(changed_pixels detail after-cli)
+echo "   $diff_cli pixels changed"
+[ "${diff_cli:-0}" -gt 2000 ] || { echo "the window did not show the CLI's change ($diff_cli px)"; exit 1; }
 xdotool key ctrl+l
 sleep 1
 kill "$app_pid"; app_pid=""
@@ -122,7 +132,7 @@ kill "$app_pid"; app_pid=""
 echo "== real X clipboard: keyward copy"
 if ! kw copy --help >/dev/null 2>&1; then
   echo "keyward copy is not built yet: the clipboard check is skipped"
-  echo "xvfb: 2 passed, 0 failed"
+  echo "xvfb: 3 passed, 0 failed"
   exit 0
 fi
 kw copy github-deploy --clear-after 3 </dev/null &
@@ -135,4 +145,4 @@ xclip -selection clipboard -t TARGETS -o | grep -q x-kde-passwordManagerHint || 
 wait "$copy_pid"
 after=$(xclip -selection clipboard -o 2>/dev/null || true)
 [ "$after" != "ghp_demoToken000111222333" ] || { echo "the clipboard still holds the secret"; exit 1; }
-echo "xvfb: 3 passed, 0 failed"
+echo "xvfb: 4 passed, 0 failed"
