@@ -60,16 +60,19 @@ pub(crate) fn trash_ui(ui: &mut egui::Ui, trash: &[TrashedEntry], commands: &mut
                         ui.label(item.deleted_at.format("%Y-%m-%d %H:%M UTC").to_string());
                     });
                     row.col(|ui| {
-                        if ui
-                            .button("Restore")
-                            .on_hover_text(format!("Bring '{name}' back with its secrets"))
-                            .clicked()
-                        {
-                            commands.push(Command::Sync(SyncCommand::Restore(name.clone())));
-                        }
-                        if ui.button("Delete forever…").clicked() {
-                            commands.push(Command::Sync(SyncCommand::ConfirmPurge(name.clone())));
-                        }
+                        ui.horizontal(|ui| {
+                            if ui
+                                .button("Restore")
+                                .on_hover_text(format!("Bring '{name}' back with its secrets"))
+                                .clicked()
+                            {
+                                commands.push(Command::Sync(SyncCommand::Restore(name.clone())));
+                            }
+                            if ui.button("Delete forever…").clicked() {
+                                commands
+                                    .push(Command::Sync(SyncCommand::ConfirmPurge(name.clone())));
+                            }
+                        });
                     });
                 });
             });

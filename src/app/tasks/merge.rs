@@ -127,7 +127,16 @@ fn merge_and_save(
         }
         (None, MergeWhat::Recovery) => "Recovered changes merged and saved".to_owned(),
         (None, MergeWhat::Copies) => {
-            format!("{removed} copy(ies) from other devices merged, saved and removed")
+            let copies = if sources.len() == 1 {
+                "1 copy from another device".to_owned()
+            } else {
+                format!("{} copies from other devices", sources.len())
+            };
+            if removed == sources.len() {
+                format!("{copies} merged, saved and removed")
+            } else {
+                format!("{copies} merged and saved; remove the rest by hand (see the list)")
+            }
         }
         (None, MergeWhat::Other { .. }) => {
             let r = &reports[0];
