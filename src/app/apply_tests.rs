@@ -1329,3 +1329,48 @@ fn merge_other_refuses_no_file_and_the_vault_itself() {
         "the file dialog's answer"
     );
 }
+
+#[test]
+fn a_conflict_copy_that_does_not_open_stops_the_merge_and_nothing_is_lost() {
+    use crate::app::command::SyncCommand;
+    let mut f = Fixture::locked();
+    let good = f
+        .path
+        .with_file_name("vault.sync-conflict-20261201-101530-AAAAAAA.keyward");
+    let bad = f
+        .path
+        .with_file_name("vault.sync-conflict-20261201-111530-BBBBBBB.keyward");
+    let mut theirs = f.on_disk();
+    theirs
+        .add(Entry::new(
+            "from-copy",
+            Credential::Token {
+                token: "tok-copy".into(),
+            },
+            t0(),
+        ))
+        .expect("add");
+    VaultFile::create(&good, PASSWORD.into(), fast_kdf(), &theirs).expect("good copy");
+    VaultFile::create(&bad, "another password".into(), fast_kdf(), &theirs).expect("bad copy");
+    f.apply(Command::Unlock(PASSWORD.into()));
+    f.settle();
+    assert!(matches!(f.dialog(), Some(Dialog::Offers(o)) if o.copies.len() == 2));
+    f.apply(Command::Sync(SyncCommand::MergeCopies));
+    f.settle();
+    assert!(f.state.status.is_error, "{}", f.status());
+    assert!(f.status().starts_with("Nothing merged"), "{}", f.status());
+    let Some(Dialog::Offers(offers)) = f.dialog() else {
+        panic!("the offers stay open");
+    };
+    assert_eq!(offers.copies.len(), 2, "still offered");
+    assert!(offers.error.is_some());
+    assert!(good.exists() && bad.exists(), "no copy removed");
+    assert!(f.on_disk().get("from-copy").is_none());
+    assert!(f.session().vault.get("from-copy").is_none());
+    // The vault file came back from the job: a change still saves.
+    let mut settings = f.session().vault.settings.clone();
+    settings.reveal_seconds = 9;
+    f.apply(Command::UpdateSettings(settings));
+    f.settle();
+    assert_eq!(f.on_disk().settings.reveal_seconds, 9);
+}

@@ -270,10 +270,12 @@ pub(crate) fn save_before_lock(
     now: DateTime<Utc>,
     waker: &Waker,
 ) -> Result<(), String> {
-    tasks::finish_jobs(session, now, waker)?;
+    let finished = tasks::finish_jobs(session, now, waker);
     if !session.unsaved() {
+        // A look at the disk still running holds nothing that is not on disk.
         return Ok(());
     }
+    finished?;
     let Some(file) = session.file.as_mut() else {
         return Err(session
             .save_error
