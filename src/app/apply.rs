@@ -306,6 +306,8 @@ fn save_entry(session: &mut Session, entry: Entry, is_new: bool, env: &Env) -> O
     let result = if is_new {
         session.vault.add(entry)
     } else {
+        // Another program may have changed the key while the editor was open.
+        let entry = tasks::keep_changes_made_meanwhile(session, entry, env.now);
         session.vault.update(entry)
     };
     if let Err(e) = result {

@@ -1095,6 +1095,42 @@ fn keep_merged_closes_the_conflict_dialog_and_changes_nothing() {
 }
 
 #[test]
+fn an_edit_saved_after_the_watch_merged_a_rotation_of_the_same_key_keeps_both() {
+    let mut f = Fixture::unlocked();
+    settle_at(&mut f, t0());
+    let github = f.id("github-ci");
+    f.apply(Command::EditEntry(github));
+    // While the editor is open, another program rotates the key; the watch merges it.
+    another_program_writes(&f);
+    settle_at(&mut f, t0() + Duration::seconds(2));
+    assert!(f.status().starts_with("2 keys changed"), "{}", f.status());
+    // The editor still holds the key as it was; the user changes the notes and saves.
+    let Some(Dialog::Editor(editor)) = f.dialog() else {
+        panic!("editor");
+    };
+    let mut edited = editor.base.clone();
+    edited.notes = "edited in the app".into();
+    f.apply(Command::SaveEntry {
+        entry: Box::new(edited),
+        is_new: false,
+    });
+    f.settle();
+    let disk = f.on_disk();
+    let entry = disk.get("github-ci").expect("github");
+    assert_eq!(entry.notes, "edited in the app");
+    assert_eq!(
+        entry.credential.primary_secret().expose(),
+        "ghp_ROTATED_BY_CLI",
+        "the rotation made while the editor was open"
+    );
+    assert!(entry.history.iter().any(|h| h.value.expose() == TOKEN));
+    assert!(
+        f.session().conflicts.is_none(),
+        "different fields: no conflict"
+    );
+}
+
+#[test]
 fn start_export_writes_the_file_the_dialog_names_and_closes_it() {
     let mut f = Fixture::unlocked();
     let out = f.dir.path().join("out.xml");

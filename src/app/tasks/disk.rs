@@ -19,13 +19,16 @@ use std::time::SystemTime;
 use chrono::{DateTime, Duration, Utc};
 
 use super::super::conflict_view::ConflictState;
+use super::super::dialogs::Dialog;
 use super::super::jobs::{self, Job, Poll, Waker};
 use super::super::state::{FromDisk, Session};
 use super::super::status::StatusLine;
 use super::start_save;
 use crate::store::{StoreError, VaultFile};
-use crate::vault::Vault;
-use crate::vault::merge::{Conflict, MergeReport, Resolved, Shown, merge, resolve_conflict};
+use crate::vault::merge::{
+    Conflict, MergeReport, Resolved, Shown, merge, merge_entry, resolve_conflict,
+};
+use crate::vault::{Entry, Vault};
 
 /// How often the file on disk is looked at while unlocked.
 pub(crate) const CHECK_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
@@ -375,4 +378,28 @@ pub(crate) fn apply_choices(
         text.push_str(&format!(". Not applied: {}", refused.join("; ")));
         (swapped, StatusLine::error(text))
     }
+}
+
+/// The editor's `edited` entry, with what a merge brought into the same key while the editor
+/// was open (another program's rotation, say) kept: three-way, the entry as the editor opened
+/// it being the base, the edit being the newer side. Fields both changed go to the conflict
+/// dialog. Unchanged when the key is as the editor opened it.
+pub(crate) fn keep_changes_made_meanwhile(
+    session: &mut Session,
+    mut edited: Entry,
+    now: DateTime<Utc>,
+) -> Entry {
+    let Some(Dialog::Editor(editor)) = &session.dialog else {
+        return edited;
+    };
+    let Some(current) = session.vault.by_id(edited.id) else {
+        return edited;
+    };
+    if *current == editor.base {
+        return edited;
+    }
+    edited.modified_at = Some(now).max(current.modified_at);
+    let merged = merge_entry(&edited, current, Some(&editor.base));
+    ConflictState::add(&mut session.conflicts, merged.conflicts);
+    merged.entry
 }

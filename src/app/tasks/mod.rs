@@ -23,7 +23,7 @@ use crate::secret::SecretString;
 use crate::store::{KdfParams, StoreError, VaultFile};
 use crate::vault::Vault;
 
-pub(crate) use disk::{DiskWatch, apply_choices};
+pub(crate) use disk::{DiskWatch, apply_choices, keep_changes_made_meanwhile};
 pub(crate) use lock::finish_jobs;
 pub(crate) use merge::{MergeDone, MergeWhat, start_merge};
 pub(crate) use tools::{
