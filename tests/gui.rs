@@ -119,7 +119,9 @@ fn an_invalid_cidr_is_rejected_with_a_message() {
     assert!(gui.has_label_containing("at most /32"));
     gui.harness.key_press(egui::Key::Escape);
     gui.settle();
-    assert!(!gui.has_label("Save key"), "Esc closes the dialog");
+    assert!(gui.has_label("Discard changes?"), "Esc asks first");
+    gui.click("Discard");
+    assert!(!gui.has_label("Save key"), "Discard closes the dialog");
     assert!(gui.vault_on_disk().get("bad-ip").is_none());
 }
 

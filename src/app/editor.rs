@@ -17,14 +17,16 @@ fn problem(ui: &mut Ui, text: &Option<String>) {
     }
 }
 
-/// Draws the editor dialog. Returns true when it should close (Cancel or Esc).
+/// Draws the editor dialog. Returns true when it should close: Cancel, Esc, a click beside
+/// it or the window's close button, at once for an unchanged form, after "Discard changes?"
+/// for a changed one. Esc while a drop-down is open closes only the drop-down.
 pub(crate) fn editor_dialog(
     ctx: &egui::Context,
     state: &mut EditorState,
     providers: &Providers,
     commands: &mut Vec<Command>,
 ) -> bool {
-    let mut close = false;
+    let mut cancel = false;
     let problems = state.problems();
     let title = if state.is_new {
         "Add key".to_owned()
@@ -32,11 +34,15 @@ pub(crate) fn editor_dialog(
         format!("Edit '{}'", state.base.name)
     };
     let max_height = ctx.content_rect().height() * 0.8;
-    egui::Modal::new(egui::Id::unique("editor-dialog")).show(ctx, |ui| {
+    let response = egui::Modal::new(egui::Id::unique("editor-dialog")).show(ctx, |ui| {
         ui.set_width(560.0);
         ui.heading(&title);
         ui.add_space(4.0);
+        // A fixed height: the dialog keeps its place and size as messages come and go; the
+        // form scrolls inside it.
         egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .min_scrolled_height(max_height - 80.0)
             .max_height(max_height - 80.0)
             .show(ui, |ui| form(ui, state, &problems, providers, commands));
         ui.separator();
@@ -56,14 +62,60 @@ pub(crate) fn editor_dialog(
                 });
             }
             if ui.button("Cancel").clicked() {
-                close = true;
+                cancel = true;
             }
             if problems.any() {
                 ui.label(RichText::new("Fix the fields marked in red to save.").weak());
             }
         });
     });
-    close || ctx.input(|i| i.key_pressed(egui::Key::Escape))
+    if state.confirm_discard {
+        return discard_dialog(ctx, state);
+    }
+    // The window's close button: with changes, the window stays and the question shows.
+    let window_close = ctx.input(|i| i.viewport().close_requested());
+    if window_close && state.has_changes() {
+        ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+        state.confirm_discard = true;
+        ctx.request_repaint();
+        return false;
+    }
+    if cancel || response.should_close() {
+        if state.has_changes() {
+            state.confirm_discard = true;
+            ctx.request_repaint();
+            return false;
+        }
+        return true;
+    }
+    false
+}
+
+/// "Discard changes?" over the editor. Returns true when the user discards; Keep editing
+/// (or Esc) goes back to the form as it was.
+fn discard_dialog(ctx: &egui::Context, state: &mut EditorState) -> bool {
+    let mut discard = false;
+    let mut keep = false;
+    let response = egui::Modal::new(egui::Id::unique("editor-discard")).show(ctx, |ui| {
+        ui.set_width(340.0);
+        ui.heading("Discard changes?");
+        ui.label("The changes to this key have not been saved.");
+        ui.horizontal(|ui| {
+            if ui.button("Discard").clicked() {
+                discard = true;
+            }
+            if ui.button("Keep editing").clicked() {
+                keep = true;
+            }
+        });
+    });
+    if discard {
+        return true;
+    }
+    if keep || response.should_close() {
+        state.confirm_discard = false;
+    }
+    false
 }
 
 fn form(

@@ -73,6 +73,8 @@ pub(crate) struct EditorState {
     pub keygen_note: Option<Result<String, String>>,
     /// An error from the vault when saving (e.g. the name is taken).
     pub error: Option<String>,
+    /// The user asked to close a form with changes: "Discard changes?" is showing.
+    pub confirm_discard: bool,
 }
 
 impl EditorState {
@@ -168,7 +170,43 @@ impl EditorState {
             keygen: None,
             keygen_note: None,
             error: None,
+            confirm_discard: false,
         }
+    }
+
+    /// True when the form differs from what it was opened with (the entry being edited, or
+    /// a blank form): closing it would lose typing. Typing a field back to what it was is no
+    /// change.
+    pub fn has_changes(&self) -> bool {
+        let start = Self::from_entry(&self.base);
+        let fields_differ = self.fields.len() != start.fields.len()
+            || self.fields.iter().zip(&start.fields).any(|(a, b)| {
+                a.name != b.name
+                    || a.value.expose() != b.value.expose()
+                    || a.protected != b.protected
+            });
+        fields_differ
+            || self.name != start.name
+            || self.provider != start.provider
+            || self.environment != start.environment
+            || self.kind != start.kind
+            || self.key_id != start.key_id
+            || self.secret.expose() != start.secret.expose()
+            || self.passphrase.expose() != start.passphrase.expose()
+            || self.private_key.expose() != start.private_key.expose()
+            || self.public_key != start.public_key
+            || self.url != start.url
+            || self.standard != start.standard
+            || self.custom_permissions != start.custom_permissions
+            || self.tags != start.tags
+            || self.purpose != start.purpose
+            || self.notes != start.notes
+            || self.whitelist != start.whitelist
+            || self.blacklist != start.blacklist
+            || self.created != start.created
+            || self.expires != start.expires
+            || self.last_used != start.last_used
+            || self.rotate_days != start.rotate_days
     }
 
     /// True while a key pair is being generated.
