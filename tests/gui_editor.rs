@@ -154,3 +154,123 @@ fn the_windows_close_button_asks_about_a_changed_form() {
         Some("kraken-bot")
     );
 }
+
+/// The text field that has the keyboard focus, by its label.
+fn focused_field(gui: &Gui) -> Option<String> {
+    gui.harness
+        .query_all(egui_kittest::kittest::by())
+        .find(|n| n.is_focused())
+        .and_then(|n| n.accesskit_node().label())
+}
+
+#[test]
+fn the_name_field_has_the_focus_after_ctrl_n_and_after_new_key() {
+    let mut gui = Gui::unlocked();
+    gui.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::N);
+    gui.settle();
+    assert!(editor_open(&gui));
+    assert_eq!(focused_field(&gui).as_deref(), Some("Name"));
+    // Typing goes straight into it.
+    gui.harness
+        .input_mut()
+        .events
+        .push(egui::Event::Text("typed-at-once".into()));
+    gui.settle();
+    assert_eq!(
+        gui.field("Name").accesskit_node().value().as_deref(),
+        Some("typed-at-once")
+    );
+    gui.click("Cancel");
+    gui.click("Discard");
+
+    gui.click("New key");
+    assert_eq!(focused_field(&gui).as_deref(), Some("Name"));
+}
+
+#[test]
+fn ctrl_enter_saves_and_enter_in_a_single_line_field_saves() {
+    let mut gui = Gui::unlocked();
+    gui.click("New key");
+    gui.type_into("Name", "okx-main");
+    gui.type_into("Secret", "okx-s3cret");
+    gui.field("Notes").focus();
+    gui.harness.step();
+    gui.harness
+        .key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::Enter);
+    gui.settle();
+    assert!(!editor_open(&gui), "Ctrl+Enter saved, even from the notes");
+    let vault = gui.vault_on_disk();
+    assert_eq!(
+        vault.get("okx-main").expect("saved").notes,
+        "",
+        "no newline added"
+    );
+
+    gui.click("New key");
+    gui.type_into("Name", "okx-second");
+    gui.type_into("Secret", "okx-s3cret-2");
+    gui.harness.key_press(egui::Key::Enter);
+    gui.settle();
+    assert!(!editor_open(&gui), "Enter in the Secret field saved");
+    assert!(gui.vault_on_disk().get("okx-second").is_some());
+}
+
+#[test]
+fn problems_show_after_a_field_is_touched_or_on_a_save_attempt() {
+    let mut gui = Gui::unlocked();
+    gui.click("New key");
+    assert!(
+        !gui.has_label("The secret is empty."),
+        "a blank form is not a page of errors"
+    );
+    assert!(!gui.has_label_containing("Fix the fields"));
+    gui.type_into("Name", "gh");
+    assert!(
+        !gui.has_label("The secret is empty."),
+        "the secret is not touched yet"
+    );
+
+    // Enter in the name field tries to save: nothing saved, every problem shows.
+    gui.field("Name").focus();
+    gui.harness.step();
+    gui.harness.key_press(egui::Key::Enter);
+    gui.settle();
+    assert!(editor_open(&gui), "nothing to save yet");
+    assert!(
+        gui.has_label("The secret is empty."),
+        "the save attempt shows it"
+    );
+    assert!(gui.has_label_containing("Fix the fields marked in red"));
+    assert!(gui.vault_on_disk().get("gh").is_none());
+
+    // A fresh form: touching the secret field (typing then deleting) shows its problem.
+    gui.click("Cancel");
+    gui.click("Discard");
+    gui.click("New key");
+    gui.type_into("Secret", "x");
+    gui.clear_field("Secret");
+    assert!(gui.has_label("The secret is empty."));
+    assert!(
+        !gui.has_label_containing("invalid key name"),
+        "the untouched name shows no problem"
+    );
+}
+
+#[test]
+fn the_dialog_keeps_its_place_and_size_as_messages_come_and_go() {
+    let mut gui = Gui::unlocked();
+    gui.click("New key");
+    let heading = gui.harness.get_by_label("Add key").rect();
+    let save = gui.node("Save key").rect();
+    gui.click("Save key");
+    assert!(gui.has_label("The secret is empty."), "problems show");
+    assert!(gui.has_label_containing("invalid key name"));
+    assert_eq!(gui.harness.get_by_label("Add key").rect(), heading);
+    assert_eq!(gui.node("Save key").rect(), save);
+    gui.type_into("Name", "steady");
+    gui.type_into("Secret", "s");
+    assert!(!gui.has_label("The secret is empty."), "and go");
+    assert_eq!(gui.harness.get_by_label("Add key").rect(), heading);
+    assert_eq!(gui.node("Save key").rect(), save);
+}

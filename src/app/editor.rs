@@ -5,21 +5,19 @@ use eframe::egui;
 use egui::{RichText, Ui};
 
 use super::command::Command;
-use super::entry_form::{EditorState, FieldRow, Problems, STANDARD_PERMISSIONS};
-use super::widgets::{SecretBuffer, labelled_text};
-use crate::keys::KeyAlgorithm;
-use crate::vault::providers::Providers;
+use super::editor_fields::{
+    custom_field_rows, date_row, entered, ip_rows, keygen_row, problem, secret_row, text_row,
+    touched,
+};
+use super::entry_form::{EditorState, Problems, STANDARD_PERMISSIONS};
+use crate::vault::providers::{Provider, Providers};
 use crate::vault::{CredentialKind, Environment};
-
-fn problem(ui: &mut Ui, text: &Option<String>) {
-    if let Some(text) = text {
-        ui.colored_label(ui.visuals().error_fg_color, text);
-    }
-}
 
 /// Draws the editor dialog. Returns true when it should close: Cancel, Esc, a click beside
 /// it or the window's close button, at once for an unchanged form, after "Discard changes?"
-/// for a changed one. Esc while a drop-down is open closes only the drop-down.
+/// for a changed one. Esc while a drop-down is open closes only the drop-down. Save, Ctrl+Enter
+/// and Enter in a single-line field save; a problem shows once its field was touched or a
+/// save was tried.
 pub(crate) fn editor_dialog(
     ctx: &egui::Context,
     state: &mut EditorState,
@@ -27,7 +25,10 @@ pub(crate) fn editor_dialog(
     commands: &mut Vec<Command>,
 ) -> bool {
     let mut cancel = false;
-    let problems = state.problems();
+    // Taken before the form sees it: Ctrl+Enter in Notes saves, it adds no line.
+    let ctrl_enter = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::Enter);
+    let mut save = !state.confirm_discard && ctx.input_mut(|i| i.consume_shortcut(&ctrl_enter));
+    let problems = state.shown_problems();
     let title = if state.is_new {
         "Add key".to_owned()
     } else {
@@ -42,33 +43,43 @@ pub(crate) fn editor_dialog(
         // form scrolls inside it.
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
-            .min_scrolled_height(max_height - 80.0)
-            .max_height(max_height - 80.0)
+            .min_scrolled_height(max_height - 100.0)
+            .max_height(max_height - 100.0)
             .show(ui, |ui| form(ui, state, &problems, providers, commands));
         ui.separator();
-        if let Some(error) = &state.error {
-            ui.colored_label(ui.visuals().error_fg_color, error);
-        }
-        ui.horizontal(|ui| {
-            let save = ui
-                .add_enabled(!problems.any(), egui::Button::new("Save key"))
-                .on_disabled_hover_text("Fix the fields marked in red first");
-            if save.clicked()
-                && let Some(entry) = state.build(providers)
-            {
-                commands.push(Command::SaveEntry {
-                    entry: Box::new(entry),
-                    is_new: state.is_new,
-                });
+        // One line, always there, so that the buttons stay where they are.
+        match &state.error {
+            Some(error) => ui.colored_label(ui.visuals().error_fg_color, error),
+            None if problems.any() => {
+                ui.label(RichText::new("Fix the fields marked in red to save.").weak())
             }
+            None => ui.label(" "),
+        };
+        ui.horizontal(|ui| {
+            save |= ui
+                .add_enabled(!problems.any(), egui::Button::new("Save key"))
+                .on_disabled_hover_text("Fix the fields marked in red first")
+                .on_hover_text("Ctrl+Enter")
+                .clicked();
             if ui.button("Cancel").clicked() {
                 cancel = true;
             }
-            if problems.any() {
-                ui.label(RichText::new("Fix the fields marked in red to save.").weak());
-            }
         });
     });
+    let submit = std::mem::take(&mut state.submit);
+    if (save || submit) && !state.confirm_discard {
+        match state.build(providers) {
+            Some(entry) => commands.push(Command::SaveEntry {
+                entry: Box::new(entry),
+                is_new: state.is_new,
+            }),
+            // Every problem shows now, not only those of fields already touched.
+            None => {
+                state.attempted = true;
+                ctx.request_repaint();
+            }
+        }
+    }
     if state.confirm_discard {
         return discard_dialog(ctx, state);
     }
@@ -126,31 +137,41 @@ fn form(
     commands: &mut Vec<Command>,
 ) {
     let preset = providers.find(&state.provider).cloned();
+    let mut submit = false;
     egui::Grid::new("editor-grid")
         .num_columns(2)
         .spacing([12.0, 6.0])
         .show(ui, |ui| {
-            labelled_text(
+            let name = text_row(
                 ui,
                 "Name",
                 &mut state.name,
                 "unique, e.g. binance-bot-prod",
                 360.0,
+                &mut submit,
             );
+            // A new form starts with the cursor in its Name field.
+            if state.focus_name {
+                name.request_focus();
+                state.focus_name = false;
+            }
+            state.touched.name |= touched(&name);
             ui.end_row();
-            if problems.name.is_some() && !state.name.is_empty() {
+            if problems.name.is_some() {
                 ui.label("");
                 problem(ui, &problems.name);
                 ui.end_row();
             }
             let label = ui.label("Provider");
             ui.horizontal(|ui| {
-                ui.add(
-                    egui::TextEdit::singleline(&mut state.provider)
-                        .hint_text("binance, github, …")
-                        .desired_width(200.0),
-                )
-                .labelled_by(label.id);
+                let typed = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut state.provider)
+                            .hint_text("binance, github, …")
+                            .desired_width(200.0),
+                    )
+                    .labelled_by(label.id);
+                submit |= entered(&typed);
                 let presets = ui.label(RichText::new("or a preset").weak());
                 let mut chosen = None;
                 egui::ComboBox::from_id_salt("provider-presets")
@@ -170,12 +191,13 @@ fn form(
                 }
             });
             ui.end_row();
-            labelled_text(
+            text_row(
                 ui,
                 "URL",
                 &mut state.url,
                 "where the key is used or managed",
                 360.0,
+                &mut submit,
             );
             ui.end_row();
             let label = ui.label("Environment");
@@ -202,132 +224,91 @@ fn form(
                 .response
                 .labelled_by(label.id);
             ui.end_row();
-            match state.kind {
-                CredentialKind::SharedSecret => {
-                    labelled_text(ui, "API key", &mut state.key_id, "public key id", 360.0);
-                    ui.end_row();
-                    secret_row(ui, "Secret", &mut state.secret, false);
-                    ui.end_row();
-                    // Shown for providers that use one, unknown providers, and a passphrase
-                    // already typed.
-                    if preset.as_ref().is_none_or(|p| p.needs_passphrase)
-                        || !state.passphrase.is_empty()
-                    {
-                        secret_row(ui, "Passphrase", &mut state.passphrase, false);
-                        ui.end_row();
-                    }
-                }
-                CredentialKind::KeyPair => {
-                    labelled_text(
-                        ui,
-                        "API key",
-                        &mut state.key_id,
-                        "key id from the provider",
-                        360.0,
-                    );
-                    ui.end_row();
-                    if state.is_new {
-                        keygen_row(ui, state, commands);
-                        ui.end_row();
-                    }
-                    secret_row(ui, "Private key", &mut state.private_key, true);
-                    ui.end_row();
-                    let label = ui.label("Public key");
-                    ui.add(
-                        egui::TextEdit::multiline(&mut state.public_key)
-                            .hint_text("PEM")
-                            .desired_rows(3)
-                            .desired_width(360.0),
-                    )
-                    .labelled_by(label.id);
-                    ui.end_row();
-                }
-                CredentialKind::Token => {
-                    secret_row(ui, "Token", &mut state.secret, false);
-                    ui.end_row();
-                }
-            }
+            credential_rows(ui, state, preset.as_ref(), commands, &mut submit);
             if problems.secret.is_some() {
                 ui.label("");
                 problem(ui, &problems.secret);
                 ui.end_row();
             }
-            let label = ui.label("Permissions");
-            ui.horizontal_wrapped(|ui| {
-                for (on, name) in state.standard.iter_mut().zip(STANDARD_PERMISSIONS) {
-                    ui.checkbox(on, name);
-                }
-                // The provider's own permission names, as suggestions.
-                let custom = state.custom_list();
-                for name in preset
-                    .iter()
-                    .flat_map(|p| p.permissions.iter())
-                    .filter(|p| !STANDARD_PERMISSIONS.contains(&p.as_str()))
-                {
-                    let mut on = custom.contains(name);
-                    if ui
-                        .checkbox(&mut on, name.as_str())
-                        .on_hover_text("A permission this provider uses")
-                        .changed()
-                    {
-                        state.set_custom(name, on);
-                    }
-                }
-                ui.add(
-                    egui::TextEdit::singleline(&mut state.custom_permissions)
-                        .hint_text("other, comma separated")
-                        .desired_width(150.0),
-                )
-                .labelled_by(label.id);
-            });
-            ui.end_row();
-            ip_rows(
+            permission_rows(ui, state, preset.as_ref(), &mut submit);
+            state.touched.whitelist |= ip_rows(
                 ui,
                 "IP whitelist",
                 "Allowed IP",
                 "allowed IP",
                 &mut state.whitelist,
                 &problems.whitelist,
+                &mut submit,
             );
-            ip_rows(
+            state.touched.blacklist |= ip_rows(
                 ui,
                 "IP blacklist",
                 "Blocked IP",
                 "blocked IP",
                 &mut state.blacklist,
                 &problems.blacklist,
+                &mut submit,
             );
-            labelled_text(ui, "Tags", &mut state.tags, "comma separated", 360.0);
+            text_row(
+                ui,
+                "Tags",
+                &mut state.tags,
+                "comma separated",
+                360.0,
+                &mut submit,
+            );
             ui.end_row();
-            labelled_text(
+            text_row(
                 ui,
                 "Purpose",
                 &mut state.purpose,
                 "what this key is for",
                 360.0,
+                &mut submit,
             );
             ui.end_row();
-            date_row(ui, "Created", &mut state.created, &problems.created);
-            date_row(ui, "Expires", &mut state.expires, &problems.expires);
-            date_row(ui, "Last used", &mut state.last_used, &problems.last_used);
-            labelled_text(
+            state.touched.created |= date_row(
+                ui,
+                "Created",
+                &mut state.created,
+                &problems.created,
+                &mut submit,
+            );
+            state.touched.expires |= date_row(
+                ui,
+                "Expires",
+                &mut state.expires,
+                &problems.expires,
+                &mut submit,
+            );
+            state.touched.last_used |= date_row(
+                ui,
+                "Last used",
+                &mut state.last_used,
+                &problems.last_used,
+                &mut submit,
+            );
+            let days = text_row(
                 ui,
                 "Rotate every (days)",
                 &mut state.rotate_days,
                 "empty: vault default",
-                120.0,
+                160.0,
+                &mut submit,
             );
+            state.touched.rotate_days |= touched(&days);
             ui.end_row();
             if problems.rotate_days.is_some() {
                 ui.label("");
                 problem(ui, &problems.rotate_days);
                 ui.end_row();
             }
-            custom_field_rows(
+            state.touched.custom_fields |= custom_field_rows(
                 ui,
                 &mut state.fields,
                 &mut state.focus_new_field,
                 &problems.custom_fields,
+                &mut submit,
             );
             let label = ui.label("Notes");
             ui.add(
@@ -338,66 +319,111 @@ fn form(
             .labelled_by(label.id);
             ui.end_row();
         });
+    state.submit |= submit;
 }
 
-/// One row per custom field: name, value (masked when protected), the protected flag and a
-/// remove button; then "Add field". The rule they break, if any, below them.
-fn custom_field_rows(
+/// The rows of the credential's parts, as its kind has them.
+fn credential_rows(
     ui: &mut Ui,
-    rows: &mut Vec<FieldRow>,
-    focus_new: &mut bool,
-    problem_text: &Option<String>,
+    state: &mut EditorState,
+    preset: Option<&Provider>,
+    commands: &mut Vec<Command>,
+    submit: &mut bool,
 ) {
-    ui.label("Custom fields");
-    let mut remove = None;
-    let count = rows.len();
-    ui.vertical(|ui| {
-        for (i, row) in rows.iter_mut().enumerate() {
-            let n = i + 1;
-            ui.horizontal(|ui| {
-                let label = ui.label(format!("Field {n} name"));
-                let name = ui
-                    .add(
-                        egui::TextEdit::singleline(&mut row.name)
-                            .hint_text("name")
-                            .desired_width(110.0),
-                    )
-                    .labelled_by(label.id);
-                // A row just added is scrolled into view and takes the focus.
-                if *focus_new && n == count {
-                    name.scroll_to_me(None);
-                    name.request_focus();
-                    *focus_new = false;
-                }
-                let label = ui.label(format!("Field {n} value"));
-                ui.add(
-                    egui::TextEdit::singleline(&mut row.value)
-                        .password(row.protected)
-                        .desired_width(140.0),
-                )
-                .labelled_by(label.id);
-                ui.checkbox(&mut row.protected, format!("Protect field {n}"))
-                    .on_hover_text(
-                        "A protected value is masked, never searched, kept out of notes",
-                    );
-                if ui.small_button(format!("Remove field {n}")).clicked() {
-                    remove = Some(i);
-                }
-            });
+    match state.kind {
+        CredentialKind::SharedSecret => {
+            text_row(
+                ui,
+                "API key",
+                &mut state.key_id,
+                "public key id",
+                360.0,
+                submit,
+            );
+            ui.end_row();
+            state.touched.secret |= secret_row(ui, "Secret", &mut state.secret, false, submit);
+            ui.end_row();
+            // Shown for providers that use one, unknown providers, and a passphrase
+            // already typed.
+            if preset.is_none_or(|p| p.needs_passphrase) || !state.passphrase.is_empty() {
+                secret_row(ui, "Passphrase", &mut state.passphrase, false, submit);
+                ui.end_row();
+            }
         }
-        if ui.small_button("Add field").clicked() {
-            rows.push(FieldRow {
-                name: String::new(),
-                value: SecretBuffer::default(),
-                protected: false,
-            });
-            *focus_new = true;
+        CredentialKind::KeyPair => {
+            text_row(
+                ui,
+                "API key",
+                &mut state.key_id,
+                "key id from the provider",
+                360.0,
+                submit,
+            );
+            ui.end_row();
+            if state.is_new {
+                keygen_row(ui, state, commands);
+                ui.end_row();
+            }
+            state.touched.secret |=
+                secret_row(ui, "Private key", &mut state.private_key, true, submit);
+            ui.end_row();
+            let label = ui.label("Public key");
+            ui.add(
+                egui::TextEdit::multiline(&mut state.public_key)
+                    .hint_text("PEM")
+                    .desired_rows(3)
+                    .desired_width(360.0),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
         }
-        problem(ui, problem_text);
-    });
-    if let Some(i) = remove {
-        rows.remove(i);
+        CredentialKind::Token => {
+            state.touched.secret |= secret_row(ui, "Token", &mut state.secret, false, submit);
+            ui.end_row();
+        }
     }
+}
+
+/// The standard permissions, the provider's own as suggestions, then a field for others on a
+/// line of its own (so that nothing wraps under it).
+fn permission_rows(
+    ui: &mut Ui,
+    state: &mut EditorState,
+    preset: Option<&Provider>,
+    submit: &mut bool,
+) {
+    let label = ui.label("Permissions");
+    ui.vertical(|ui| {
+        ui.set_max_width(420.0);
+        ui.horizontal_wrapped(|ui| {
+            for (on, name) in state.standard.iter_mut().zip(STANDARD_PERMISSIONS) {
+                ui.checkbox(on, name);
+            }
+            let custom = state.custom_list();
+            for name in preset
+                .iter()
+                .flat_map(|p| p.permissions.iter())
+                .filter(|p| !STANDARD_PERMISSIONS.contains(&p.as_str()))
+            {
+                let mut on = custom.contains(name);
+                if ui
+                    .checkbox(&mut on, name.as_str())
+                    .on_hover_text("A permission this provider uses")
+                    .changed()
+                {
+                    state.set_custom(name, on);
+                }
+            }
+        });
+        let other = ui
+            .add(
+                egui::TextEdit::singleline(&mut state.custom_permissions)
+                    .hint_text("other permissions, comma separated")
+                    .desired_width(360.0),
+            )
+            .labelled_by(label.id);
+        *submit |= entered(&other);
+    });
     ui.end_row();
 }
 
@@ -407,109 +433,4 @@ fn kind_text(kind: CredentialKind) -> &'static str {
         CredentialKind::KeyPair => "Key pair (Ed25519, RSA)",
         CredentialKind::Token => "Bearer token",
     }
-}
-
-/// The algorithm choice and the "Generate key pair" button of a new key pair.
-fn keygen_row(ui: &mut Ui, state: &mut EditorState, commands: &mut Vec<Command>) {
-    let label = ui.label("Key pair algorithm");
-    ui.vertical(|ui| {
-        ui.horizontal(|ui| {
-            for alg in [
-                KeyAlgorithm::Ed25519,
-                KeyAlgorithm::Rsa2048,
-                KeyAlgorithm::Rsa4096,
-            ] {
-                ui.radio_value(&mut state.keygen_alg, alg, alg.as_str());
-            }
-            let busy = state.keygen.is_some();
-            if ui
-                .add_enabled(!busy, egui::Button::new("Generate key pair"))
-                .on_hover_text(
-                    "Make a new key pair here; it fills the private and public key fields",
-                )
-                .clicked()
-            {
-                commands.push(Command::GenerateKeyPair(state.keygen_alg));
-            }
-            if busy {
-                ui.spinner();
-                ui.label(format!("Generating an {} key…", state.keygen_alg));
-            }
-        });
-        match &state.keygen_note {
-            Some(Ok(text)) => {
-                ui.label(RichText::new(text).weak());
-            }
-            Some(Err(text)) => {
-                ui.colored_label(ui.visuals().error_fg_color, text);
-            }
-            None => {}
-        }
-    })
-    .response
-    .labelled_by(label.id);
-}
-
-fn secret_row(ui: &mut Ui, title: &str, buffer: &mut SecretBuffer, multiline: bool) {
-    let label = ui.label(title);
-    let edit = if multiline {
-        egui::TextEdit::multiline(buffer).desired_rows(3)
-    } else {
-        egui::TextEdit::singleline(buffer)
-    };
-    ui.add(edit.password(true).desired_width(360.0))
-        .labelled_by(label.id);
-}
-
-fn date_row(ui: &mut Ui, title: &str, text: &mut String, error: &Option<String>) {
-    labelled_text(ui, title, text, "YYYY-MM-DD (empty: none)", 120.0);
-    ui.end_row();
-    if error.is_some() {
-        ui.label("");
-        problem(ui, error);
-        ui.end_row();
-    }
-}
-
-/// One row per rule, each validated as typed, with add and remove buttons.
-fn ip_rows(
-    ui: &mut Ui,
-    title: &str,
-    row_title: &str,
-    row_noun: &str,
-    rows: &mut Vec<String>,
-    errors: &[Option<String>],
-) {
-    ui.label(title);
-    let mut remove = None;
-    ui.vertical(|ui| {
-        for (i, row) in rows.iter_mut().enumerate() {
-            ui.horizontal(|ui| {
-                let name = format!("{row_title} {}", i + 1);
-                let label = ui.label(&name);
-                ui.add(
-                    egui::TextEdit::singleline(row)
-                        .hint_text("203.0.113.7 or 203.0.113.0/24")
-                        .desired_width(200.0),
-                )
-                .labelled_by(label.id);
-                if ui
-                    .small_button(format!("Remove {row_noun} {}", i + 1))
-                    .clicked()
-                {
-                    remove = Some(i);
-                }
-            });
-            if let Some(Some(error)) = errors.get(i) {
-                ui.colored_label(ui.visuals().error_fg_color, error);
-            }
-        }
-        if ui.small_button(format!("Add {row_noun}")).clicked() {
-            rows.push(String::new());
-        }
-    });
-    if let Some(i) = remove {
-        rows.remove(i);
-    }
-    ui.end_row();
 }

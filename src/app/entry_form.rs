@@ -75,6 +75,29 @@ pub(crate) struct EditorState {
     pub error: Option<String>,
     /// The user asked to close a form with changes: "Discard changes?" is showing.
     pub confirm_discard: bool,
+    /// The Name field takes the focus on the next frame (a new form).
+    pub focus_name: bool,
+    /// The fields the user typed into: their problems show.
+    pub touched: Touched,
+    /// A save was tried: every problem shows.
+    pub attempted: bool,
+    /// Enter in a single-line field asked to save (read once by the dialog).
+    pub submit: bool,
+}
+
+/// Which fields the user has touched, so that their problems show (a blank new form is not
+/// a page of errors).
+#[derive(Default)]
+pub(crate) struct Touched {
+    pub name: bool,
+    pub secret: bool,
+    pub whitelist: bool,
+    pub blacklist: bool,
+    pub created: bool,
+    pub expires: bool,
+    pub last_used: bool,
+    pub rotate_days: bool,
+    pub custom_fields: bool,
 }
 
 impl EditorState {
@@ -83,6 +106,7 @@ impl EditorState {
         let base = Entry::new("", Credential::empty(CredentialKind::SharedSecret), now);
         let mut state = Self::from_entry(&base);
         state.is_new = true;
+        state.focus_name = true;
         state
     }
 
@@ -171,6 +195,10 @@ impl EditorState {
             keygen_note: None,
             error: None,
             confirm_discard: false,
+            focus_name: false,
+            touched: Touched::default(),
+            attempted: false,
+            submit: false,
         }
     }
 
@@ -318,6 +346,30 @@ impl EditorState {
             custom_fields: validate_custom_fields(&self.custom_fields())
                 .err()
                 .map(|e| e.to_string()),
+        }
+    }
+
+    /// The problems to show: those of the fields touched, or all after a save was tried.
+    /// Saving still checks them all ([`Self::build`]).
+    pub fn shown_problems(&self) -> Problems {
+        let all = self.problems();
+        if self.attempted {
+            return all;
+        }
+        let t = &self.touched;
+        let rows = |on: bool, list: Vec<Option<String>>| {
+            if on { list } else { vec![None; list.len()] }
+        };
+        Problems {
+            name: all.name.filter(|_| t.name),
+            secret: all.secret.filter(|_| t.secret),
+            whitelist: rows(t.whitelist, all.whitelist),
+            blacklist: rows(t.blacklist, all.blacklist),
+            created: all.created.filter(|_| t.created),
+            expires: all.expires.filter(|_| t.expires),
+            last_used: all.last_used.filter(|_| t.last_used),
+            rotate_days: all.rotate_days.filter(|_| t.rotate_days),
+            custom_fields: all.custom_fields.filter(|_| t.custom_fields),
         }
     }
 
@@ -525,6 +577,37 @@ mod tests {
             form.problems().name.is_some(),
             "the vault's name rule applies"
         );
+    }
+
+    #[test]
+    fn problems_show_once_their_field_is_touched_or_a_save_is_tried() {
+        let mut form = EditorState::new(now());
+        form.whitelist = vec!["10.0.0.0/33".into()];
+        assert!(form.problems().any(), "the form is not valid");
+        let shown = form.shown_problems();
+        assert!(!shown.any(), "an untouched form shows no problem");
+        assert_eq!(shown.whitelist.len(), 1, "one slot per row");
+        form.touched.secret = true;
+        let shown = form.shown_problems();
+        assert_eq!(shown.secret.as_deref(), Some("The secret is empty."));
+        assert!(shown.name.is_none() && shown.whitelist[0].is_none());
+        form.attempted = true;
+        let shown = form.shown_problems();
+        assert!(shown.name.is_some() && shown.whitelist[0].is_some());
+    }
+
+    #[test]
+    fn a_form_has_changes_only_when_it_differs_from_what_it_opened_with() {
+        let form = EditorState::new(now());
+        assert!(!form.has_changes());
+        let mut form = EditorState::edit(&filled().build(&providers()).expect("entry"));
+        assert!(!form.has_changes(), "an edit opens unchanged");
+        form.secret = buffer("other");
+        assert!(form.has_changes(), "a secret typed is a change");
+        form.secret = buffer("bnc-secret-value");
+        assert!(!form.has_changes(), "typed back as it was");
+        form.whitelist.pop();
+        assert!(form.has_changes());
     }
 
     #[test]

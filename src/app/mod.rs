@@ -32,6 +32,7 @@ mod conflict_view;
 mod detail;
 mod dialogs;
 mod editor;
+mod editor_fields;
 mod entry_form;
 mod icon;
 mod jobs;

@@ -1,0 +1,265 @@
+//! The editor's repeated rows: custom fields, the key pair generator, secret fields with a
+//! show/hide toggle, dates, IP rules. Each returns whether the user touched it, so that its
+//! problem shows only then (or after a save attempt); Enter in a single-line field asks to save.
+
+use eframe::egui;
+use egui::{Response, RichText, Ui};
+
+use super::command::Command;
+use super::entry_form::{EditorState, FieldRow};
+use super::widgets::{SecretBuffer, labelled_text};
+use crate::keys::KeyAlgorithm;
+
+/// The user typed into the field (passing through it, as the focus given to Name at the
+/// start does, is no touch).
+pub(super) fn touched(response: &Response) -> bool {
+    response.changed()
+}
+
+/// Enter left a single-line field: the user asks to save.
+pub(super) fn entered(response: &Response) -> bool {
+    response.lost_focus() && response.ctx.input(|i| i.key_pressed(egui::Key::Enter))
+}
+
+pub(super) fn problem(ui: &mut Ui, text: &Option<String>) {
+    if let Some(text) = text {
+        ui.colored_label(ui.visuals().error_fg_color, text);
+    }
+}
+
+/// A label and a single-line text field; Enter in it sets `submit`. Returns whether it was
+/// touched.
+pub(super) fn text_row(
+    ui: &mut Ui,
+    title: &str,
+    text: &mut String,
+    hint: &str,
+    width: f32,
+    submit: &mut bool,
+) -> Response {
+    let response = labelled_text(ui, title, text, hint, width);
+    *submit |= entered(&response);
+    response
+}
+
+/// One row per custom field: name, value (masked when protected), the protected flag and a
+/// remove button; then "Add field". The rule they break, if any, below them. Returns whether
+/// a row was touched (typed, added or removed).
+pub(super) fn custom_field_rows(
+    ui: &mut Ui,
+    rows: &mut Vec<FieldRow>,
+    focus_new: &mut bool,
+    problem_text: &Option<String>,
+    submit: &mut bool,
+) -> bool {
+    ui.label("Custom fields");
+    let mut remove = None;
+    let mut touch = false;
+    let count = rows.len();
+    ui.vertical(|ui| {
+        for (i, row) in rows.iter_mut().enumerate() {
+            let n = i + 1;
+            ui.horizontal(|ui| {
+                let label = ui.label(format!("Field {n} name"));
+                let name = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut row.name)
+                            .hint_text("name")
+                            .desired_width(110.0),
+                    )
+                    .labelled_by(label.id);
+                // A row just added is scrolled into view and takes the focus.
+                if *focus_new && n == count {
+                    name.scroll_to_me(None);
+                    name.request_focus();
+                    *focus_new = false;
+                }
+                let label = ui.label(format!("Field {n} value"));
+                let value = ui
+                    .add(
+                        egui::TextEdit::singleline(&mut row.value)
+                            .password(row.protected)
+                            .desired_width(140.0),
+                    )
+                    .labelled_by(label.id);
+                touch |= touched(&name) || touched(&value);
+                *submit |= entered(&name) || entered(&value);
+                ui.checkbox(&mut row.protected, format!("Protect field {n}"))
+                    .on_hover_text(
+                        "A protected value is masked, never searched, kept out of notes",
+                    );
+                if ui.small_button(format!("Remove field {n}")).clicked() {
+                    remove = Some(i);
+                }
+            });
+        }
+        if ui.small_button("Add field").clicked() {
+            rows.push(FieldRow {
+                name: String::new(),
+                value: SecretBuffer::default(),
+                protected: false,
+            });
+            *focus_new = true;
+        }
+        problem(ui, problem_text);
+    });
+    if let Some(i) = remove {
+        rows.remove(i);
+        touch = true;
+    }
+    ui.end_row();
+    touch
+}
+
+/// The algorithm choice and the "Generate key pair" button of a new key pair.
+pub(super) fn keygen_row(ui: &mut Ui, state: &mut EditorState, commands: &mut Vec<Command>) {
+    let label = ui.label("Key pair algorithm");
+    ui.vertical(|ui| {
+        ui.horizontal(|ui| {
+            for alg in [
+                KeyAlgorithm::Ed25519,
+                KeyAlgorithm::Rsa2048,
+                KeyAlgorithm::Rsa4096,
+            ] {
+                ui.radio_value(&mut state.keygen_alg, alg, alg.as_str());
+            }
+            let busy = state.keygen.is_some();
+            if ui
+                .add_enabled(!busy, egui::Button::new("Generate key pair"))
+                .on_hover_text(
+                    "Make a new key pair here; it fills the private and public key fields",
+                )
+                .clicked()
+            {
+                commands.push(Command::GenerateKeyPair(state.keygen_alg));
+            }
+            if busy {
+                ui.spinner();
+                ui.label(format!("Generating an {} key…", state.keygen_alg));
+            }
+        });
+        match &state.keygen_note {
+            Some(Ok(text)) => {
+                ui.label(RichText::new(text).weak());
+            }
+            Some(Err(text)) => {
+                ui.colored_label(ui.visuals().error_fg_color, text);
+            }
+            None => {}
+        }
+    })
+    .response
+    .labelled_by(label.id);
+}
+
+/// A masked secret field with a "Show …"/"Hide …" toggle beside it. Whether it shows lives in
+/// egui's per-frame memory (never written to disk; dropped on lock). Returns whether the
+/// field was touched.
+pub(super) fn secret_row(
+    ui: &mut Ui,
+    title: &str,
+    buffer: &mut SecretBuffer,
+    multiline: bool,
+    submit: &mut bool,
+) -> bool {
+    let label = ui.label(title);
+    let shown_id = egui::Id::unique(("editor-secret-shown", title));
+    let mut shown = ui.data(|d| d.get_temp::<bool>(shown_id)).unwrap_or(false);
+    let mut touch = false;
+    ui.horizontal(|ui| {
+        let edit = if multiline {
+            egui::TextEdit::multiline(buffer).desired_rows(3)
+        } else {
+            egui::TextEdit::singleline(buffer)
+        };
+        let response = ui
+            .add(edit.password(!shown).desired_width(360.0))
+            .labelled_by(label.id);
+        touch = touched(&response);
+        if !multiline {
+            *submit |= entered(&response);
+        }
+        let toggle = if shown {
+            format!("Hide {}", title.to_lowercase())
+        } else {
+            format!("Show {}", title.to_lowercase())
+        };
+        if ui
+            .small_button(toggle)
+            .on_hover_text("Show or mask what is typed")
+            .clicked()
+        {
+            shown = !shown;
+        }
+    });
+    ui.data_mut(|d| d.insert_temp(shown_id, shown));
+    touch
+}
+
+/// A date field, its problem under it. Returns whether it was touched.
+pub(super) fn date_row(
+    ui: &mut Ui,
+    title: &str,
+    text: &mut String,
+    error: &Option<String>,
+    submit: &mut bool,
+) -> bool {
+    let response = text_row(ui, title, text, "YYYY-MM-DD (empty: none)", 120.0, submit);
+    ui.end_row();
+    if error.is_some() {
+        ui.label("");
+        problem(ui, error);
+        ui.end_row();
+    }
+    touched(&response)
+}
+
+/// One row per rule, each validated as typed, with add and remove buttons. Returns whether a
+/// row was touched.
+pub(super) fn ip_rows(
+    ui: &mut Ui,
+    title: &str,
+    row_title: &str,
+    row_noun: &str,
+    rows: &mut Vec<String>,
+    errors: &[Option<String>],
+    submit: &mut bool,
+) -> bool {
+    ui.label(title);
+    let mut remove = None;
+    let mut touch = false;
+    ui.vertical(|ui| {
+        for (i, row) in rows.iter_mut().enumerate() {
+            ui.horizontal(|ui| {
+                let name = format!("{row_title} {}", i + 1);
+                let label = ui.label(&name);
+                let response = ui
+                    .add(
+                        egui::TextEdit::singleline(row)
+                            .hint_text("203.0.113.7 or 203.0.113.0/24")
+                            .desired_width(220.0),
+                    )
+                    .labelled_by(label.id);
+                touch |= touched(&response);
+                *submit |= entered(&response);
+                if ui
+                    .small_button(format!("Remove {row_noun} {}", i + 1))
+                    .clicked()
+                {
+                    remove = Some(i);
+                }
+            });
+            if let Some(Some(error)) = errors.get(i) {
+                ui.colored_label(ui.visuals().error_fg_color, error);
+            }
+        }
+        if ui.small_button(format!("Add {row_noun}")).clicked() {
+            rows.push(String::new());
+        }
+    });
+    if let Some(i) = remove {
+        rows.remove(i);
+    }
+    ui.end_row();
+    touch
+}
