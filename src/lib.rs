@@ -9,6 +9,7 @@
 #![forbid(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "gui")]
 pub mod app;
 pub mod calendar;
 pub mod cli;

@@ -510,6 +510,7 @@ pub fn run(cli: Cli) -> u8 {
         }
     };
     let command = match cli.command {
+        #[cfg(feature = "gui")]
         None | Some(Command::Gui) => {
             return match crate::app::run(Some(vault)) {
                 Ok(()) => EXIT_OK,
@@ -518,6 +519,11 @@ pub fn run(cli: Cli) -> u8 {
                     EXIT_OTHER
                 }
             };
+        }
+        #[cfg(not(feature = "gui"))]
+        None | Some(Command::Gui) => {
+            eprintln!("keyward: this build has no desktop app (built without the gui feature)");
+            return EXIT_USAGE;
         }
         Some(c) => c,
     };

@@ -161,6 +161,14 @@ pub fn import(
         Kind::Unknown => return Err(damaged("not a KeePass database")),
     }
     let header = kdbx_header::read(bytes).ok_or_else(|| damaged("the file is truncated"))?;
+    if let Some(id) = header.bad_field {
+        return Err(damaged(&format!(
+            "its header field {id} does not have the length the KDBX format fixes"
+        )));
+    }
+    if header.major < 4 && header.kdf.is_none() {
+        return Err(damaged("its header names no key derivation rounds"));
+    }
     if let Some(kdf) = header.kdf {
         check_work_factor(kdf, allow_slow_kdf).map_err(|source| TransferError::WorkFactor {
             path: path.to_owned(),

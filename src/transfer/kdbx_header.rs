@@ -32,6 +32,22 @@ pub struct Header {
     pub end: usize,
     /// The key derivation, when the header names one keyward can weigh.
     pub kdf: Option<ForeignKdf>,
+    /// The id of a field whose length is not the one its format fixes (the `keepass` crate
+    /// would panic on it, or read past a 9-byte TransformRounds the bound never weighed).
+    pub bad_field: Option<u8>,
+}
+
+/// The length the KDBX format fixes for header field `id` (`wide`: KDBX 4), if any.
+fn fixed_length(id: u8, wide: bool) -> Option<usize> {
+    match (id, wide) {
+        (2, _) => Some(16),             // CipherID
+        (3, _) => Some(4),              // CompressionFlags
+        (4, _) => Some(32),             // MasterSeed
+        (5 | 8 | 9, false) => Some(32), // TransformSeed, ProtectedStreamKey, StreamStartBytes
+        (6, false) => Some(8),          // TransformRounds
+        (10, false) => Some(4),         // InnerRandomStreamID
+        _ => None,
+    }
 }
 
 /// The kind of KeePass file `bytes` claims to be.
@@ -58,6 +74,7 @@ pub fn read(bytes: &[u8]) -> Option<Header> {
     let wide = major >= 4;
     let mut at = 12usize;
     let mut kdf = None;
+    let mut bad_field = None;
     loop {
         let id = *bytes.get(at)?;
         let (len, data_at) = if wide {
@@ -66,12 +83,16 @@ pub fn read(bytes: &[u8]) -> Option<Header> {
             (usize::from(u16_at(bytes, at + 1)?), at + 3)
         };
         let data = bytes.get(data_at..data_at.checked_add(len)?)?;
+        if fixed_length(id, wide).is_some_and(|fixed| fixed != len) {
+            bad_field = bad_field.or(Some(id));
+        }
         match (id, wide) {
             (0, _) => {
                 return Some(Header {
                     major,
                     end: data_at + len,
                     kdf,
+                    bad_field,
                 });
             }
             // KDBX 3: TransformRounds (AES-KDF).
@@ -245,6 +266,7 @@ pub(crate) mod tests {
             major: 3,
             end: 3,
             kdf: None,
+            bad_field: None,
         };
         let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"abc"));
         let xml = format!(
