@@ -1,11 +1,13 @@
-//! KeePass 2 databases through the `keepass` crate: KDBX 4 written (Argon2id + ChaCha20 with
-//! parameters set here, not the crate's weak default), KDBX 3.1 and 4 read.
+//! KeePass 2 databases: KDBX 4 written through the `keepass` crate (Argon2id + ChaCha20 with
+//! parameters set here, not the crate's weak default), KDBX 3.1 and 4 read by keyward's own
+//! streaming reader ([`super::kdbx_read`]), and by the crate for what that reader does not
+//! cover (Twofish, Argon2 with a secret key, …).
 //!
 //! Before a file is decrypted its key-derivation parameters are read from the outer header
 //! and bounded by [`check_work_factor`], so a hostile file cannot make keyward allocate
-//! gigabytes or spin for hours. KDBX 4's header hash and HMAC are checked by the crate; the
-//! KDBX 3.1 header hash (inside the encrypted XML) is checked here, which decrypts a 3.1 file
-//! twice. KeePass 1 files are read by [`super::kdb`].
+//! gigabytes or spin for hours. On the crate's path KDBX 4's header hash and HMAC are checked
+//! by the crate and the KDBX 3.1 header hash (inside the encrypted XML) here, which decrypts
+//! a 3.1 file twice. KeePass 1 files are read by [`super::kdb`].
 
 use std::path::Path;
 
@@ -175,6 +177,24 @@ pub fn import(
             source,
         })?;
     }
+    if header.major <= 4 {
+        match super::kdbx_read::read(bytes, path, key, HEADER_MISMATCH)? {
+            super::kdbx_read::Read::Records(records) => return Ok(records),
+            super::kdbx_read::Read::Other => {}
+        }
+    }
+    import_with_crate(bytes, path, key, &header)
+}
+
+/// The entries of a KDBX file read by the `keepass` crate (what [`super::kdbx_read`] does
+/// not cover), the work factor already checked.
+pub(super) fn import_with_crate(
+    bytes: &[u8],
+    path: &Path,
+    key: &Key<'_>,
+    header: &kdbx_header::Header,
+) -> Result<Vec<Record>, TransferError> {
+    let damaged = |what: &str| damaged(path, what);
     let db_key = database_key(key)?;
     let open_error = |e: DatabaseOpenError| open_error(e, path);
     // KDBX 2 (KeePass 2.0 to 2.19, KeePassX) has the layout of KDBX 3.0, which the crate
@@ -193,7 +213,7 @@ pub fn import(
             .ok_or_else(|| damaged("the file is malformed"))?
             .map(zeroize::Zeroizing::new)
             .map_err(open_error)?;
-        if kdbx_header::header_hash_matches(bytes, &header, &xml) == Some(false) {
+        if kdbx_header::header_hash_matches(bytes, header, &xml) == Some(false) {
             return Err(damaged(HEADER_MISMATCH));
         }
     }

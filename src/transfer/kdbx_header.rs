@@ -68,33 +68,15 @@ pub fn kind(bytes: &[u8]) -> Kind {
 /// The outer header of a KDBX file; `None` when it cannot be walked (left to the parser,
 /// which reports the file as truncated or damaged).
 pub fn read(bytes: &[u8]) -> Option<Header> {
-    let Kind::Kdbx(major) = kind(bytes) else {
-        return None;
-    };
+    let (major, fields, end) = fields(bytes)?;
     let wide = major >= 4;
-    let mut at = 12usize;
     let mut kdf = None;
     let mut bad_field = None;
-    loop {
-        let id = *bytes.get(at)?;
-        let (len, data_at) = if wide {
-            (u32_at(bytes, at + 1)? as usize, at + 5)
-        } else {
-            (usize::from(u16_at(bytes, at + 1)?), at + 3)
-        };
-        let data = bytes.get(data_at..data_at.checked_add(len)?)?;
-        if fixed_length(id, wide).is_some_and(|fixed| fixed != len) {
+    for (id, data) in fields {
+        if fixed_length(id, wide).is_some_and(|fixed| fixed != data.len()) {
             bad_field = bad_field.or(Some(id));
         }
         match (id, wide) {
-            (0, _) => {
-                return Some(Header {
-                    major,
-                    end: data_at + len,
-                    kdf,
-                    bad_field,
-                });
-            }
             // KDBX 3: TransformRounds (AES-KDF).
             (6, false) => {
                 if let Ok(raw) = <[u8; 8]>::try_from(data) {
@@ -107,15 +89,43 @@ pub fn read(bytes: &[u8]) -> Option<Header> {
             (11, true) => kdf = kdf_parameters(data),
             _ => {}
         }
+    }
+    Some(Header {
+        major,
+        end,
+        kdf,
+        bad_field,
+    })
+}
+
+/// The major version, the (id, data) fields and the end offset of a KDBX outer header.
+pub fn fields(bytes: &[u8]) -> Option<(u16, Vec<(u8, &[u8])>, usize)> {
+    let Kind::Kdbx(major) = kind(bytes) else {
+        return None;
+    };
+    let wide = major >= 4;
+    let mut at = 12usize;
+    let mut fields = Vec::new();
+    loop {
+        let id = *bytes.get(at)?;
+        let (len, data_at) = if wide {
+            (u32_at(bytes, at + 1)? as usize, at + 5)
+        } else {
+            (usize::from(u16_at(bytes, at + 1)?), at + 3)
+        };
+        let data = bytes.get(data_at..data_at.checked_add(len)?)?;
+        if id == 0 {
+            return Some((major, fields, data_at + len));
+        }
+        fields.push((id, data));
         at = data_at + len;
     }
 }
 
-/// The key derivation of a KDBX 4 `KdfParameters` variant dictionary: AES-KDF when it holds
-/// rounds (`R`), Argon2 when it holds memory or passes (`M`, `I`, `P`).
-fn kdf_parameters(data: &[u8]) -> Option<ForeignKdf> {
+/// The (name, value) items of a KDBX 4 variant dictionary.
+pub fn variant_dictionary(data: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
     let mut at = 2usize; // the dictionary's version
-    let (mut rounds, mut memory, mut iterations, mut parallelism) = (None, None, None, None);
+    let mut items = Vec::new();
     while let Some(&kind) = data.get(at) {
         if kind == 0 {
             break;
@@ -126,11 +136,27 @@ fn kdf_parameters(data: &[u8]) -> Option<ForeignKdf> {
         let value_len = u32_at(data, name_at + name_len)? as usize;
         let value_at = name_at + name_len + 4;
         let value = data.get(value_at..value_at.checked_add(value_len)?)?;
-        let number = match value.len() {
-            4 => u32_at(value, 0).map(u64::from),
-            8 => value.try_into().ok().map(u64::from_le_bytes),
-            _ => None,
-        };
+        items.push((name, value));
+        at = value_at + value_len;
+    }
+    Some(items)
+}
+
+/// A little-endian number of 4 or 8 bytes.
+pub fn number(value: &[u8]) -> Option<u64> {
+    match value.len() {
+        4 => u32_at(value, 0).map(u64::from),
+        8 => value.try_into().ok().map(u64::from_le_bytes),
+        _ => None,
+    }
+}
+
+/// The key derivation of a KDBX 4 `KdfParameters` variant dictionary: AES-KDF when it holds
+/// rounds (`R`), Argon2 when it holds memory or passes (`M`, `I`, `P`).
+fn kdf_parameters(data: &[u8]) -> Option<ForeignKdf> {
+    let (mut rounds, mut memory, mut iterations, mut parallelism) = (None, None, None, None);
+    for (name, value) in variant_dictionary(data)? {
+        let number = number(value);
         match name {
             b"R" => rounds = number,
             b"M" => memory = number,
@@ -138,7 +164,6 @@ fn kdf_parameters(data: &[u8]) -> Option<ForeignKdf> {
             b"P" => parallelism = number,
             _ => {}
         }
-        at = value_at + value_len;
     }
     if let Some(rounds) = rounds {
         return Some(ForeignKdf::AesKdf { rounds });

@@ -17,8 +17,10 @@ mod kdbx;
 /// Public so that the fuzz targets (fuzz/) can keep the key derivation of their inputs cheap.
 #[doc(hidden)]
 pub mod kdbx_header;
+mod kdbx_read;
 mod keepass;
 mod keepass_xml;
+mod keepass_xml_read;
 mod keepassxc_csv;
 pub mod keyfile;
 mod merge;
