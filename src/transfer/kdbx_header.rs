@@ -98,8 +98,11 @@ pub fn read(bytes: &[u8]) -> Option<Header> {
     })
 }
 
+/// The (id, data) fields of a header.
+pub type Fields<'a> = Vec<(u8, &'a [u8])>;
+
 /// The major version, the (id, data) fields and the end offset of a KDBX outer header.
-pub fn fields(bytes: &[u8]) -> Option<(u16, Vec<(u8, &[u8])>, usize)> {
+pub fn fields(bytes: &[u8]) -> Option<(u16, Fields<'_>, usize)> {
     let Kind::Kdbx(major) = kind(bytes) else {
         return None;
     };

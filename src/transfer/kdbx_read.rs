@@ -191,7 +191,7 @@ pub(super) fn read(
         Outer::new(cipher, &master[..], iv)
             .ok_or_else(|| damaged("bad header"))?
             .decrypt(&mut start, false)
-            .map_err(|what| damaged(what))?;
+            .map_err(&damaged)?;
         if Some(&start[..]) != field(9) {
             return Err(wrong());
         }
@@ -411,7 +411,7 @@ impl Outer {
                 Ok(data.len())
             }
             Outer::Aes(d) => {
-                if data.len() % 16 != 0 {
+                if !data.len().is_multiple_of(16) {
                     return Err("the file is truncated");
                 }
                 for chunk in data.chunks_exact_mut(16) {
