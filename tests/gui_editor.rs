@@ -274,3 +274,86 @@ fn the_dialog_keeps_its_place_and_size_as_messages_come_and_go() {
     assert_eq!(gui.harness.get_by_label("Add key").rect(), heading);
     assert_eq!(gui.node("Save key").rect(), save);
 }
+
+fn value_of(gui: &Gui, label: &str) -> String {
+    gui.field(label)
+        .accesskit_node()
+        .value()
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+}
+
+fn role_of(gui: &Gui, label: &str) -> Role {
+    gui.field(label).accesskit_node().role()
+}
+
+#[test]
+fn a_secret_field_shows_and_hides_what_is_typed() {
+    let mut gui = Gui::unlocked();
+    gui.click("New key");
+    gui.type_into("Secret", "bnc-typed");
+    assert_eq!(
+        role_of(&gui, "Secret"),
+        Role::PasswordInput,
+        "masked at first"
+    );
+    gui.click("Show secret");
+    assert_eq!(role_of(&gui, "Secret"), Role::TextInput, "shown");
+    assert_eq!(value_of(&gui, "Secret"), "bnc-typed");
+    assert_eq!(
+        role_of(&gui, "Passphrase"),
+        Role::PasswordInput,
+        "one field at a time"
+    );
+    gui.click("Hide secret");
+    assert_eq!(role_of(&gui, "Secret"), Role::PasswordInput, "masked again");
+}
+
+#[test]
+fn expires_has_presets_counted_from_today() {
+    let mut gui = Gui::unlocked();
+    gui.click("New key");
+    gui.type_into("Name", "kraken-bot");
+    gui.type_into("Secret", "krk");
+    for days in [30, 90, 365] {
+        gui.node(&format!("+{days} days")).scroll_to_me();
+        gui.settle();
+        gui.click(&format!("+{days} days"));
+        let want = (start() + day(days)).format("%Y-%m-%d").to_string();
+        assert_eq!(value_of(&gui, "Expires"), want);
+    }
+    gui.click("Save key");
+    let vault = gui.vault_on_disk();
+    let saved = vault.get("kraken-bot").expect("saved");
+    assert_eq!(
+        saved.expires_at.map(|d| d.date_naive()),
+        Some((start() + day(365)).date_naive())
+    );
+}
+
+#[test]
+fn the_date_picker_writes_the_day_it_picks_into_the_field() {
+    let mut gui = Gui::unlocked();
+    gui.select("github-ci");
+    gui.click("Edit");
+    gui.type_into("Expires", "2026-04-10");
+    // Created shows its own day, Expires the typed one: each picker reads its field.
+    assert!(gui.has_label("2026-04-10"));
+    gui.harness.get_by_label("2026-04-10").scroll_to_me();
+    gui.settle();
+    gui.harness.get_by_label("2026-04-10").click();
+    gui.settle();
+    // The calendar shows April 2026: pick the 20th, then Save.
+    gui.harness.get_by_label("20").click();
+    gui.settle();
+    gui.harness.get_by_label("Save").click();
+    gui.settle();
+    assert_eq!(value_of(&gui, "Expires"), "2026-04-20");
+    gui.click("Save key");
+    let vault = gui.vault_on_disk();
+    let saved = vault.get("github-ci").expect("saved");
+    assert_eq!(
+        saved.expires_at.map(|d| d.format("%Y-%m-%d").to_string()),
+        Some("2026-04-20".to_owned())
+    );
+}

@@ -126,7 +126,7 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
         }
         Command::EditEntry(id) => {
             let entry = session.vault.by_id(id)?;
-            session.dialog = Some(Dialog::Editor(Box::new(EditorState::edit(entry))));
+            session.dialog = Some(Dialog::Editor(Box::new(EditorState::edit(entry, now))));
         }
         Command::OpenDialog(request) => open_dialog(session, request),
         Command::CloseDialog => close_dialog(session, env.forget_widgets),

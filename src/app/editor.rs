@@ -272,6 +272,8 @@ fn form(
                 "Created",
                 &mut state.created,
                 &problems.created,
+                state.today,
+                false,
                 &mut submit,
             );
             state.touched.expires |= date_row(
@@ -279,6 +281,8 @@ fn form(
                 "Expires",
                 &mut state.expires,
                 &problems.expires,
+                state.today,
+                true,
                 &mut submit,
             );
             state.touched.last_used |= date_row(
@@ -286,6 +290,8 @@ fn form(
                 "Last used",
                 &mut state.last_used,
                 &problems.last_used,
+                state.today,
+                false,
                 &mut submit,
             );
             let days = text_row(

@@ -9,6 +9,8 @@ use super::command::Command;
 use super::entry_form::{EditorState, FieldRow};
 use super::widgets::{SecretBuffer, labelled_text};
 use crate::keys::KeyAlgorithm;
+use crate::vault::DateInput;
+use chrono::NaiveDate;
 
 /// The user typed into the field (passing through it, as the focus given to Name at the
 /// start does, is no touch).
@@ -196,22 +198,78 @@ pub(super) fn secret_row(
     touch
 }
 
-/// A date field, its problem under it. Returns whether it was touched.
+/// A date field with egui_extras' date picker beside it (and, for `presets`, "+30 days",
+/// "+90 days", "+365 days" from today), its problem under it. The text stays the one truth:
+/// the picker shows the day [`DateInput`] reads from it and writes `YYYY-MM-DD` back, which
+/// the same rule reads when saving. Returns whether it was touched.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn date_row(
     ui: &mut Ui,
     title: &str,
     text: &mut String,
     error: &Option<String>,
+    today: NaiveDate,
+    presets: bool,
     submit: &mut bool,
 ) -> bool {
-    let response = text_row(ui, title, text, "YYYY-MM-DD (empty: none)", 120.0, submit);
+    let label = ui.label(title);
+    let mut touch = false;
+    ui.horizontal(|ui| {
+        let response = ui
+            .add(
+                egui::TextEdit::singleline(text)
+                    .hint_text("YYYY-MM-DD (empty: none)")
+                    .desired_width(170.0),
+            )
+            .labelled_by(label.id);
+        touch |= touched(&response);
+        *submit |= entered(&response);
+        let shown = match DateInput::parse_optional(text) {
+            Ok(Some(DateInput::Day(day))) => day,
+            Ok(Some(DateInput::Instant(at))) => at.date_naive(),
+            _ => today,
+        };
+        // The picker works on its own date type (jiff's civil date); both sides speak
+        // YYYY-MM-DD, so the day goes across as that text.
+        if let Ok(mut picked) = shown.format("%Y-%m-%d").to_string().parse() {
+            let before = picked;
+            ui.add(
+                egui_extras::DatePickerButton::new(&mut picked)
+                    .id_salt(title)
+                    .show_icon(false)
+                    .combo_boxes(false)
+                    .calendar_week(false),
+            )
+            .on_hover_text(format!("Pick the {} date", title.to_lowercase()));
+            if picked != before {
+                *text = picked.to_string();
+                touch = true;
+            }
+        }
+        if presets {
+            for days in [30, 90, 365] {
+                if ui
+                    .small_button(format!("+{days} days"))
+                    .on_hover_text(format!("{days} days from today"))
+                    .clicked()
+                {
+                    *text = date_text(today + chrono::Duration::days(days));
+                    touch = true;
+                }
+            }
+        }
+    });
     ui.end_row();
     if error.is_some() {
         ui.label("");
         problem(ui, error);
         ui.end_row();
     }
-    touched(&response)
+    touch
+}
+
+fn date_text(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
 }
 
 /// One row per rule, each validated as typed, with add and remove buttons. Returns whether a

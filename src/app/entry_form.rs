@@ -2,7 +2,7 @@
 //! (name, IP rules, dates, rotation days) and built into an [`Entry`] through the vault's
 //! own rules. The secrets sit in zeroizing buffers. Drawing the form is `editor.rs`'s.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::jobs::Job;
 use super::widgets::{SecretBuffer, date};
@@ -83,6 +83,9 @@ pub(crate) struct EditorState {
     pub attempted: bool,
     /// Enter in a single-line field asked to save (read once by the dialog).
     pub submit: bool,
+    /// The day the form was opened: what the date pickers show for an empty date, and what
+    /// the "+30 days" presets count from.
+    pub today: NaiveDate,
 }
 
 /// Which fields the user has touched, so that their problems show (a blank new form is not
@@ -104,18 +107,18 @@ impl EditorState {
     /// A blank form for a new key created `now`.
     pub fn new(now: DateTime<Utc>) -> Self {
         let base = Entry::new("", Credential::empty(CredentialKind::SharedSecret), now);
-        let mut state = Self::from_entry(&base);
+        let mut state = Self::from_entry(&base, now.date_naive());
         state.is_new = true;
         state.focus_name = true;
         state
     }
 
-    /// A form filled from `entry`.
-    pub fn edit(entry: &Entry) -> Self {
-        Self::from_entry(entry)
+    /// A form filled from `entry`, opened `now`.
+    pub fn edit(entry: &Entry, now: DateTime<Utc>) -> Self {
+        Self::from_entry(entry, now.date_naive())
     }
 
-    fn from_entry(entry: &Entry) -> Self {
+    fn from_entry(entry: &Entry, today: NaiveDate) -> Self {
         let (secret, passphrase, private_key, public_key) = match &entry.credential {
             Credential::SharedSecret {
                 secret, passphrase, ..
@@ -199,6 +202,7 @@ impl EditorState {
             touched: Touched::default(),
             attempted: false,
             submit: false,
+            today,
         }
     }
 
@@ -206,7 +210,7 @@ impl EditorState {
     /// a blank form): closing it would lose typing. Typing a field back to what it was is no
     /// change.
     pub fn has_changes(&self) -> bool {
-        let start = Self::from_entry(&self.base);
+        let start = Self::from_entry(&self.base, self.today);
         let fields_differ = self.fields.len() != start.fields.len()
             || self.fields.iter().zip(&start.fields).any(|(a, b)| {
                 a.name != b.name
@@ -600,7 +604,7 @@ mod tests {
     fn a_form_has_changes_only_when_it_differs_from_what_it_opened_with() {
         let form = EditorState::new(now());
         assert!(!form.has_changes());
-        let mut form = EditorState::edit(&filled().build(&providers()).expect("entry"));
+        let mut form = EditorState::edit(&filled().build(&providers()).expect("entry"), now());
         assert!(!form.has_changes(), "an edit opens unchanged");
         form.secret = buffer("other");
         assert!(form.has_changes(), "a secret typed is a change");
@@ -670,7 +674,7 @@ mod tests {
         let mut entry = filled().build(&providers()).expect("entry");
         entry.rotate("bnc-newer-secret".into(), None, now());
         entry.mark_compromised("leaked", now());
-        let form = EditorState::edit(&entry);
+        let form = EditorState::edit(&entry, now());
         assert!(!form.is_new);
         assert_eq!(form.secret.expose(), "bnc-newer-secret");
         assert_eq!(
@@ -735,7 +739,7 @@ mod tests {
             [("Sub-account", "grid-1", false), ("Recovery", "rc-7", true)]
         );
         // the form of that entry shows the same rows
-        let again = EditorState::edit(&entry);
+        let again = EditorState::edit(&entry, now());
         assert_eq!(again.fields.len(), 2);
         assert!(again.fields[1].protected);
         state.fields.push(FieldRow {
