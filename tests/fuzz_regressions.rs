@@ -41,15 +41,17 @@ fn import_kdbx(bytes: &[u8]) -> Result<usize, TransferError> {
     .map(|imported| imported.entries.len())
 }
 
-/// The kdbx target's first find (18 bytes after minimising): a KDBX 2 header whose
-/// CompressionFlags field is empty. The `keepass` crate panicked reading it (byteorder,
-/// "range end index 4 out of range for slice of length 0"); now the header's field lengths
-/// are checked first.
+/// The kdbx target's finds: a KDBX 2 header whose CompressionFlags field is empty (18 bytes
+/// after minimising), the file it was minimised from, and (second run) a KDBX 4 header whose
+/// KdfParameters hold a number shorter than its type. The `keepass` crate panicked reading
+/// them (byteorder, "range end index 4 out of range for slice of length 0"); now the
+/// header's field lengths are checked first.
 #[test]
 fn a_kdbx_header_field_of_the_wrong_length_is_damage_not_a_panic() {
     for name in [
         "kdbx-compression-flags-empty.kdbx",
         "kdbx-crash-4524c8fa.kdbx",
+        "kdbx4-kdf-parameter-short.kdbx",
     ] {
         let bytes = std::fs::read(data(name)).expect("test file");
         let mut result = None;
@@ -90,4 +92,38 @@ fn a_kdbx3_transform_rounds_field_of_nine_bytes_is_refused_before_deriving() {
         "derived: {err}"
     );
     assert!(err.to_string().contains("header field 6"), "{err}");
+}
+
+/// Argon2 passes (`I`, UInt64) given 9 bytes in a KDBX 4 header: keyward's bound saw no
+/// passes while the crate would read the first 8. Refused as damaged, before deriving.
+#[test]
+fn a_kdbx4_kdf_parameter_of_nine_bytes_is_refused_before_deriving() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/testdata/transfer/keepassxc/Format400.kdbx");
+    let mut bytes = std::fs::read(fixture).expect("fixture");
+    // KDBX 4 header fields: id (1 byte), length (u32), data; KdfParameters is id 11.
+    let mut at = 12;
+    while bytes[at] != 11 {
+        let len = u32::from_le_bytes([bytes[at + 1], bytes[at + 2], bytes[at + 3], bytes[at + 4]]);
+        at += 5 + len as usize;
+    }
+    let field_len =
+        u32::from_le_bytes([bytes[at + 1], bytes[at + 2], bytes[at + 3], bytes[at + 4]]);
+    bytes[at + 1..at + 5].copy_from_slice(&(field_len + 1).to_le_bytes());
+    let pattern = [0x05, 1, 0, 0, 0, b'I', 8, 0, 0, 0];
+    let item = bytes
+        .windows(pattern.len())
+        .position(|w| w == pattern)
+        .expect("the fixture's Argon2 passes");
+    bytes[item + 6] = 9;
+    let value = item + pattern.len();
+    bytes[value..value + 8].copy_from_slice(&u64::MAX.to_le_bytes());
+    bytes.insert(value + 8, 0xff);
+    let started = std::time::Instant::now();
+    let err = import_kdbx(&bytes).expect_err("refused");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "derived: {err}"
+    );
+    assert!(err.to_string().contains("header field 11"), "{err}");
 }

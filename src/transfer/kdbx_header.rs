@@ -73,7 +73,10 @@ pub fn read(bytes: &[u8]) -> Option<Header> {
     let mut kdf = None;
     let mut bad_field = None;
     for (id, data) in fields {
-        if fixed_length(id, wide).is_some_and(|fixed| fixed != data.len()) {
+        let dictionary = wide && matches!(id, 11 | 12); // KdfParameters, PublicCustomData
+        if fixed_length(id, wide).is_some_and(|fixed| fixed != data.len())
+            || (dictionary && !dictionary_lengths_ok(data))
+        {
             bad_field = bad_field.or(Some(id));
         }
         match (id, wide) {
@@ -123,6 +126,35 @@ pub fn fields(bytes: &[u8]) -> Option<(u16, Fields<'_>, usize)> {
         fields.push((id, data));
         at = data_at + len;
     }
+}
+
+/// False when an item of a KDBX 4 variant dictionary has a number type (UInt32, UInt64, Bool,
+/// Int32, Int64) and a value of another length: the `keepass` crate panicked on a shorter one
+/// (found by fuzzing) and a longer one hides its number from the work bound. A dictionary
+/// cut short is left to the reader, which reports it.
+fn dictionary_lengths_ok(data: &[u8]) -> bool {
+    let mut at = 2usize;
+    while at + 9 < data.len() {
+        let kind = data[at];
+        let Some(name_len) = u32_at(data, at + 1) else {
+            return true;
+        };
+        let value_len_at = at + 5 + name_len as usize;
+        let Some(value_len) = u32_at(data, value_len_at) else {
+            return true;
+        };
+        let expected = match kind {
+            0x04 | 0x0c => Some(4),
+            0x05 | 0x0d => Some(8),
+            0x08 => Some(1),
+            _ => None,
+        };
+        if expected.is_some_and(|n| n != value_len) {
+            return false;
+        }
+        at = value_len_at + 4 + value_len as usize;
+    }
+    true
 }
 
 /// The (name, value) items of a KDBX 4 variant dictionary.
