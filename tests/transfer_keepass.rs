@@ -338,6 +338,11 @@ fn bad_files_exit_with_the_spec_codes_and_leave_the_vault_unchanged() {
     let new_db = std::fs::read(data("NewDatabase.kdbx")).expect("fixture");
     std::fs::write(sandbox.path("truncated.kdbx"), &new_db[..new_db.len() / 2]).expect("write");
     std::fs::write(sandbox.path("slow.kdbx"), with_slow_kdf("Format400.kdbx")).expect("write");
+    // KDBX 4 with one byte changed in its last data block (the empty end block is 36 bytes).
+    let mut flipped = std::fs::read(data("Format400.kdbx")).expect("fixture");
+    let at = flipped.len() - 50;
+    flipped[at] ^= 1;
+    std::fs::write(sandbox.path("flipped.kdbx"), &flipped).expect("write");
     std::fs::write(
         sandbox.path("malformed.xml"),
         "<KeePassFile><Root><Group><Entry></Group></Root></KeePassFile>",
@@ -373,6 +378,7 @@ fn bad_files_exit_with_the_spec_codes_and_leave_the_vault_unchanged() {
             "checksum",
         ),
         (vec![local("truncated.kdbx")], "a\n", 3, "truncated"),
+        (vec![local("flipped.kdbx")], "t\n", 3, "HMAC"),
         (vec![local("slow.kdbx")], "t\n", 3, "--allow-slow-kdf"),
         (
             vec![fixture("basic.kdb")],
