@@ -357,3 +357,65 @@ fn the_date_picker_writes_the_day_it_picks_into_the_field() {
         Some("2026-04-20".to_owned())
     );
 }
+
+/// The credential kind the form shows (the combo box's value).
+fn kind_shown(gui: &Gui) -> String {
+    gui.harness
+        .get_by(|n| n.role() == Role::ComboBox && n.label().as_deref() == Some("Credential kind"))
+        .accesskit_node()
+        .value()
+        .map(|v| v.to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn typing_a_preset_name_applies_it_as_choosing_it_does() {
+    let mut gui = Gui::unlocked();
+    gui.click("New key");
+    gui.click("trade");
+    gui.clear_field("Name");
+    gui.type_into("Provider", "GitHub");
+    assert_eq!(kind_shown(&gui), "Bearer token");
+    assert!(
+        gui.harness.query_by_label("Token").is_some(),
+        "the part is labelled Token"
+    );
+    assert!(gui.harness.query_by_label("Secret").is_none());
+    // "trade" was ticked by hand: it stays; withdraw and read are no GitHub permissions.
+    assert!(gui.is_ticked("trade"));
+    assert!(!gui.has_label("withdraw"));
+    assert!(
+        gui.has_label("repo"),
+        "GitHub's own permissions are offered"
+    );
+
+    // Without any hand change the preset's permissions rule too.
+    let mut gui = Gui::unlocked();
+    gui.click("New key");
+    gui.type_into("Provider", "github");
+    assert!(!gui.has_label("trade") && !gui.has_label("withdraw"));
+    gui.type_into("Name", "gh-ci");
+    gui.type_into("Token", "ghp_typed");
+    gui.click("Save key");
+    let vault = gui.vault_on_disk();
+    let saved = vault.get("gh-ci").expect("saved");
+    assert_eq!(saved.provider, "github");
+    assert_eq!(
+        saved.credential.kind(),
+        keyward::vault::CredentialKind::Token
+    );
+}
+
+#[test]
+fn a_kind_chosen_by_hand_stays_when_a_preset_name_is_typed() {
+    let mut gui = Gui::unlocked();
+    gui.click("New key");
+    open_combo(&mut gui, "Credential kind");
+    gui.click("Key pair (Ed25519, RSA)");
+    gui.type_into("Provider", "github");
+    assert_eq!(
+        kind_shown(&gui),
+        "Key pair (Ed25519, RSA)",
+        "the hand choice wins"
+    );
+}

@@ -172,6 +172,9 @@ fn form(
                     )
                     .labelled_by(label.id);
                 submit |= entered(&typed);
+                if typed.changed() {
+                    state.typed_provider(providers);
+                }
                 let presets = ui.label(RichText::new("or a preset").weak());
                 let mut chosen = None;
                 egui::ComboBox::from_id_salt("provider-presets")
@@ -210,6 +213,7 @@ fn form(
             .labelled_by(label.id);
             ui.end_row();
             let label = ui.label("Credential kind");
+            let kind_before = state.kind;
             egui::ComboBox::from_id_salt("credential-kind")
                 .selected_text(kind_text(state.kind))
                 .show_ui(ui, |ui| {
@@ -223,6 +227,7 @@ fn form(
                 })
                 .response
                 .labelled_by(label.id);
+            state.kind_by_hand |= state.kind != kind_before;
             ui.end_row();
             credential_rows(ui, state, preset.as_ref(), commands, &mut submit);
             if problems.secret.is_some() {
@@ -402,8 +407,16 @@ fn permission_rows(
     ui.vertical(|ui| {
         ui.set_max_width(420.0);
         ui.horizontal_wrapped(|ui| {
-            for (on, name) in state.standard.iter_mut().zip(STANDARD_PERMISSIONS) {
-                ui.checkbox(on, name);
+            // A preset's own permissions only (a GitHub token has no trade or withdraw), and
+            // any standard one already ticked.
+            for (i, name) in STANDARD_PERMISSIONS.iter().enumerate() {
+                if state.shows_standard(preset, i) {
+                    let mut on = state.standard[i];
+                    if ui.checkbox(&mut on, *name).changed() {
+                        state.standard[i] = on;
+                        state.permissions_by_hand = true;
+                    }
+                }
             }
             let custom = state.custom_list();
             for name in preset
@@ -418,6 +431,7 @@ fn permission_rows(
                     .changed()
                 {
                     state.set_custom(name, on);
+                    state.permissions_by_hand = true;
                 }
             }
         });
@@ -429,6 +443,7 @@ fn permission_rows(
             )
             .labelled_by(label.id);
         *submit |= entered(&other);
+        state.permissions_by_hand |= other.changed();
     });
     ui.end_row();
 }

@@ -83,6 +83,10 @@ pub(crate) struct EditorState {
     pub attempted: bool,
     /// Enter in a single-line field asked to save (read once by the dialog).
     pub submit: bool,
+    /// The user chose the credential kind by hand: a provider typed later leaves it.
+    pub kind_by_hand: bool,
+    /// The user ticked or typed permissions by hand: a provider typed later leaves them.
+    pub permissions_by_hand: bool,
     /// The day the form was opened: what the date pickers show for an empty date, and what
     /// the "+30 days" presets count from.
     pub today: NaiveDate,
@@ -203,6 +207,8 @@ impl EditorState {
             attempted: false,
             submit: false,
             today,
+            kind_by_hand: false,
+            permissions_by_hand: false,
         }
     }
 
@@ -248,13 +254,46 @@ impl EditorState {
 }
 
 impl EditorState {
-    /// Gives the form the preset's shape: its provider id, its first credential kind (the
-    /// passphrase field and the permission suggestions follow from the provider).
+    /// Gives the form the preset's shape, as choosing it from the presets does: its provider
+    /// id, its first credential kind, and none of the standard permissions it does not have
+    /// (a GitHub token has no trade or withdraw). The passphrase field and the permission
+    /// suggestions follow from the provider.
     pub fn apply_preset(&mut self, preset: &Provider) {
         self.provider = preset.id.clone();
-        if let Some(kind) = preset.kinds.first() {
+        self.shape_like(preset);
+    }
+
+    /// A provider name typed into a new form that names a preset: the preset's shape, except
+    /// for what the user already set by hand (the kind, the permissions). The text typed
+    /// stays as typed; saving stores the preset's id.
+    pub fn typed_provider(&mut self, providers: &Providers) {
+        if !self.is_new {
+            return;
+        }
+        if let Some(preset) = providers.find(&self.provider) {
+            let preset = preset.clone();
+            self.shape_like(&preset);
+        }
+    }
+
+    fn shape_like(&mut self, preset: &Provider) {
+        if !self.kind_by_hand
+            && let Some(kind) = preset.kinds.first()
+        {
             self.kind = *kind;
         }
+        if !self.permissions_by_hand {
+            for (on, name) in self.standard.iter_mut().zip(STANDARD_PERMISSIONS) {
+                *on &= preset_has(preset, name);
+            }
+        }
+    }
+
+    /// Whether the form shows the standard permission `name`: always without a preset;
+    /// with one, when the preset has it or it is ticked.
+    pub fn shows_standard(&self, preset: Option<&Provider>, index: usize) -> bool {
+        let name = STANDARD_PERMISSIONS[index];
+        self.standard[index] || preset.is_none_or(|p| preset_has(p, name))
     }
 
     /// The custom permissions typed, one name each.
@@ -275,6 +314,13 @@ impl EditorState {
         }
         self.custom_permissions = list.join(", ");
     }
+}
+
+fn preset_has(preset: &Provider, permission: &str) -> bool {
+    preset
+        .permissions
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case(permission))
 }
 
 fn parse_rules(rows: &[String]) -> (Vec<IpRule>, Vec<Option<String>>) {
@@ -612,6 +658,43 @@ mod tests {
         assert!(!form.has_changes(), "typed back as it was");
         form.whitelist.pop();
         assert!(form.has_changes());
+    }
+
+    #[test]
+    fn a_typed_preset_shapes_a_new_form_but_not_what_was_set_by_hand() {
+        let github = providers().find("github").cloned().expect("preset");
+        let mut form = EditorState::new(now());
+        form.standard = [true, true, true, false];
+        form.provider = "GitHub".into();
+        form.typed_provider(&providers());
+        assert_eq!(form.kind, CredentialKind::Token);
+        assert_eq!(
+            form.standard, [false; 4],
+            "no trade or withdraw for a token"
+        );
+        assert_eq!(form.provider, "GitHub", "the text stays as typed");
+        assert!(!form.shows_standard(Some(&github), 1));
+
+        let mut form = EditorState::new(now());
+        form.kind = CredentialKind::KeyPair;
+        form.kind_by_hand = true;
+        form.standard = [false, true, false, false];
+        form.permissions_by_hand = true;
+        form.provider = "github".into();
+        form.typed_provider(&providers());
+        assert_eq!(form.kind, CredentialKind::KeyPair);
+        assert_eq!(form.standard, [false, true, false, false]);
+        assert!(form.shows_standard(Some(&github), 1), "ticked, so shown");
+
+        let mut form = filled();
+        form.is_new = false;
+        form.provider = "github".into();
+        form.typed_provider(&providers());
+        assert_eq!(
+            form.kind,
+            CredentialKind::SharedSecret,
+            "an edit keeps its kind"
+        );
     }
 
     #[test]
