@@ -111,7 +111,8 @@ fn the_editor_stores_the_preset_id() {
     gui.click("New key");
     gui.type_into("Name", "gh");
     gui.type_into("Provider", "GitHub");
-    gui.type_into("Secret", "ghp_some_token_value");
+    // The typed preset made it a token (issue 12, item 8).
+    gui.type_into("Token", "ghp_some_token_value");
     gui.click("Save key");
     let vault = gui.vault_on_disk();
     assert_eq!(vault.get("gh").map(|e| e.provider.as_str()), Some("github"));
