@@ -433,7 +433,7 @@ fn copy_history(session: &Session, id: Uuid, index: usize, env: &mut Env) -> Opt
 
 fn copy_custom_field(session: &Session, id: Uuid, name: &str, env: &mut Env) -> Option<StatusLine> {
     let entry = session.vault.by_id(id)?;
-    let field = entry.custom_fields.iter().find(|f| f.name == name)?;
+    let field = crate::vault::find_custom_field(&entry.custom_fields, name)?;
     let label = format!("field {} of {}", field.name, entry.name);
     Some(copy_to_clipboard(session, env, field.value.expose(), label))
 }

@@ -548,6 +548,13 @@ fn copy_custom_field_copies_its_value_and_nothing_for_an_unknown_name() {
     assert_eq!(f.clipboard.contents().as_deref(), Some("rc-1234"));
     assert_eq!(f.status(), "Copied the field Recovery of binance-bot");
     f.clipboard.set_by_other_program("other text");
+    // The same name rule as `keyward copy --field field:recovery`: case does not matter.
+    f.apply(Command::CopyCustomField {
+        id,
+        name: "RECOVERY".into(),
+    });
+    assert_eq!(f.clipboard.contents().as_deref(), Some("rc-1234"));
+    f.clipboard.set_by_other_program("other text");
     f.apply(Command::CopyCustomField {
         id,
         name: "Nope".into(),

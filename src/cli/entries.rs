@@ -333,17 +333,15 @@ impl<'a> Part<'a> {
     pub(super) fn value<'v>(&self, vault: &'v Vault, name: &str) -> Result<&'v str, CliError> {
         match *self {
             Part::Field(field) => Ok(require_field(vault, name, field)?.expose()),
-            Part::Custom(wanted) => vault
-                .require(name)?
-                .custom_fields
-                .iter()
-                .find(|f| f.name.eq_ignore_ascii_case(wanted))
-                .map(|f| f.value.expose())
-                .ok_or_else(|| {
-                    CliError::other(format!(
-                        "'{name}' has no custom field '{wanted}' (see `keyward show {name}`)"
-                    ))
-                }),
+            Part::Custom(wanted) => {
+                crate::vault::find_custom_field(&vault.require(name)?.custom_fields, wanted)
+                    .map(|f| f.value.expose())
+                    .ok_or_else(|| {
+                        CliError::other(format!(
+                            "'{name}' has no custom field '{wanted}' (see `keyward show {name}`)"
+                        ))
+                    })
+            }
         }
     }
 }

@@ -89,6 +89,13 @@ pub fn is_reserved_field_name(name: &str) -> bool {
         .any(|r| normalised_field_name(r) == wanted)
 }
 
+/// The field called `name` among `fields`, ignoring case as [`validate_custom_fields`] does
+/// for uniqueness: how the app and `keyward get/copy --field field:NAME` find a field.
+pub fn find_custom_field<'f>(fields: &'f [CustomField], name: &str) -> Option<&'f CustomField> {
+    let wanted = name.to_lowercase();
+    fields.iter().find(|f| f.name.to_lowercase() == wanted)
+}
+
 /// Checks a key's custom fields: every name valid, unique ignoring case, not reserved.
 pub fn validate_custom_fields(fields: &[CustomField]) -> Result<(), CustomFieldError> {
     let mut seen = std::collections::HashSet::new();
@@ -193,6 +200,20 @@ mod tests {
             CustomField::new("Recovery code", "rc-hidden-7788", true),
         ];
         e
+    }
+
+    #[test]
+    fn a_field_is_found_by_name_ignoring_case_and_only_by_its_whole_name() {
+        let fields = vec![
+            CustomField::new("Recovery", "rc-1", true),
+            CustomField::new("Äccount", "acct", false),
+        ];
+        let value = |name: &str| find_custom_field(&fields, name).map(|f| f.value.expose());
+        assert_eq!(value("recovery"), Some("rc-1"));
+        assert_eq!(value("RECOVERY"), Some("rc-1"));
+        assert_eq!(value("äCCOUNT"), Some("acct"));
+        assert_eq!(value("Recover"), None);
+        assert_eq!(value(""), None);
     }
 
     #[test]

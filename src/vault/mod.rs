@@ -19,8 +19,9 @@ mod unknown_name;
 
 pub(crate) use custom::percent_encode;
 pub use custom::{
-    CustomField, CustomFieldError, RESERVED_FIELD_NAMES, TOTP_FIELD, is_reserved_field_name,
-    normalised_field_name, totp_uri, usable_field_name, validate_custom_fields,
+    CustomField, CustomFieldError, RESERVED_FIELD_NAMES, TOTP_FIELD, find_custom_field,
+    is_reserved_field_name, normalised_field_name, totp_uri, usable_field_name,
+    validate_custom_fields,
 };
 pub use date::{
     DateError, DateInput, parse_date, parse_optional_date, parse_optional_date_keeping,
