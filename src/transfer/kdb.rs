@@ -7,11 +7,12 @@
 use std::path::Path;
 
 use aes::Aes256;
-use aes::cipher::{BlockCipherEncrypt, BlockModeDecrypt, KeyInit, KeyIvInit, block_padding::Pkcs7};
+use aes::cipher::{BlockModeDecrypt, KeyIvInit, block_padding::Pkcs7};
 use chrono::{DateTime, NaiveDate, Utc};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use super::keepass::{aes_kdf, sha256};
 use super::record::Record;
 use super::{TransferError, keyfile};
 use crate::secret::SecretString;
@@ -67,24 +68,10 @@ pub fn import(
         source,
     })?;
     let composite = composite_key(key)?;
-    let mut transformed = Zeroizing::new([0u8; 32]);
-    transformed.copy_from_slice(&composite[..]);
     let seed: [u8; 32] = header[88..120]
         .try_into()
         .map_err(|_| damaged("bad header"))?;
-    let cipher = Aes256::new(&seed.into());
-    {
-        let (a, b) = transformed.split_at_mut(16);
-        let (a, b): (&mut [u8; 16], &mut [u8; 16]) = (
-            a.try_into().map_err(|_| damaged("bad header"))?,
-            b.try_into().map_err(|_| damaged("bad header"))?,
-        );
-        for _ in 0..rounds {
-            cipher.encrypt_block(a.into());
-            cipher.encrypt_block(b.into());
-        }
-    }
-    let transformed = sha256(&[&transformed[..]]);
+    let transformed = aes_kdf(&composite, &seed, u64::from(rounds));
     let master = sha256(&[&header[16..32], &transformed[..]]);
     let body = &bytes[HEADER_LEN..];
     let mut plain = Zeroizing::new(vec![0u8; body.len()]);
@@ -122,17 +109,6 @@ fn composite_key(key: &Key<'_>) -> Result<Zeroizing<[u8; 32]>, TransferError> {
         (None, Some(f)) => f,
         (None, None) => sha256(&[b""]),
     })
-}
-
-/// SHA-256 of the concatenated `parts`, in memory that is wiped on drop.
-fn sha256(parts: &[&[u8]]) -> Zeroizing<[u8; 32]> {
-    let mut hash = Sha256::new();
-    for p in parts {
-        hash.update(p);
-    }
-    let mut out = Zeroizing::new([0u8; 32]);
-    out.copy_from_slice(&hash.finalize());
-    out
 }
 
 /// The decrypted content: fields of (type u16, size u32, data).

@@ -19,14 +19,14 @@ use std::path::Path;
 use std::rc::Rc;
 
 use aes::Aes256;
-use aes::cipher::{BlockCipherEncrypt, BlockModeDecrypt, KeyInit, KeyIvInit, StreamCipher};
+use aes::cipher::{BlockModeDecrypt, KeyIvInit, StreamCipher};
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256, Sha512};
 use zeroize::Zeroizing;
 
 use super::kdbx::Key;
 use super::kdbx_header::{self, number, variant_dictionary};
-use super::keepass::damaged;
+use super::keepass::{aes_kdf, damaged, sha256};
 use super::keepass_xml_read::{self, InnerStream};
 use super::record::Record;
 use super::{TransferError, keyfile};
@@ -326,19 +326,7 @@ fn composite(key: &Key<'_>) -> Result<Zeroizing<[u8; 32]>, TransferError> {
 /// The transformed key; `None` for parameters the derivations here do not take.
 fn transform(composite: &[u8; 32], kdf: &Kdf<'_>) -> Option<Zeroizing<[u8; 32]>> {
     match *kdf {
-        Kdf::Aes { seed, rounds } => {
-            let seed: [u8; 32] = seed.try_into().ok()?;
-            let cipher = Aes256::new(&seed.into());
-            let mut key = Zeroizing::new(*composite);
-            let (a, b) = key.split_at_mut(16);
-            let a: &mut [u8; 16] = a.try_into().ok()?;
-            let b: &mut [u8; 16] = b.try_into().ok()?;
-            for _ in 0..rounds {
-                cipher.encrypt_block(a.into());
-                cipher.encrypt_block(b.into());
-            }
-            Some(sha256(&[&key[..]]))
-        }
+        Kdf::Aes { seed, rounds } => Some(aes_kdf(composite, seed.try_into().ok()?, rounds)),
         Kdf::Argon2 {
             id,
             salt,
@@ -637,14 +625,6 @@ fn hmac(key: &[u8; 64], index: u64, parts: &[&[u8]]) -> [u8; 32] {
         mac.update(p);
     }
     mac.finalize().into_bytes().into()
-}
-
-fn sha256(parts: &[&[u8]]) -> Zeroizing<[u8; 32]> {
-    let mut hash = Sha256::new();
-    for p in parts {
-        hash.update(p);
-    }
-    Zeroizing::new(hash.finalize().into())
 }
 
 fn sha512(parts: &[&[u8]]) -> [u8; 64] {

@@ -1,11 +1,41 @@
 //! What the KeePass formats (kdbx, KeePass 1 kdb, KeePass XML) share: the fields KeePass
 //! holds natively, the TOTP field, tags KeePass would split, group tags and the error for a
-//! file that cannot be read.
+//! file that cannot be read, and the AES-KDF both KeePass 1 and KDBX use.
 
 use std::path::Path;
 
+use aes::Aes256;
+use aes::cipher::{BlockCipherEncrypt, KeyInit};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
 use super::record::{self, Native, Record};
 use super::{Format, TransferError, TransferReport};
+
+/// SHA-256 of the concatenated `parts`, in memory that is wiped on drop.
+pub(super) fn sha256(parts: &[&[u8]]) -> Zeroizing<[u8; 32]> {
+    let mut hash = Sha256::new();
+    for p in parts {
+        hash.update(p);
+    }
+    Zeroizing::new(hash.finalize().into())
+}
+
+/// KeePass's AES-KDF (KeePass 1 and KDBX): each half of `composite` encrypted `rounds` times
+/// with AES-256 under `seed`, then SHA-256 of the result. The caller bounds `rounds` first
+/// ([`crate::store::kdf::check_work_factor`]).
+pub(super) fn aes_kdf(composite: &[u8; 32], seed: &[u8; 32], rounds: u64) -> Zeroizing<[u8; 32]> {
+    let cipher = Aes256::new(seed.into());
+    let mut key = Zeroizing::new(*composite);
+    let ([a, b], _) = key.as_chunks_mut::<16>() else {
+        unreachable!("32 bytes are two blocks of 16")
+    };
+    for _ in 0..rounds {
+        cipher.encrypt_block(a.into());
+        cipher.encrypt_block(b.into());
+    }
+    sha256(&[&key[..]])
+}
 
 /// Native KeePass fields: tags, times, custom strings.
 pub(super) const NATIVE: Native = Native {
