@@ -522,10 +522,7 @@ impl std::io::Read for HmacBlocks<'_> {
                 return Err(std::io::Error::other(what));
             }
         }
-        let n = buf.len().min(self.out.len() - self.at);
-        buf[..n].copy_from_slice(&self.out[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
+        Ok(drain(&self.out, &mut self.at, buf))
     }
 }
 
@@ -555,10 +552,7 @@ impl std::io::Read for Decrypting<'_> {
             }
             self.at = 0;
         }
-        let n = buf.len().min(self.out.len() - self.at);
-        buf[..n].copy_from_slice(&self.out[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
+        Ok(drain(&self.out, &mut self.at, buf))
     }
 }
 
@@ -608,11 +602,17 @@ impl std::io::Read for HashedBlocks<'_> {
                 return Err(std::io::Error::other(what));
             }
         }
-        let n = buf.len().min(self.out.len() - self.at);
-        buf[..n].copy_from_slice(&self.out[self.at..self.at + n]);
-        self.at += n;
-        Ok(n)
+        Ok(drain(&self.out, &mut self.at, buf))
     }
+}
+
+/// Copies what `buf` takes of the decrypted block `out` from `at` on: the tail of every
+/// block reader's `read`.
+fn drain(out: &[u8], at: &mut usize, buf: &mut [u8]) -> usize {
+    let n = buf.len().min(out.len() - *at);
+    buf[..n].copy_from_slice(&out[*at..*at + n]);
+    *at += n;
+    n
 }
 
 /// HMAC-SHA256 of `parts` under block `index`'s key (KDBX 4: SHA-512 of the index and the
