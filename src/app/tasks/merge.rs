@@ -144,7 +144,7 @@ fn merge_and_save(
                 "Merged {}: {} added, {} changed, {} in conflict; saved",
                 display_path(&sources[0]),
                 r.added.len(),
-                r.changed.len() + r.trashed.len() + r.purged.len() + r.kept_edited.len(),
+                r.keys_affected() - r.added.len(),
                 r.conflicts.len()
             )
         }
