@@ -5,13 +5,13 @@ use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
 
-use super::error::{CryptoError, StoreError};
-use super::format::{self, FormatError, Header, NONCE_LEN};
+use super::error::StoreError;
+use super::format::{self, FormatError, Header};
 use super::guard::refuse_vault_target;
-use super::kdf::{self, KdfParams, SALT_LEN};
+use super::kdf::{self, KdfParams};
 use super::lock::VaultLock;
+use super::payload::seal_vault;
 use super::stamp;
 use crate::secret::{SecretBytes, SecretString};
 use crate::vault::Vault;
@@ -250,21 +250,15 @@ impl VaultFile {
 
     /// Serialises and encrypts `vault` into complete file bytes (fresh salt, fresh nonce).
     pub fn encrypt(&mut self, vault: &Vault) -> Result<Vec<u8>, StoreError> {
-        let crypto = |what: CryptoError| StoreError::Crypto {
-            path: self.path.clone(),
-            what,
-        };
-        let plaintext =
-            serialize_payload(vault, self.payload_hint).map_err(|e| crypto(e.into()))?;
-        self.payload_hint = plaintext.expose().len();
-        let header = Header {
-            kdf: self.kdf,
-            salt: random_bytes::<SALT_LEN>().map_err(|e| crypto(e.into()))?,
-            nonce: random_bytes::<NONCE_LEN>().map_err(|e| crypto(e.into()))?,
-        };
-        let key = kdf::derive_key(&self.password, &header.salt, header.kdf)
-            .map_err(|e| crypto(e.into()))?;
-        format::seal(&header, &key, plaintext).map_err(|e| crypto(e.into()))
+        let (bytes, payload_len) = seal_vault(
+            &self.path,
+            vault,
+            &self.password,
+            self.kdf,
+            self.payload_hint,
+        )?;
+        self.payload_hint = payload_len;
+        Ok(bytes)
     }
 
     /// Checks that the file on disk is still what was last read or written here.
@@ -287,55 +281,6 @@ impl VaultFile {
                 path: self.path.clone(),
             })
         }
-    }
-}
-
-/// Serialises the vault to JSON in a zeroizing buffer sized from `hint` (the last payload's
-/// length); if it must grow, the old buffer is wiped, so no unzeroized copy of a secret is
-/// left behind.
-///
-/// The buffer ends with at least [`format::HEADER_LEN`] + [`format::TAG_LEN`] bytes of spare
-/// capacity, so that [`format::seal`] turns it into the file without reallocating.
-pub fn serialize_payload(vault: &Vault, hint: usize) -> Result<SecretBytes, serde_json::Error> {
-    let capacity = hint + hint / 4 + 64 * 1024;
-    let mut writer = ZeroizingWriter(Zeroizing::new(Vec::with_capacity(capacity)));
-    serde_json::to_writer(&mut writer, vault)?;
-    writer.reserve(format::HEADER_LEN + format::TAG_LEN);
-    Ok(SecretBytes::new(std::mem::take(&mut *writer.0)))
-}
-
-/// A writer into a zeroizing buffer that grows by moving to a larger zeroizing buffer and
-/// wiping the old one. (A plain `Vec` would reallocate and release the old block with the
-/// plaintext still in it, whatever the guess of its size.)
-struct ZeroizingWriter(Zeroizing<Vec<u8>>);
-
-impl ZeroizingWriter {
-    fn reserve(&mut self, additional: usize) {
-        let needed = self.0.len().saturating_add(additional);
-        if needed > self.0.capacity() {
-            let mut bigger = Zeroizing::new(Vec::with_capacity(needed.max(self.0.capacity() * 2)));
-            bigger.extend_from_slice(&self.0);
-            // The old buffer is zeroized as it is dropped here.
-            self.0 = bigger;
-        }
-    }
-}
-
-impl Write for ZeroizingWriter {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
-        self.reserve(data.len());
-        self.0.extend_from_slice(data);
-        Ok(data.len())
-    }
-
-    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        self.reserve(data.len());
-        self.0.extend_from_slice(data);
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 }
 
@@ -437,7 +382,7 @@ fn fingerprint_of_file(path: &Path) -> io::Result<[u8; 32]> {
     }
 }
 
-fn random_bytes<const N: usize>() -> Result<[u8; N], getrandom::Error> {
+pub(super) fn random_bytes<const N: usize>() -> Result<[u8; N], getrandom::Error> {
     let mut out = [0u8; N];
     getrandom::fill(&mut out)?;
     Ok(out)

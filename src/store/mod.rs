@@ -8,6 +8,7 @@ pub mod format;
 mod guard;
 pub mod kdf;
 mod lock;
+mod payload;
 mod recovery;
 mod stamp;
 pub mod strength;
@@ -16,11 +17,11 @@ mod sync;
 pub use conflicts::{conflict_copies, merge_copies, open_copies, remove_merged};
 pub use error::{CryptoError, StoreError};
 pub use file::{
-    VaultFile, backup_path, default_vault_path, lock_path, parse_payload, serialize_payload,
-    write_file_atomically,
+    VaultFile, backup_path, default_vault_path, lock_path, parse_payload, write_file_atomically,
 };
 pub use guard::{holds_vault, refuse_vault_target};
 pub use kdf::{KdfParams, KdfPreset};
 pub use lock::VaultLock;
+pub use payload::serialize_payload;
 pub use recovery::{Recovery, find_recovery, recovered_at, recovery_path, write_recovery};
 pub use strength::PasswordStrength;

@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::error::{CryptoError, StoreError};
-use super::file::{VaultFile, real_path, serialize_payload, write_file_atomically};
-use super::format::{self, Header, NONCE_LEN};
-use super::kdf::{self, KdfParams, SALT_LEN};
+use super::error::StoreError;
+use super::file::{VaultFile, real_path, write_file_atomically};
+use super::kdf::KdfParams;
+use super::payload::seal_vault;
 use super::stamp;
 use crate::secret::SecretString;
 use crate::vault::Vault;
@@ -65,7 +65,7 @@ pub fn write_recovery(
             }
         }
     }
-    let bytes = seal(&target, &vault, recovery.password, recovery.kdf)?;
+    let (bytes, _) = seal_vault(&target, &vault, recovery.password, recovery.kdf, 0)?;
     // Written under a fresh name (the guard refuses to write over a vault), then moved over
     // the recovery file in one rename: a crash leaves the old one or the new one.
     let mut fresh = target.clone().into_os_string();
@@ -132,31 +132,6 @@ pub fn recovered_at(path: &Path) -> Option<DateTime<Utc>> {
         .and_then(|m| m.modified())
         .ok()
         .map(DateTime::<Utc>::from)
-}
-
-/// Encrypts `vault` into complete vault file bytes (fresh salt and nonce), as a save does.
-fn seal(
-    path: &Path,
-    vault: &Vault,
-    password: &SecretString,
-    params: KdfParams,
-) -> Result<Vec<u8>, StoreError> {
-    let crypto = |what: CryptoError| StoreError::Crypto {
-        path: path.to_owned(),
-        what,
-    };
-    let mut salt = [0u8; SALT_LEN];
-    let mut nonce = [0u8; NONCE_LEN];
-    getrandom::fill(&mut salt).map_err(|e| crypto(e.into()))?;
-    getrandom::fill(&mut nonce).map_err(|e| crypto(e.into()))?;
-    let header = Header {
-        kdf: params,
-        salt,
-        nonce,
-    };
-    let plaintext = serialize_payload(vault, 0).map_err(|e| crypto(e.into()))?;
-    let key = kdf::derive_key(password, &header.salt, params).map_err(|e| crypto(e.into()))?;
-    format::seal(&header, &key, plaintext).map_err(|e| crypto(e.into()))
 }
 
 #[cfg(test)]

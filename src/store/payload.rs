@@ -1,0 +1,90 @@
+//! The plaintext and the sealed bytes of a vault file: serialised into memory that is wiped,
+//! then encrypted under a fresh salt and nonce. Every vault file keyward writes (a save, a
+//! recovery file) is sealed here.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use super::error::{CryptoError, StoreError};
+use super::file::random_bytes;
+use super::format::{self, Header, NONCE_LEN};
+use super::kdf::{self, KdfParams, SALT_LEN};
+use crate::secret::{SecretBytes, SecretString};
+use crate::vault::Vault;
+
+/// Serialises and encrypts `vault` for the file at `path` into complete file bytes under
+/// `password` and `kdf` (fresh salt, fresh nonce): every vault file written (a save, a
+/// recovery file). Also returns the payload's length, the next call's `hint`.
+pub(super) fn seal_vault(
+    path: &Path,
+    vault: &Vault,
+    password: &SecretString,
+    kdf: KdfParams,
+    hint: usize,
+) -> Result<(Vec<u8>, usize), StoreError> {
+    let crypto = |what: CryptoError| StoreError::Crypto {
+        path: path.to_owned(),
+        what,
+    };
+    let plaintext = serialize_payload(vault, hint).map_err(|e| crypto(e.into()))?;
+    let payload_len = plaintext.expose().len();
+    let header = Header {
+        kdf,
+        salt: random_bytes::<SALT_LEN>().map_err(|e| crypto(e.into()))?,
+        nonce: random_bytes::<NONCE_LEN>().map_err(|e| crypto(e.into()))?,
+    };
+    let key = kdf::derive_key(password, &header.salt, header.kdf).map_err(|e| crypto(e.into()))?;
+    let bytes = format::seal(&header, &key, plaintext).map_err(|e| crypto(e.into()))?;
+    Ok((bytes, payload_len))
+}
+
+/// Serialises the vault to JSON in a zeroizing buffer sized from `hint` (the last payload's
+/// length); if it must grow, the old buffer is wiped, so no unzeroized copy of a secret is
+/// left behind.
+///
+/// The buffer ends with at least [`format::HEADER_LEN`] + [`format::TAG_LEN`] bytes of spare
+/// capacity, so that [`format::seal`] turns it into the file without reallocating.
+pub fn serialize_payload(vault: &Vault, hint: usize) -> Result<SecretBytes, serde_json::Error> {
+    let capacity = hint + hint / 4 + 64 * 1024;
+    let mut writer = ZeroizingWriter(Zeroizing::new(Vec::with_capacity(capacity)));
+    serde_json::to_writer(&mut writer, vault)?;
+    writer.reserve(format::HEADER_LEN + format::TAG_LEN);
+    Ok(SecretBytes::new(std::mem::take(&mut *writer.0)))
+}
+
+/// A writer into a zeroizing buffer that grows by moving to a larger zeroizing buffer and
+/// wiping the old one. (A plain `Vec` would reallocate and release the old block with the
+/// plaintext still in it, whatever the guess of its size.)
+struct ZeroizingWriter(Zeroizing<Vec<u8>>);
+
+impl ZeroizingWriter {
+    fn reserve(&mut self, additional: usize) {
+        let needed = self.0.len().saturating_add(additional);
+        if needed > self.0.capacity() {
+            let mut bigger = Zeroizing::new(Vec::with_capacity(needed.max(self.0.capacity() * 2)));
+            bigger.extend_from_slice(&self.0);
+            // The old buffer is zeroized as it is dropped here.
+            self.0 = bigger;
+        }
+    }
+}
+
+impl Write for ZeroizingWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.reserve(data.len());
+        self.0.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.reserve(data.len());
+        self.0.extend_from_slice(data);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
