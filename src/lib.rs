@@ -2,7 +2,7 @@
 //!
 //! - [`vault`]: the domain (entries, credentials, IP rules, policy); pure, given `now`.
 //! - [`store`]: the encrypted file (format, KDF, atomic save, lock, change detection).
-//! - [`secret`]: the types that hold secrets.
+//! - [`secret`]: the types that hold secrets; [`memlock`] locks their memory in RAM.
 //! - [`cli`]: the command line, a thin layer over the above.
 //! - [`clipboard`]: the timed clipboard (clear after N seconds if unchanged).
 //! - [`app`]: the desktop app (eframe/egui).
@@ -16,6 +16,7 @@ pub mod cli;
 pub mod clipboard;
 pub mod exec;
 pub mod keys;
+pub mod memlock;
 pub mod platform;
 pub mod presets;
 pub mod scan;

@@ -1,12 +1,15 @@
 //! Types that hold secrets: they zeroize their memory on drop and never print themselves.
 //!
 //! Every secret part of a credential, the master password and decrypted buffers go through
-//! these types, so that `Debug`, `Display` and panics can only ever show a redaction.
+//! these types, so that `Debug`, `Display` and panics can only ever show a redaction. Their
+//! buffers are locked in RAM while they live (best effort, [`crate::memlock`]).
 
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::{Zeroize, Zeroizing};
+
+use crate::memlock::Region;
 
 /// The text every secret prints instead of its value.
 pub const REDACTED: &str = "[redacted]";
@@ -15,30 +18,65 @@ pub const REDACTED: &str = "[redacted]";
 ///
 /// Its memory is zeroized when dropped. `Debug` prints [`REDACTED`]; there is deliberately no
 /// `Display`. The value is reached only through [`SecretString::expose`], which makes every
-/// place that handles plain text easy to find.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct SecretString(Zeroizing<String>);
+/// place that handles plain text easy to find. The text never changes, so its buffer never
+/// moves: its pages stay locked in RAM until it is zeroized on drop.
+#[derive(Default)]
+pub struct SecretString {
+    text: Zeroizing<String>,
+    region: Region,
+}
 
 impl SecretString {
-    /// Wraps a value; the caller's `String` is moved, not copied.
+    /// Wraps a value; the caller's `String` is moved, not copied, and its buffer locked.
     pub fn new(value: String) -> Self {
-        Self(Zeroizing::new(value))
+        let region = Region::lock(value.as_ptr(), value.capacity());
+        SecretString {
+            text: Zeroizing::new(value),
+            region,
+        }
     }
 
     /// The plain text. Call this only where the secret must leave the vault (clipboard,
     /// stdout of `get`, encryption, a child's environment).
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.text
     }
 
     /// True when the secret holds no text.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.text.is_empty()
     }
 
     /// The length in bytes, for sizing buffers; not secret by itself.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.text.len()
+    }
+
+    /// True when its buffer is locked in RAM (false when empty, or once the limit on locked
+    /// memory was reached).
+    pub fn is_locked(&self) -> bool {
+        self.region.is_locked()
+    }
+}
+
+impl Clone for SecretString {
+    fn clone(&self) -> Self {
+        Self::new(self.expose().to_owned())
+    }
+}
+
+impl PartialEq for SecretString {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for SecretString {}
+
+impl Drop for SecretString {
+    fn drop(&mut self) {
+        self.text.zeroize();
+        self.region.unlock();
     }
 }
 
@@ -72,35 +110,72 @@ impl<'de> Deserialize<'de> for SecretString {
     }
 }
 
-/// Secret bytes (derived keys, decrypted payloads): zeroized on drop, redacted in `Debug`.
-#[derive(Clone, Default, PartialEq, Eq)]
-pub struct SecretBytes(Zeroizing<Vec<u8>>);
+/// Secret bytes (derived keys, decrypted payloads): locked in RAM while they live (best
+/// effort), zeroized on drop, redacted in `Debug`.
+#[derive(Default)]
+pub struct SecretBytes {
+    bytes: Zeroizing<Vec<u8>>,
+    region: Region,
+}
 
 impl SecretBytes {
-    /// Wraps a buffer; the caller's `Vec` is moved, not copied.
+    /// Wraps a buffer; the caller's `Vec` is moved, not copied, and its buffer locked.
     pub fn new(value: Vec<u8>) -> Self {
-        Self(Zeroizing::new(value))
+        let region = Region::lock(value.as_ptr(), value.capacity());
+        SecretBytes {
+            bytes: Zeroizing::new(value),
+            region,
+        }
     }
 
     /// The bytes.
     pub fn expose(&self) -> &[u8] {
-        &self.0
+        &self.bytes
     }
 
-    /// The buffer, to be changed in place (decryption).
+    /// The buffer, to be changed in place (decryption). Do not grow it beyond its capacity:
+    /// a reallocation would leave the old copy unzeroized and the new one unlocked.
     pub fn as_mut_vec(&mut self) -> &mut Vec<u8> {
-        &mut self.0
+        &mut self.bytes
     }
 
-    /// The zeroizing buffer itself, to be reused in place (encryption).
-    pub fn into_inner(self) -> Zeroizing<Vec<u8>> {
-        self.0
+    /// The zeroizing buffer itself, to be reused in place (encryption). It is no longer
+    /// locked in RAM.
+    pub fn into_inner(mut self) -> Zeroizing<Vec<u8>> {
+        self.region.unlock();
+        std::mem::take(&mut self.bytes)
+    }
+
+    /// True when its buffer is locked in RAM.
+    pub fn is_locked(&self) -> bool {
+        self.region.is_locked()
+    }
+}
+
+impl Clone for SecretBytes {
+    fn clone(&self) -> Self {
+        Self::new(self.expose().to_vec())
+    }
+}
+
+impl PartialEq for SecretBytes {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl Eq for SecretBytes {}
+
+impl Drop for SecretBytes {
+    fn drop(&mut self) {
+        self.bytes.zeroize();
+        self.region.unlock();
     }
 }
 
 impl fmt::Debug for SecretBytes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{REDACTED} ({} bytes)", self.0.len())
+        write!(f, "{REDACTED} ({} bytes)", self.bytes.len())
     }
 }
 
@@ -129,5 +204,20 @@ mod tests {
         assert_eq!(json, "\"tok_123\"");
         let back: SecretString = serde_json::from_str(&json).expect("deserialize");
         assert_eq!(back.expose(), "tok_123");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn secrets_lock_their_buffers_and_release_them_on_drop() {
+        let s = SecretString::from("a secret that is locked in RAM");
+        assert!(s.is_locked(), "ulimit -l is too low to lock one page");
+        let copy = s.clone();
+        assert!(copy.is_locked());
+        assert_eq!(copy, s);
+        let b = SecretBytes::new(vec![1u8; 64]);
+        assert!(b.is_locked());
+        let inner = b.into_inner();
+        assert_eq!(inner.len(), 64);
+        assert!(!SecretString::default().is_locked(), "nothing to lock");
     }
 }
