@@ -4,6 +4,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
+/// Freed memory is zeroed: copies of secrets made by egui and growing buffers do not outlive
+/// their use (issue 13 item 3).
+#[global_allocator]
+static ALLOCATOR: keyward::memlock::WipeOnFree = keyward::memlock::WipeOnFree;
+
 fn main() -> ExitCode {
     if let Some(warning) = keyward::platform::disable_core_dumps() {
         eprintln!("keyward: {warning}");

@@ -15,6 +15,9 @@
 //! - [`Locked`] is a boxed value (a derived key, say: `Locked<[u8; 32]>`) whose memory is
 //!   locked while it lives and zeroized then unlocked when dropped. Use it for anything
 //!   secret of a fixed size that lives as long as a session.
+//! - [`WipeOnFree`] is the binary's global allocator: it zeroes every block it frees, so
+//!   that the copies egui, AccessKit and growing buffers make of a revealed or typed secret
+//!   (galleys, accessibility labels, reallocated `String`s) do not survive in freed memory.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -191,6 +194,42 @@ impl<T: Zeroize> Drop for Locked<T> {
 impl<T: Zeroize> std::fmt::Debug for Locked<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(crate::secret::REDACTED)
+    }
+}
+
+/// A global allocator over the system's that zeroes every block before freeing it, and
+/// reallocates by copying (so the old block is zeroed too; the system's `realloc` would free
+/// it as it is). Registered by the keyward binary (`src/main.rs`):
+///
+/// ```ignore
+/// #[global_allocator]
+/// static ALLOCATOR: keyward::memlock::WipeOnFree = keyward::memlock::WipeOnFree;
+/// ```
+pub struct WipeOnFree;
+
+// SAFETY: every method hands the request to `System` unchanged; `dealloc` only writes inside
+// the block it is about to free, which the caller owns.
+unsafe impl std::alloc::GlobalAlloc for WipeOnFree {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: the caller's layout contract is passed on.
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: as for `alloc`.
+        unsafe { std::alloc::System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: `ptr` is a live block of `layout.size()` bytes owned by the caller.
+        unsafe {
+            std::ptr::write_bytes(ptr, 0, layout.size());
+        }
+        // The zeroes must reach memory although the block is freed next: the optimiser
+        // drops stores to memory that is freed, unless the pointer escapes first.
+        std::hint::black_box(ptr);
+        // SAFETY: the caller's contract is passed on.
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
     }
 }
 

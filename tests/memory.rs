@@ -8,6 +8,10 @@ use keyward::secret::SecretString;
 use keyward::store::{KdfParams, VaultFile};
 use keyward::vault::{Credential, Entry, FieldValue, Vault};
 
+/// The allocator of the keyward binary (src/main.rs): freed blocks are zeroed.
+#[global_allocator]
+static ALLOCATOR: memlock::WipeOnFree = memlock::WipeOnFree;
+
 const KDF: KdfParams = KdfParams {
     memory_kib: 1024,
     iterations: 1,
@@ -53,4 +57,83 @@ fn an_opened_vault_holds_its_secrets_in_locked_memory() {
             FieldValue::Public(_) => panic!("the secret is public"),
         }
     }
+}
+
+mod gui_support;
+mod memory_support;
+
+use gui_support::Gui;
+use memory_support::{Needle, runs, scan_self};
+use zeroize::Zeroize;
+
+/// A random secret of `len` letters and digits, and its needle. The secret's only copy goes
+/// into the vault; the test keeps hashes.
+fn random_secret(len: usize) -> (SecretString, Needle) {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut raw = vec![0u8; len];
+    getrandom::fill(&mut raw).expect("random");
+    let mut text = String::with_capacity(len);
+    for b in &mut raw {
+        text.push(char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]));
+        *b = 0;
+    }
+    let needle = Needle::new(text.as_bytes());
+    (SecretString::new(text), needle)
+}
+
+#[test]
+fn nothing_of_a_revealed_and_copied_secret_is_left_after_lock() {
+    let (secret, needle) = random_secret(64);
+    let now = gui_support::start();
+    let mut vault = Vault::default();
+    vault
+        .add(Entry::new(
+            "scan-me",
+            Credential::SharedSecret {
+                key_id: "SCAN-KEY-ID".into(),
+                secret,
+                passphrase: None,
+            },
+            now,
+        ))
+        .expect("add");
+    let mut gui = Gui::unlocked_on(&vault);
+    drop(vault);
+    gui.select("scan-me");
+    gui.click("Reveal secret");
+    assert!(gui.has_label("Hide secret"), "the secret shows");
+    for _ in 0..3 {
+        gui.harness.step();
+    }
+    gui.click("Copy secret");
+    assert!(gui.clipboard.marked_secret(), "the secret was copied");
+    let (before_lock, _) = scan_self(&needle);
+    assert!(
+        !before_lock.is_empty(),
+        "the scan finds the secret while it is unlocked (else it could not fail)"
+    );
+    gui.click("Lock");
+    assert!(gui.app().is_locked(), "{}", gui.app().status_text());
+    for _ in 0..5 {
+        gui.harness.step();
+    }
+    let (hits, scanned) = scan_self(&needle);
+    let runs = runs(&hits);
+    eprintln!(
+        "scanned {} MiB: {} windows of the secret before the lock, {} after ({} runs: {:?})",
+        scanned >> 20,
+        before_lock.len(),
+        hits.len(),
+        runs.len(),
+        runs.iter()
+            .map(|(a, len, m)| format!("{a:#x}+{len} {m}"))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        hits.len(),
+        0,
+        "pieces of the secret are left after the lock"
+    );
+    let mut probe = String::from("unused");
+    probe.zeroize();
 }
