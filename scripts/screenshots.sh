@@ -2,7 +2,8 @@
 # The desktop app in a real X window under Xvfb: starts the binary on a demo vault, checks
 # that the unlock screen appears, types the password with xdotool, and takes screenshots of
 # the unlock screen, the main window and the detail panel (docs/screenshots/). Then checks
-# the real X clipboard: `keyward copy` serves the secret with the KDE password-manager hint,
+# the real X clipboard: `kill -TERM` of the app clears the secret it copied (and the app exits
+# cleanly, locked), and `keyward copy` serves the secret with the KDE password-manager hint,
 # and clears it afterwards.
 #
 # Needs (Debian): xvfb xauth xdotool imagemagick xclip libgl1-mesa-dri
@@ -125,14 +126,29 @@ import -window root "$work/after-cli.png"
 diff_cli=$(changed_pixels detail after-cli)
 echo "   $diff_cli pixels changed"
 [ "${diff_cli:-0}" -gt 2000 ] || { echo "the window did not show the CLI's change ($diff_cli px)"; exit 1; }
-xdotool key ctrl+l
+
+echo "== kill -TERM: the app locks, clears the X clipboard it set, and exits cleanly"
+# Ctrl+C with nothing focused copies the selected key's secret to the real X clipboard.
+xdotool key ctrl+c
 sleep 1
-kill "$app_pid"; app_pid=""
+got=$(xclip -selection clipboard -o 2>/dev/null || true)
+[ "$got" = "bnc-9f8e7d6c5b4a3f2e1d0c" ] || { echo "Ctrl+C did not copy the selected secret"; exit 1; }
+kill -TERM "$app_pid"
+for _ in $(seq 100); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.2; done
+status=0
+wait "$app_pid" || status=$?
+app_pid=""
+# Killed by the signal it would be 143; the handler locks, clears and closes the window.
+[ "$status" = 0 ] || { echo "the app did not stop cleanly on SIGTERM (status $status)"; cat "$work/app.log"; exit 1; }
+grep -q "stopped by a signal: the vault is locked and the clipboard cleared" "$work/app.log" || {
+  echo "the app did not report the lock and clear"; cat "$work/app.log"; exit 1; }
+after=$(xclip -selection clipboard -o 2>/dev/null || true)
+[ "$after" != "bnc-9f8e7d6c5b4a3f2e1d0c" ] || { echo "the clipboard still holds the secret"; exit 1; }
 
 echo "== real X clipboard: keyward copy"
 if ! kw copy --help >/dev/null 2>&1; then
   echo "keyward copy is not built yet: the clipboard check is skipped"
-  echo "xvfb: 3 passed, 0 failed"
+  echo "xvfb: 4 passed, 0 failed"
   exit 0
 fi
 kw copy github-deploy --clear-after 3 </dev/null &
@@ -145,4 +161,4 @@ xclip -selection clipboard -t TARGETS -o | grep -q x-kde-passwordManagerHint || 
 wait "$copy_pid"
 after=$(xclip -selection clipboard -o 2>/dev/null || true)
 [ "$after" != "ghp_demoToken000111222333" ] || { echo "the clipboard still holds the secret"; exit 1; }
-echo "xvfb: 4 passed, 0 failed"
+echo "xvfb: 5 passed, 0 failed"

@@ -137,3 +137,28 @@ fn nothing_of_a_revealed_and_copied_secret_is_left_after_lock() {
     let mut probe = String::from("unused");
     probe.zeroize();
 }
+
+/// Issue 13 item 9: SIGTERM (as SIGINT and SIGHUP) reaches the app's lock path through the
+/// real handler: the session is wiped, the clipboard cleared, the window asked to close.
+#[test]
+fn a_stop_signal_locks_clears_the_clipboard_and_closes_the_window() {
+    let mut gui = Gui::unlocked();
+    gui.select("binance-bot");
+    gui.click("Copy secret");
+    assert!(gui.clipboard.marked_secret(), "copied");
+    let flag = keyward::app::stop_flag();
+    gui.harness.state_mut().stop_on(flag);
+    gui.harness.step();
+    assert!(!gui.app().is_locked(), "no signal yet: still unlocked");
+    // SAFETY: the handler stop_flag installed only sets an atomic flag.
+    assert_eq!(unsafe { libc::raise(libc::SIGTERM) }, 0);
+    gui.harness.step();
+    assert!(gui.app().stop_requested(), "the stop was carried out");
+    assert!(gui.app().is_locked(), "locked");
+    assert!(!gui.app().holds_secrets(), "nothing decrypted is held");
+    assert!(
+        !gui.clipboard.marked_secret(),
+        "the clipboard no longer holds the copied secret"
+    );
+    assert!(gui.app().status_text().contains("stop signal"));
+}

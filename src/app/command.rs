@@ -20,6 +20,8 @@ pub(crate) enum LockReason {
     Shortcut,
     Idle(u32),
     Minimized,
+    /// SIGTERM, SIGINT or SIGHUP: the app is about to close.
+    Signal,
 }
 
 /// The main window's pages.

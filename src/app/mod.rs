@@ -42,6 +42,7 @@ mod prefs;
 mod reminders;
 mod scan_view;
 mod settings;
+mod signals;
 mod signature;
 mod state;
 mod status;
@@ -55,11 +56,13 @@ mod widgets;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Duration, Utc};
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use prefs::{AppPrefs, ThemeChoice};
+pub use signals::stop_flag;
 
 use crate::clipboard::{ClipboardBackend, ClipboardError, SystemClipboard, TimedClipboard};
 use crate::store::KdfParams;
@@ -108,7 +111,11 @@ pub fn run(vault_path: Option<PathBuf>) -> Result<(), String> {
                 clipboard,
                 new_vault_kdf: None,
             };
-            Ok(Box::new(KeywardApp::new(&cc.egui_ctx, prefs, options)))
+            let mut app = KeywardApp::new(&cc.egui_ctx, prefs, options);
+            let stop = signals::stop_flag();
+            signals::watch(cc.egui_ctx.clone(), stop);
+            app.stop_on(stop);
+            Ok(Box::new(app))
         }),
     )
     .map_err(|e| format!("the desktop app could not start: {e}"))
@@ -148,6 +155,10 @@ pub struct KeywardApp {
     clock: Arc<dyn Clock>,
     state: AppState,
     commands: Vec<Command>,
+    /// Set by a stop signal (SIGTERM, SIGINT, SIGHUP): lock, clear the clipboard, close.
+    stop: Option<&'static AtomicBool>,
+    /// The stop was carried out and the window asked to close.
+    stopped: bool,
 }
 
 impl KeywardApp {
@@ -170,7 +181,45 @@ impl KeywardApp {
             clock: options.clock,
             state,
             commands: Vec::new(),
+            stop: None,
+            stopped: false,
         }
+    }
+
+    /// Makes the app stop when `flag` is set: it locks (the session wiped; an unsaved change
+    /// kept as an idle lock keeps it), clears the clipboard if it still holds the copy, and
+    /// closes its window. `keyward` passes the flag its SIGTERM/SIGINT/SIGHUP handlers set
+    /// ([`signals::stop_flag`]).
+    pub fn stop_on(&mut self, flag: &'static AtomicBool) {
+        self.stop = Some(flag);
+    }
+
+    /// True once a stop was carried out (locked, clipboard cleared, window asked to close).
+    pub fn stop_requested(&self) -> bool {
+        self.stopped
+    }
+
+    /// Carries out a stop signal: the lock path, the clipboard, then closing the window.
+    fn stop_if_signalled(&mut self, now: DateTime<Utc>) {
+        if self.stopped || !self.stop.is_some_and(|f| f.load(Ordering::SeqCst)) {
+            return;
+        }
+        self.stopped = true;
+        apply::apply(&mut self.state, Command::Lock(LockReason::Signal), now);
+        // Already locked: the lock path did not run, but a copy may still be pending, and a
+        // password may be half typed.
+        let _ = self.state.clipboard.clear_now();
+        match &mut self.state.screen {
+            Screen::Unlock(unlock) => unlock.password.wipe(),
+            Screen::Create(create) => {
+                create.password.wipe();
+                create.repeat.wipe();
+            }
+            Screen::Main(_) => {}
+        }
+        self.ctx.data_mut(|d| d.clear());
+        eprintln!("keyward: stopped by a signal: the vault is locked and the clipboard cleared");
+        self.ctx.send_viewport_cmd(egui::ViewportCommand::Close);
     }
 
     /// True while the unlock (or create) screen shows: no decrypted data is held.
@@ -218,6 +267,7 @@ impl KeywardApp {
 
     /// Handles what happened since the last frame: finished jobs, timers, shortcuts.
     fn before_frame(&mut self, ui: &egui::Ui, now: DateTime<Utc>) {
+        self.stop_if_signalled(now);
         if ui.input(|i| !i.events.is_empty()) {
             self.state.last_input = now;
         }

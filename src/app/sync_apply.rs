@@ -226,6 +226,7 @@ pub(crate) fn lock(state: &mut AppState, reason: LockReason, confirmed: bool, no
         LockReason::Button | LockReason::Shortcut => "Locked".to_owned(),
         LockReason::Idle(m) => format!("Locked after {m} minutes without input"),
         LockReason::Minimized => "Locked when minimised".to_owned(),
+        LockReason::Signal => "Locked by a stop signal".to_owned(),
     };
     if let Some(job) = session.save_job.take() {
         // The save finishes in the background; its outcome is reported on the lock screen.
