@@ -33,6 +33,14 @@ pub(crate) fn apply(state: &mut AppState, command: Command, now: DateTime<Utc>) 
                 start_unlock(unlock, password, &state.waker, &mut state.forget_widgets);
             }
         }
+        Command::UnlockAnyway => {
+            if let Screen::Unlock(unlock) = &mut state.screen
+                && unlock.job.is_none()
+                && let Some(password) = unlock.slow_kdf.take()
+            {
+                tasks::start_unlock(unlock, password, true, &state.waker);
+            }
+        }
         Command::CreateVault => {
             if let Screen::Create(create) = &mut state.screen
                 && create.job.is_none()
@@ -191,6 +199,7 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
         }
         // Handled by `apply` before a session is needed.
         Command::Unlock(_)
+        | Command::UnlockAnyway
         | Command::CreateVault
         | Command::ShowUnlock(_)
         | Command::Lock(_)
@@ -217,7 +226,7 @@ fn start_unlock(
     }
     // The password field's undo history held what was typed.
     *forget_widgets = true;
-    tasks::start_unlock(state, password, waker);
+    tasks::start_unlock(state, password, false, waker);
 }
 
 /// Handles the clock: clears the clipboard and masks a revealed secret when their time has

@@ -86,6 +86,9 @@ pub(crate) type AskFile = fn(FilePick) -> Option<PathBuf>;
 pub(crate) enum Command {
     /// Unlock the vault on the unlock screen with this password.
     Unlock(SecretString),
+    /// Unlock a vault whose key derivation is above the work bound, with the password the
+    /// refused unlock kept: the user trusts the file ("Open anyway").
+    UnlockAnyway,
     /// Create the vault from the create screen (its password fields are taken).
     CreateVault,
     /// Show the unlock screen for the vault at this path.

@@ -210,7 +210,10 @@ impl KeywardApp {
         // password may be half typed.
         let _ = self.state.clipboard.clear_now();
         match &mut self.state.screen {
-            Screen::Unlock(unlock) => unlock.password.wipe(),
+            Screen::Unlock(unlock) => {
+                unlock.password.wipe();
+                unlock.slow_kdf = None;
+            }
             Screen::Create(create) => {
                 create.password.wipe();
                 create.repeat.wipe();

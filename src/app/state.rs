@@ -240,7 +240,7 @@ impl AppState {
     pub fn holds_secrets(&self) -> bool {
         match &self.screen {
             Screen::Main(_) => true,
-            Screen::Unlock(u) => !u.password.is_empty(),
+            Screen::Unlock(u) => !u.password.is_empty() || u.slow_kdf.is_some(),
             Screen::Create(c) => !c.password.is_empty() || !c.repeat.is_empty(),
         }
     }

@@ -23,6 +23,10 @@ pub(crate) struct UnlockState {
     /// The file dialog chose a path for a new vault: the app shows the create screen.
     pub create_requested: bool,
     pub focus_password: bool,
+    /// The vault asks for more key derivation work than the bound: the password of the
+    /// refused unlock, kept for "Open anyway" (nothing was derived from it yet). Dropped when
+    /// the password is typed again or another file is chosen.
+    pub slow_kdf: Option<SecretString>,
 }
 
 pub(crate) type UnlockDone = (Result<(VaultFile, Vault), StoreError>, SecretString);
@@ -37,6 +41,7 @@ impl UnlockState {
             pick: None,
             create_requested: false,
             focus_password: true,
+            slow_kdf: None,
         }
     }
 }
@@ -158,6 +163,7 @@ pub(crate) fn unlock_ui(ui: &mut Ui, state: &mut UnlockState, commands: &mut Vec
         }
         if response.changed() {
             state.error = None;
+            state.slow_kdf = None;
         }
         let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         ui.add_space(6.0);
@@ -174,6 +180,14 @@ pub(crate) fn unlock_ui(ui: &mut Ui, state: &mut UnlockState, commands: &mut Vec
         if let Some(error) = &state.error {
             ui.add_space(6.0);
             ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+        if state.slow_kdf.is_some()
+            && ui
+                .add_enabled(!busy, egui::Button::new("Open anyway"))
+                .on_hover_text("Run the slow key derivation: only for a file you trust")
+                .clicked()
+        {
+            commands.push(Command::UnlockAnyway);
         }
     });
 }

@@ -20,6 +20,7 @@ use super::state::{AppState, FromDisk, SaveDone, Screen, Session};
 use super::status::StatusLine;
 use super::unlock::{CreateState, UnlockState};
 use crate::secret::SecretString;
+use crate::store::kdf::{KdfError, SLOW_FACTOR, WorkFactorError};
 use crate::store::{KdfParams, StoreError, VaultFile};
 use crate::vault::Vault;
 
@@ -129,12 +130,19 @@ pub(crate) fn open_session(
     state.status = StatusLine::info(message);
 }
 
-/// Opens the vault at the unlock screen's path with `password` on a worker thread.
-pub(crate) fn start_unlock(state: &mut UnlockState, password: SecretString, waker: &Waker) {
+/// Opens the vault at the unlock screen's path with `password` on a worker thread; a key
+/// derivation above the work bound is run only when `allow_slow_kdf` ("Open anyway").
+pub(crate) fn start_unlock(
+    state: &mut UnlockState,
+    password: SecretString,
+    allow_slow_kdf: bool,
+    waker: &Waker,
+) {
     let path = state.path.clone();
     state.error = None;
+    state.slow_kdf = None;
     state.job = Some(jobs::spawn(waker, move || {
-        let result = VaultFile::open(&path, password.clone());
+        let result = VaultFile::open_with(&path, password.clone(), allow_slow_kdf);
         (result, password)
     }));
 }
@@ -148,11 +156,30 @@ fn poll_unlock(state: &mut UnlockState) -> Option<Session> {
             state.job = None;
             Some(Session::new(state.path.clone(), password, file, vault))
         }
-        Poll::Ready((Err(e), _password)) => {
+        Poll::Ready((Err(e), password)) => {
             state.job = None;
             state.error = Some(match e {
                 StoreError::WrongPasswordOrDamaged { .. } => {
                     "Wrong password (or the file is damaged). Try again.".to_owned()
+                }
+                StoreError::KdfRejected {
+                    why:
+                        KdfError::WorkFactor(WorkFactorError::Slow {
+                            kdf,
+                            times,
+                            default,
+                        }),
+                    ..
+                } => {
+                    // Refused before anything was derived: the password is kept for
+                    // "Open anyway".
+                    state.slow_kdf = Some(password);
+                    format!(
+                        "This vault's key derivation ({kdf}) is {times}× the work of \
+                         keyward's own ({default}), above the limit of {SLOW_FACTOR}×: \
+                         unlocking could take minutes or hours. If you trust this file, \
+                         choose Open anyway."
+                    )
                 }
                 other => other.to_string(),
             });
@@ -184,6 +211,7 @@ fn poll_vault_pick(state: &mut UnlockState) -> bool {
                 state.focus_password = true;
             }
             state.path = path;
+            state.slow_kdf = None;
         }
         Poll::Ready(None) | Poll::Lost => {}
     }
