@@ -7,11 +7,14 @@
 //! locked when the first secret on it is, and unlocked when the last one goes.
 //!
 //! The lock is best effort. When the limit on locked memory (`RLIMIT_MEMLOCK`, `ulimit -l`) is
-//! reached, one warning goes to stderr (as rbw does), later secrets are not locked, and
+//! reached, one warning goes to stderr (as rbw does), what does not fit stays unlocked, and
 //! nothing fails.
 //!
-//! - [`SecretString`](crate::secret::SecretString) and
-//!   [`SecretBytes`](crate::secret::SecretBytes) lock their buffers through [`Region`].
+//! - [`SecretString`](crate::secret::SecretString) keeps its text in an arena of chunks set
+//!   aside for secrets (`memlock/arena.rs`), locked once per 64 KiB chunk: ten thousand keys
+//!   take a few hundred KiB of locked memory and a few system calls.
+//! - [`SecretBytes`](crate::secret::SecretBytes) (decrypted payloads, key files) locks its
+//!   own buffer's pages through [`Region`].
 //! - [`Locked`] is a boxed value (a derived key, say: `Locked<[u8; 32]>`) whose memory is
 //!   locked while it lives and zeroized then unlocked when dropped. Use it for anything
 //!   secret of a fixed size that lives as long as a session.
@@ -25,8 +28,10 @@ use std::sync::{Mutex, OnceLock};
 
 use zeroize::Zeroize;
 
-/// Set once locking failed because of the limit: later secrets are not locked, and the
-/// warning has been printed.
+mod arena;
+pub(crate) use arena::{Slot, alloc_copy, free};
+
+/// Set once locking failed because of the limit (the warning has been printed).
 static LIMIT_HIT: AtomicBool = AtomicBool::new(false);
 
 /// How many live secrets use each locked page (by page number).
@@ -51,8 +56,10 @@ pub struct Region {
 
 impl Region {
     /// Locks the pages of `len` bytes at `ptr` (best effort). An empty buffer locks nothing.
+    /// Pages no other secret has locked are locked in runs, one call per run; at the first
+    /// run the system refuses (the limit), the rest stays unlocked.
     pub fn lock(ptr: *const u8, len: usize) -> Region {
-        if len == 0 || LIMIT_HIT.load(Ordering::Relaxed) {
+        if len == 0 {
             return Region::default();
         }
         let size = page_size();
@@ -60,22 +67,33 @@ impl Region {
         let first = start / size;
         let last = (start + len - 1) / size;
         let mut map = pages().lock().unwrap_or_else(|p| p.into_inner());
-        let mut locked = 0;
-        for page in first..=last {
-            let count = map.entry(page).or_insert(0);
-            if *count == 0 && !os::lock(page * size, size) {
-                if *count == 0 {
-                    map.remove(&page);
-                }
+        // The pages counted so far: [first, counted).
+        let mut counted = first;
+        let mut page = first;
+        while page <= last {
+            // A page in the map is locked (counts never stay at 0).
+            if map.contains_key(&page) {
+                *map.entry(page).or_insert(0) += 1;
+                page += 1;
+                counted = page;
+                continue;
+            }
+            let run = page;
+            while page <= last && !map.contains_key(&page) {
+                page += 1;
+            }
+            if !os::lock(run * size, (page - run) * size) {
                 limit_hit();
                 break;
             }
-            *count += 1;
-            locked += 1;
+            for locked in run..page {
+                map.insert(locked, 1);
+            }
+            counted = page;
         }
         Region {
             first,
-            count: locked,
+            count: counted - first,
         }
     }
 
@@ -102,6 +120,20 @@ impl Region {
     pub fn is_locked(&self) -> bool {
         self.count > 0
     }
+}
+
+/// Locks `len` bytes of whole pages at `addr` that hold only secrets (the arena's chunks):
+/// no counting needed. False (and the one warning) when the system refused.
+fn lock_pages(addr: usize, len: usize) -> bool {
+    let locked = os::lock(addr, len);
+    if !locked {
+        limit_hit();
+    }
+    locked
+}
+
+fn unlock_pages(addr: usize, len: usize) {
+    os::unlock(addr, len);
 }
 
 fn limit_hit() {

@@ -9,7 +9,7 @@ use std::fmt;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::memlock::Region;
+use crate::memlock::{self, Region, Slot};
 
 /// The text every secret prints instead of its value.
 pub const REDACTED: &str = "[redacted]";
@@ -18,50 +18,61 @@ pub const REDACTED: &str = "[redacted]";
 ///
 /// Its memory is zeroized when dropped. `Debug` prints [`REDACTED`]; there is deliberately no
 /// `Display`. The value is reached only through [`SecretString::expose`], which makes every
-/// place that handles plain text easy to find. The text never changes, so its buffer never
-/// moves: its pages stay locked in RAM until it is zeroized on drop.
-#[derive(Default)]
+/// place that handles plain text easy to find. The text never changes; it lives in the
+/// locked arena of [`crate::memlock`] (best effort) and is zeroized there on drop.
 pub struct SecretString {
-    text: Zeroizing<String>,
-    region: Region,
+    slot: Slot,
+    len: usize,
 }
 
 impl SecretString {
-    /// Wraps a value; the caller's `String` is moved, not copied, and its buffer locked.
-    pub fn new(value: String) -> Self {
-        let region = Region::lock(value.as_ptr(), value.capacity());
-        SecretString {
-            text: Zeroizing::new(value),
-            region,
-        }
+    /// Wraps a value: the text is copied into locked memory and `value` zeroized.
+    pub fn new(mut value: String) -> Self {
+        let slot = memlock::alloc_copy(value.as_bytes());
+        let len = value.len();
+        value.zeroize();
+        SecretString { slot, len }
     }
 
     /// The plain text. Call this only where the secret must leave the vault (clipboard,
     /// stdout of `get`, encryption, a child's environment).
     pub fn expose(&self) -> &str {
-        &self.text
+        // SAFETY: the slot holds a copy of the bytes of a `str` of `len` bytes.
+        unsafe { std::str::from_utf8_unchecked(self.slot.bytes(self.len)) }
     }
 
     /// True when the secret holds no text.
     pub fn is_empty(&self) -> bool {
-        self.text.is_empty()
+        self.len == 0
     }
 
     /// The length in bytes, for sizing buffers; not secret by itself.
     pub fn len(&self) -> usize {
-        self.text.len()
+        self.len
     }
 
-    /// True when its buffer is locked in RAM (false when empty, or once the limit on locked
+    /// True when its text is locked in RAM (false when empty, or when the limit on locked
     /// memory was reached).
     pub fn is_locked(&self) -> bool {
-        self.region.is_locked()
+        self.slot.is_locked()
+    }
+}
+
+impl Default for SecretString {
+    fn default() -> Self {
+        SecretString {
+            slot: Slot::empty(),
+            len: 0,
+        }
     }
 }
 
 impl Clone for SecretString {
     fn clone(&self) -> Self {
-        Self::new(self.expose().to_owned())
+        SecretString {
+            slot: memlock::alloc_copy(self.expose().as_bytes()),
+            len: self.len,
+        }
     }
 }
 
@@ -75,8 +86,8 @@ impl Eq for SecretString {}
 
 impl Drop for SecretString {
     fn drop(&mut self) {
-        self.text.zeroize();
-        self.region.unlock();
+        memlock::free(&mut self.slot);
+        self.len = 0;
     }
 }
 
@@ -88,7 +99,10 @@ impl From<String> for SecretString {
 
 impl From<&str> for SecretString {
     fn from(value: &str) -> Self {
-        Self::new(value.to_owned())
+        SecretString {
+            slot: memlock::alloc_copy(value.as_bytes()),
+            len: value.len(),
+        }
     }
 }
 
