@@ -250,6 +250,38 @@ fn list_json_has_the_documented_fields() {
 }
 
 #[test]
+fn list_search_uses_the_apps_rule_ip_rules_and_notes_included() {
+    let s = Sandbox::with_vault();
+    s.add("okx-bot", "sec-okx-hidden", &["--allow", "203.0.113.0/24"]);
+    s.add("kraken-read", "sec-kraken", &["--tag", "readonly"]);
+    let names = |args: &[&str]| -> Vec<String> {
+        let out = s.run_pw(args, None);
+        let out = out.ok();
+        let list: Vec<Value> = serde_json::from_str(&out.stdout).expect("json");
+        list.iter()
+            .map(|e| e["name"].as_str().expect("name").to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(&["list", "--json", "--search", "203.0.113"]),
+        ["okx-bot"]
+    );
+    assert_eq!(
+        names(&["list", "--json", "--search", "READONLY"]),
+        ["kraken-read"]
+    );
+    assert_eq!(
+        names(&["list", "--json", "--search", "sec-okx"]),
+        Vec::<String>::new(),
+        "a secret is never searched"
+    );
+    let table = s.run_pw(&["list", "--search", "kraken"], None);
+    let table = table.ok();
+    assert!(table.stdout.contains("kraken-read"), "{}", table.stdout);
+    assert!(!table.stdout.contains("okx-bot"), "{}", table.stdout);
+}
+
+#[test]
 fn list_of_an_empty_vault_is_an_empty_array() {
     let s = Sandbox::with_vault();
     assert_eq!(s.list(), Vec::<Value>::new());

@@ -125,6 +125,7 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
             session.page = Page::Keys;
             session.view.focus_search = true;
         }
+        Command::ClearSearch => session.view.search.clear(),
         Command::DismissBanner => session.banner = None,
         Command::Reveal { id, field } => reveal(session, id, field, now),
         Command::Hide => session.reveal = None,

@@ -103,6 +103,8 @@ pub(crate) enum Command {
     ShowEntry(Uuid),
     /// Show the keys page with the search field focused.
     FocusSearch,
+    /// Empty the search field (Esc on the main window).
+    ClearSearch,
     /// Hide the banner shown after unlocking.
     DismissBanner,
     /// Open the editor on a new key.

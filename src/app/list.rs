@@ -246,10 +246,7 @@ impl ViewCache {
         let mut rows: Vec<usize> = entries
             .iter()
             .enumerate()
-            .filter(|(_, e)| {
-                view.filter.matches(e, settings, now, &self.attention)
-                    && crate::vault::matches_search(e, &needle)
-            })
+            .filter(|(_, e)| shown(view, &needle, e, settings, now, &self.attention))
             .map(|(i, _)| i)
             .collect();
         rows.sort_by(|&a, &b| {
@@ -264,6 +261,35 @@ impl ViewCache {
         self.rows = rows;
         self.rows_key = Some(key);
     }
+}
+
+impl ViewCache {
+    /// True when the table shows `entry` under `view`'s filter and search (the rule of the
+    /// rows; the detail panel of a key it hides closes). Uses the audit's verdict as last
+    /// computed.
+    pub fn shows(
+        &self,
+        view: &ViewState,
+        entry: &Entry,
+        settings: &VaultSettings,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let needle = view.search.trim().to_lowercase();
+        shown(view, &needle, entry, settings, now, &self.attention)
+    }
+}
+
+/// The one rule for a row: the sidebar filter and the search (`needle` lowercased).
+fn shown(
+    view: &ViewState,
+    needle: &str,
+    entry: &Entry,
+    settings: &VaultSettings,
+    now: DateTime<Utc>,
+    attention: &HashSet<String>,
+) -> bool {
+    view.filter.matches(entry, settings, now, attention)
+        && crate::vault::matches_search(entry, needle)
 }
 
 /// The names of the keys the audit says need attention (a finding of medium or worse).

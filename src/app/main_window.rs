@@ -20,6 +20,7 @@ pub(crate) fn main_window_ui(
     session
         .cache
         .refresh(&session.view, &session.vault, &session.providers, now);
+    session.close_filtered_out(now);
     top_bar(ui, session, commands);
     if let Some(banner) = &session.banner {
         reminders::banner_ui(ui, banner, commands);

@@ -298,6 +298,11 @@ impl KeywardApp {
         if session.dialog.is_some() {
             return;
         }
+        if !session.view.search.is_empty()
+            && ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape))
+        {
+            self.commands.push(Command::ClearSearch);
+        }
         if ui.input_mut(|i| i.consume_shortcut(&shortcut(Key::F))) {
             self.commands.push(Command::FocusSearch);
         }

@@ -11,7 +11,7 @@ use super::conflict_view::ConflictState;
 use super::detail::Reveal;
 use super::dialogs::Dialog;
 use super::jobs::{Job, Waker};
-use super::list::{ViewCache, ViewState};
+use super::list::{Filter, SortKey, ViewCache, ViewState};
 use super::prefs::AppPrefs;
 use super::reminders::Banner;
 use super::scan_view::ScanState;
@@ -153,6 +153,24 @@ impl Session {
         }
     }
 
+    /// Closes the detail panel of a key the filter or the search hides (and masks its
+    /// revealed secret).
+    pub fn close_filtered_out(&mut self, now: DateTime<Utc>) {
+        let Some(id) = self.view.selected else {
+            return;
+        };
+        let shown = self
+            .vault
+            .by_id(id)
+            .is_some_and(|e| self.cache.shows(&self.view, e, &self.vault.settings, now));
+        if !shown {
+            self.view.selected = None;
+            if self.reveal.is_some_and(|r| r.id == id) {
+                self.reveal = None;
+            }
+        }
+    }
+
     /// True when the vault in memory holds changes not yet on disk.
     pub fn unsaved(&self) -> bool {
         self.changes != self.saved_changes
@@ -167,6 +185,36 @@ impl Session {
             || self.scan.is_busy()
             || self.merge_job.is_some()
             || self.dialog.as_ref().is_some_and(Dialog::is_busy)
+    }
+}
+
+/// The sidebar filter and the sort of the keys page, kept in memory across a lock of the
+/// same vault (never persisted). The search text is not kept: it may be a pasted secret.
+pub(crate) struct KeptView {
+    path: PathBuf,
+    filter: Filter,
+    sort: SortKey,
+    descending: bool,
+}
+
+impl KeptView {
+    /// What `session` shows, to restore at the next unlock.
+    pub fn of(session: &Session) -> Self {
+        KeptView {
+            path: session.path.clone(),
+            filter: session.view.filter.clone(),
+            sort: session.view.sort,
+            descending: session.view.descending,
+        }
+    }
+
+    /// Shows the kept filter and sort again in `session`, when it is the same vault.
+    pub fn restore(self, session: &mut Session) {
+        if self.path == session.path {
+            session.view.filter = self.filter;
+            session.view.sort = self.sort;
+            session.view.descending = self.descending;
+        }
     }
 }
 
@@ -191,6 +239,8 @@ pub(crate) struct AppState {
     pub forget_widgets: bool,
     /// The theme preference changed: the frame loop tells egui.
     pub theme_changed: bool,
+    /// The keys page's filter and sort at the last lock, for the next unlock.
+    pub kept_view: Option<KeptView>,
 }
 
 impl AppState {
@@ -215,6 +265,7 @@ impl AppState {
             ask_file,
             forget_widgets: false,
             theme_changed: false,
+            kept_view: None,
         }
     }
 

@@ -251,6 +251,7 @@ pub(crate) fn lock(state: &mut AppState, reason: LockReason, confirmed: bool, no
         }
     }
     let path = session.path.clone();
+    state.kept_view = Some(super::state::KeptView::of(&session));
     drop(session);
     state.screen = Screen::Unlock(UnlockState::new(path));
     if let Some(ClearOutcome::Failed(e)) = state.clipboard.clear_now() {

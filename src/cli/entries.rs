@@ -172,20 +172,27 @@ pub(super) fn modify(
 }
 
 /// `keyward list`.
-pub fn list(ctx: &mut Context, json: bool) -> Result<u8, CliError> {
+pub fn list(ctx: &mut Context, json: bool, search: Option<&str>) -> Result<u8, CliError> {
     let vault = ctx.open_vault()?;
     let now = now();
+    let needle = search.unwrap_or("").trim().to_lowercase();
+    let shown: Vec<&Entry> = vault
+        .entries
+        .iter()
+        .filter(|e| crate::vault::matches_search(e, &needle))
+        .collect();
     if json {
-        let items: Vec<EntryJson> = vault
-            .entries
+        let items: Vec<EntryJson> = shown
             .iter()
             .map(|e| EntryJson::new(e, &vault.settings, now))
             .collect();
         print(&output::json(&items))?;
     } else if vault.entries.is_empty() {
         eprintln!("The vault is empty; add a key with `keyward add NAME`.");
+    } else if shown.is_empty() {
+        eprintln!("No key matches the search.");
     } else {
-        print(&output::table(&vault.entries, now))?;
+        print(&output::table(&shown, now))?;
     }
     Ok(EXIT_OK)
 }

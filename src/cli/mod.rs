@@ -87,6 +87,10 @@ pub enum Command {
         /// Print JSON (documented in docs/CLI.md)
         #[arg(long)]
         json: bool,
+        /// Only keys whose name, provider, purpose, notes, key id, tags, URL, IP rules or
+        /// custom fields contain TEXT (case ignored; secrets and protected fields are not searched)
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
     },
     /// Show one key's metadata, secrets masked
     Show {
@@ -538,7 +542,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Gui => Ok(EXIT_OK),
         Command::Init(args) => vaults::init(&mut ctx, &args),
         Command::Passwd(args) => vaults::passwd(&mut ctx, &args),
-        Command::List { json } => entries::list(&mut ctx, json),
+        Command::List { json, search } => entries::list(&mut ctx, json, search.as_deref()),
         Command::Show { name, json } => entries::show(&mut ctx, &name, json),
         Command::Add(args) => entries::add(&mut ctx, args),
         Command::Edit(args) => entries::edit(&mut ctx, args),

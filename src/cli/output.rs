@@ -117,7 +117,7 @@ fn ip_summary(entry: &Entry) -> String {
 }
 
 /// The plain table of `list`.
-pub fn table(entries: &[Entry], now: DateTime<Utc>) -> String {
+pub fn table(entries: &[&Entry], now: DateTime<Utc>) -> String {
     let header = [
         "NAME",
         "PROVIDER",

@@ -116,6 +116,9 @@ pub(crate) fn open_session(
     message: &str,
 ) {
     state.prefs.last_vault = Some(session.path.clone());
+    if let Some(kept) = state.kept_view.take() {
+        kept.restore(&mut session);
+    }
     session.banner = Banner::on_unlock(&session.vault, &session.providers, now);
     // Recovered changes and sync conflict copies beside the vault are offered for merging.
     session.dialog = super::sync_apply::offers_at_unlock(&session.path);
