@@ -1,4 +1,5 @@
-//! `scan`: the leak scan (PRODUCT §9). Exit 1 when a stored secret was found.
+//! `scan`: the leak scan (PRODUCT §9) and, with `--unknown`, the secrets the vault does not
+//! hold yet (detectors in assets/detectors.toml), in the same walk. Exit 1 on any hit.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -8,7 +9,9 @@ use serde::Serialize;
 
 use super::output::{self, print};
 use super::{CliError, Context, EXIT_FINDINGS, EXIT_OK};
-use crate::scan::{self, Hit, Location, Needles, Owner, Progress, ScanOptions, ScanReport};
+use crate::scan::{
+    self, Detectors, Hit, HitStatus, Location, Needles, Owner, Progress, ScanOptions, ScanReport,
+};
 
 /// `scan` options.
 #[derive(Debug, Args)]
@@ -34,6 +37,9 @@ pub struct ScanArgs {
     /// Walker threads [default: the number of CPUs]
     #[arg(long, default_value_t = 0, hide_default_value = true, value_name = "N")]
     pub threads: usize,
+    /// Also find secrets the vault does not hold (provider key formats, private keys)
+    #[arg(long)]
+    pub unknown: bool,
 }
 
 /// `scan --json`: the report.
@@ -48,6 +54,8 @@ struct ScanJson<'a> {
     secrets_searched: usize,
     not_searched_too_short: &'a [Owner],
     errors: &'a [scan::ScanError],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unknown_rules: Option<usize>,
 }
 
 /// `keyward scan PATH...`.
@@ -60,6 +68,11 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<u8, CliError> {
             )));
         }
     }
+    let detectors = if args.unknown {
+        Some(std::sync::Arc::new(builtin_detectors()?))
+    } else {
+        None
+    };
     let vault = ctx.open_vault()?;
     let needles = Needles::from_vault(&vault);
     drop(vault);
@@ -70,6 +83,7 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<u8, CliError> {
         binary: args.binary,
         git: args.git,
         threads: args.threads,
+        unknown: detectors.clone(),
     };
     let started = Instant::now();
     let report = scan::scan(&args.paths, &needles, &options, &Progress::default());
@@ -86,6 +100,7 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<u8, CliError> {
             secrets_searched: needles.len(),
             not_searched_too_short: &needles.too_short,
             errors: &report.errors,
+            unknown_rules: detectors.as_ref().map(|d| d.rules.len()),
         }))?;
     } else {
         print(&hit_lines(&report))?;
@@ -101,7 +116,16 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<u8, CliError> {
 fn hit_lines(report: &ScanReport) -> String {
     let mut out = String::new();
     for hit in &report.hits {
-        let what = format!("{} of '{}'", hit.field, hit.entry);
+        let what = match hit.status {
+            HitStatus::Stored => format!("{} of '{}'", hit.field, hit.entry),
+            HitStatus::Unknown => {
+                let mut w = format!("unknown {} {} ({})", hit.provider, hit.field, hit.rule);
+                if !hit.variable.is_empty() {
+                    w.push_str(&format!(" in {}", hit.variable));
+                }
+                w
+            }
+        };
         match &hit.location {
             Location::File { path } => out.push_str(&format!(
                 "{}:{}:{}: {what}\n",
@@ -156,7 +180,12 @@ fn summary(report: &ScanReport, needles: &Needles, args: &ScanArgs, elapsed: std
             report.git_repositories.len()
         ));
     }
-    let n = report.hits.len();
+    let unknown = report
+        .hits
+        .iter()
+        .filter(|h| h.status == HitStatus::Unknown)
+        .count();
+    let n = report.hits.len() - unknown;
     line.push_str(&match n {
         0 => ": no stored secret found.".to_owned(),
         1 => ": 1 stored secret found. Rotate it (`keyward rotate NAME`) or mark it compromised.".to_owned(),
@@ -165,10 +194,29 @@ fn summary(report: &ScanReport, needles: &Needles, args: &ScanArgs, elapsed: std
         ),
     });
     eprintln!("{line}");
+    if args.unknown {
+        eprintln!(
+            "{}",
+            match unknown {
+                0 => "No secret unknown to the vault found.".to_owned(),
+                n => format!(
+                    "{n} secret(s) the vault does not hold: revoke them at the provider, or put \
+                     them in the vault with `keyward scan --unknown --add` and keep them out of \
+                     files with `--replace`."
+                ),
+            }
+        );
+    }
     if report.binary_files_skipped > 0 {
         eprintln!(
             "{} binary file(s) hold a stored secret and were not listed; add --binary to list them.",
             report.binary_files_skipped
         );
     }
+}
+
+/// The built-in detectors; they are part of the source and tested, so an error is a build bug.
+pub(super) fn builtin_detectors() -> Result<Detectors, CliError> {
+    Detectors::builtin()
+        .map_err(|e| CliError::other(format!("the built-in detectors are broken: {e}")))
 }

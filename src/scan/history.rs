@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use gix::ObjectId;
 
-use super::needles::hits_in;
-use super::{Hit, Location, Needles, Progress};
+use super::detect::scan_buffer;
+use super::{Hit, Location, Needles, Progress, ScanOptions};
 
 /// Why a git repository's history could not be scanned.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -142,9 +142,11 @@ fn walk_tree(
 pub(super) fn scan_history(
     path: &Path,
     needles: &Needles,
-    binary_ok: bool,
+    options: &ScanOptions,
     progress: &Progress,
 ) -> Result<HistoryResult, HistoryError> {
+    let binary_ok = options.binary;
+    let detectors = options.unknown.as_deref();
     let repo = gix::open(path).map_err(|e| HistoryError::Open(e.to_string()))?;
     let blobs = collect_blobs(&repo, progress)?;
     drop(repo);
@@ -185,13 +187,17 @@ pub(super) fn scan_history(
                         progress
                             .bytes
                             .fetch_add(data.data.len() as u64, Ordering::Relaxed);
-                        out.push(Ok(hits_in(needles, &data.data, binary_ok, || {
-                            Location::Git {
+                        out.push(Ok(scan_buffer(
+                            needles,
+                            detectors,
+                            &data.data,
+                            binary_ok,
+                            || Location::Git {
                                 repository: path.to_owned(),
                                 commit: commit.to_string(),
                                 path: file.clone(),
-                            }
-                        })));
+                            },
+                        )));
                     }
                     out
                 })

@@ -9,19 +9,24 @@
 //! [`needles`] builds the automaton and finds hits in one buffer, [`walk`] scans folders,
 //! [`history`] scans git histories; this file holds the report types they share.
 
+mod detect;
 mod history;
 mod needles;
+mod rules;
 mod walk;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 
 use serde::Serialize;
 
 use crate::vault::Field;
 
+pub use detect::{Found, entropy, find_unknown};
 pub use history::HistoryError;
 pub use needles::{MIN_SECRET_LEN, Needles, Owner};
+pub use rules::{BUILTIN_DETECTORS, Detectors, Rule, RuleSpec, RulesError, expand_sample};
 pub use walk::scan;
 
 /// Where a hit was found.
@@ -45,7 +50,28 @@ pub enum Location {
     },
 }
 
-/// One place where a stored secret appears.
+/// Whether a hit is a secret the vault stores or one a detector recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HitStatus {
+    /// The vault holds this value.
+    Stored,
+    /// Not in the vault: a detector rule matched it (`scan --unknown`).
+    Unknown,
+}
+
+/// Where the other half of a pair (key id and secret) was found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PairRef {
+    /// Its line, from 1.
+    pub line: u64,
+    /// Its column, from 1.
+    pub column: u64,
+    /// The rule that found it.
+    pub rule: String,
+}
+
+/// One place where a secret appears (stored, or unknown to the vault). Never the value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Hit {
     /// The file or blob.
@@ -55,10 +81,28 @@ pub struct Hit {
     pub line: u64,
     /// The column in bytes, from 1.
     pub column: u64,
-    /// The key whose secret this is.
+    /// The key whose secret this is ("" for an unknown secret).
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub entry: String,
     /// Which part of the key.
     pub field: Field,
+    /// Stored or unknown.
+    pub status: HitStatus,
+    /// The detector rule (unknown hits).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub rule: String,
+    /// The provider the rule (or the text near the hit) names (unknown hits).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub provider: String,
+    /// The provider preset id a key would be created with (unknown hits; may be "").
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub preset: String,
+    /// The variable or key name the value is assigned to (unknown hits; may be "").
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub variable: String,
+    /// The other half of a key id / secret pair (unknown hits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pair: Option<PairRef>,
 }
 
 /// What to scan and how.
@@ -74,6 +118,8 @@ pub struct ScanOptions {
     pub git: bool,
     /// Walker threads; 0 picks the number of CPUs.
     pub threads: usize,
+    /// Also report secrets the vault does not hold, found by these detectors.
+    pub unknown: Option<Arc<Detectors>>,
 }
 
 /// Live counters, readable from another thread (a progress bar), and a cancel switch.

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::Serialize;
 
-use super::{Hit, Location};
+use super::{Hit, HitStatus, Location};
 use crate::secret::SecretString;
 use crate::vault::{Field, Vault};
 
@@ -170,6 +170,12 @@ pub(super) fn hits_in(
                 column,
                 entry: owner.entry.clone(),
                 field: owner.field,
+                status: HitStatus::Stored,
+                rule: String::new(),
+                provider: String::new(),
+                preset: String::new(),
+                variable: String::new(),
+                pair: None,
             });
         }
     }

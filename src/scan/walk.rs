@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::needles::hits_in;
+use super::detect::scan_buffer;
 use super::{Hit, Location, Needles, Progress, ScanError, ScanOptions, ScanReport, history};
 
 /// Scans `paths` (files or folders) for the `needles`.
@@ -91,8 +91,11 @@ pub fn scan(
             progress
                 .bytes
                 .fetch_add(buf.len() as u64, Ordering::Relaxed);
-            match hits_in(needles, &buf, options.binary, || Location::File {
-                path: path.to_owned(),
+            let detectors = options.unknown.as_deref();
+            match scan_buffer(needles, detectors, &buf, options.binary, || {
+                Location::File {
+                    path: path.to_owned(),
+                }
             }) {
                 Some(found) if !found.is_empty() => lock(hits).extend(found),
                 Some(_) => {}
@@ -127,7 +130,7 @@ pub fn scan(
             if progress.cancel.load(Ordering::Relaxed) {
                 break;
             }
-            match history::scan_history(&repo, needles, options.binary, progress) {
+            match history::scan_history(&repo, needles, options, progress) {
                 Ok(result) => {
                     hits.extend(result.hits);
                     report.git_blobs_scanned += result.blobs;

@@ -313,6 +313,7 @@ pub(crate) fn start_scan(state: &mut ScanState, vault: &Vault, waker: &Waker) {
         binary: state.binary,
         git: state.git,
         threads: 0,
+        unknown: None,
     };
     let progress = Arc::new(Progress::default());
     let worker_progress = Arc::clone(&progress);
