@@ -128,3 +128,41 @@ fn search_finds_url_and_plain_fields_but_never_a_protected_value() {
         gui.click("Clear search");
     }
 }
+
+#[test]
+fn a_protected_field_is_revealed_for_the_reveal_time_then_masked_again() {
+    let mut vault = sample_vault();
+    let kraken = vault.get_mut("kraken-read").expect("kraken");
+    kraken.custom_fields = vec![
+        CustomField::new("Desk", "otc-desk", false),
+        CustomField::new("Withdrawal PIN", "pin-90817", true),
+    ];
+    let mut gui = Gui::unlocked_on(&vault);
+    gui.select("kraken-read");
+    assert!(gui.has_label("otc-desk"), "a plain value is shown");
+    assert!(!gui.has_label("pin-90817"), "a protected value is masked");
+    assert!(
+        !gui.has_label("Reveal field Desk"),
+        "a plain field has nothing to reveal"
+    );
+    gui.click("Reveal field Withdrawal PIN");
+    assert!(gui.has_label("pin-90817"));
+    gui.click("Hide field Withdrawal PIN");
+    assert!(!gui.has_label("pin-90817"), "masked again by the button");
+    gui.click("Reveal field Withdrawal PIN");
+    gui.advance(chrono::Duration::seconds(5));
+    assert!(
+        gui.has_label("pin-90817"),
+        "still shown within the reveal time"
+    );
+    gui.advance(chrono::Duration::seconds(6));
+    assert!(!gui.has_label("pin-90817"), "masked again after 10 s");
+    // Revealing a field masks the credential's secret, as one reveal at a time.
+    gui.click("Reveal secret");
+    gui.click("Reveal field Withdrawal PIN");
+    assert!(gui.has_label("pin-90817"));
+    assert!(
+        !gui.has_label_containing("Hide secret"),
+        "one reveal at a time"
+    );
+}

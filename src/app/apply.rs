@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::command::{AskFile, Command, DialogRequest, FilePick, LockReason, Page, SyncCommand};
-use super::detail::Reveal;
+use super::detail::{Reveal, Revealed};
 use super::dialogs::{self, Dialog};
 use super::entry_form::EditorState;
 use super::jobs::Waker;
@@ -127,7 +127,8 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
         }
         Command::ClearSearch => session.view.search.clear(),
         Command::DismissBanner => session.banner = None,
-        Command::Reveal { id, field } => reveal(session, id, field, now),
+        Command::Reveal { id, field } => reveal(session, id, Revealed::Part(field), now),
+        Command::RevealCustomField { id, name } => reveal_custom_field(session, id, &name, now),
         Command::Hide => session.reveal = None,
         Command::NewEntry => {
             session.page = Page::Keys;
@@ -280,13 +281,27 @@ fn show_page(session: &mut Session, page: Page) {
     session.page = page;
 }
 
-fn reveal(session: &mut Session, id: Uuid, field: Field, now: DateTime<Utc>) {
+fn reveal(session: &mut Session, id: Uuid, what: Revealed, now: DateTime<Utc>) {
     let seconds = session.vault.settings.reveal_seconds.max(1);
     session.reveal = Some(Reveal {
         id,
-        field,
+        what,
         until: now + Duration::seconds(i64::from(seconds)),
     });
+}
+
+/// Reveals the custom field the vault's rule finds by `name` (case ignored), as a secret part.
+fn reveal_custom_field(session: &mut Session, id: Uuid, name: &str, now: DateTime<Utc>) {
+    let index = session.vault.by_id(id).and_then(|entry| {
+        let found = crate::vault::find_custom_field(&entry.custom_fields, name)?;
+        entry
+            .custom_fields
+            .iter()
+            .position(|f| std::ptr::eq(f, found))
+    });
+    if let Some(index) = index {
+        reveal(session, id, Revealed::Custom(index), now);
+    }
 }
 
 fn open_dialog(session: &mut Session, request: DialogRequest) {
@@ -328,6 +343,13 @@ fn save_entry(session: &mut Session, entry: Entry, is_new: bool, env: &Env) -> O
     }
     session.dialog = None;
     session.view.selected = Some(id);
+    // A revealed custom field is known by its place, which an edit may give another field.
+    if session
+        .reveal
+        .is_some_and(|r| r.id == id && matches!(r.what, Revealed::Custom(_)))
+    {
+        session.reveal = None;
+    }
     changed(session, env.waker);
     let done = if is_new { "Added" } else { "Updated" };
     Some(StatusLine::info(format!("{done} '{name}'; saving…")))

@@ -567,6 +567,56 @@ fn copy_custom_field_copies_its_value_and_nothing_for_an_unknown_name() {
 }
 
 #[test]
+fn reveal_custom_field_finds_it_by_the_vaults_name_rule_and_an_edit_masks_it() {
+    let mut f = Fixture::unlocked();
+    let id = f.id("binance-bot");
+    f.session_mut()
+        .vault
+        .get_mut("binance-bot")
+        .expect("entry")
+        .custom_fields = vec![
+        crate::vault::CustomField::new("Desk", "otc", false),
+        crate::vault::CustomField::new("Recovery", "rc-1234", true),
+    ];
+    f.apply(Command::RevealCustomField {
+        id,
+        name: "recovery".into(),
+    });
+    let seconds = i64::from(f.session().vault.settings.reveal_seconds);
+    assert_eq!(
+        f.session().reveal,
+        Some(Reveal {
+            id,
+            what: Revealed::Custom(1),
+            until: t0() + Duration::seconds(seconds),
+        }),
+        "the same timed reveal as a secret part"
+    );
+    tick(&mut f.state, t0() + Duration::seconds(seconds));
+    assert!(f.session().reveal.is_none(), "masked again by itself");
+    f.apply(Command::RevealCustomField {
+        id,
+        name: "Nope".into(),
+    });
+    assert!(f.session().reveal.is_none(), "no such field: nothing shown");
+    // An edit may put another field at the revealed place: saving masks it.
+    f.apply(Command::RevealCustomField {
+        id,
+        name: "Recovery".into(),
+    });
+    let mut edited = f.session().vault.by_id(id).expect("entry").clone();
+    edited.custom_fields.reverse();
+    f.apply(Command::SaveEntry {
+        entry: Box::new(edited),
+        is_new: false,
+    });
+    assert!(
+        f.session().reveal.is_none(),
+        "saving the key masks its field"
+    );
+}
+
+#[test]
 fn mark_compromised_then_tick_and_untick_a_checklist_step() {
     let mut f = Fixture::unlocked();
     let id = f.id("github-ci");
@@ -770,7 +820,7 @@ fn reveal_shows_for_the_vaults_time_and_hide_masks_again() {
         f.session().reveal,
         Some(Reveal {
             id,
-            field: Field::Secret,
+            what: Revealed::Part(Field::Secret),
             until: t0() + Duration::seconds(seconds),
         })
     );

@@ -147,6 +147,8 @@ pub(crate) enum Command {
     ClearClipboard,
     /// Show a secret part for a few seconds.
     Reveal { id: Uuid, field: Field },
+    /// Show a protected custom field for the same few seconds.
+    RevealCustomField { id: Uuid, name: String },
     /// Mask it again.
     Hide,
     /// Store new vault settings.

@@ -21,8 +21,17 @@ use crate::vault::{Entry, Field, FieldValue, Status, VaultSettings};
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Reveal {
     pub id: Uuid,
-    pub field: Field,
+    pub what: Revealed,
     pub until: DateTime<Utc>,
+}
+
+/// Which secret of the key is shown.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Revealed {
+    /// A secret part of the credential.
+    Part(Field),
+    /// The protected custom field at this index of the key's custom fields.
+    Custom(usize),
 }
 
 /// What the detail panel shows, besides the key itself.
@@ -82,7 +91,7 @@ pub(crate) fn detail_panel(
                 actions(ui, entry, commands);
                 ui.separator();
                 credential(ui, entry, reveal, now, commands);
-                url_and_fields(ui, entry, commands);
+                url_and_fields(ui, entry, reveal, now, commands);
                 signature::signature_ui(ui, signature, entry, providers, changes, commands);
                 ui.separator();
                 permissions(ui, entry);
@@ -188,20 +197,47 @@ pub(crate) fn detail_panel(
         });
 }
 
-/// The URL (a link) and the custom fields: plain values shown, protected ones masked; each
-/// with a copy button.
-fn url_and_fields(ui: &mut Ui, entry: &Entry, commands: &mut Vec<Command>) {
+/// The URL (a link) and the custom fields: plain values shown, protected ones masked (with a
+/// timed reveal, as the credential's secrets); each with a copy button.
+fn url_and_fields(
+    ui: &mut Ui,
+    entry: &Entry,
+    reveal: Option<Reveal>,
+    now: DateTime<Utc>,
+    commands: &mut Vec<Command>,
+) {
     if !entry.url.is_empty() {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("URL").weak());
             ui.hyperlink_to(&entry.url, &entry.url);
         });
     }
-    for field in &entry.custom_fields {
+    for (index, field) in entry.custom_fields.iter().enumerate() {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(&field.name).weak());
-            if field.protected {
-                ui.label(MASK).on_hover_text("Protected: copy it to use it");
+            let shown = reveal
+                .filter(|r| r.id == entry.id && r.what == Revealed::Custom(index))
+                .map(|r| (r.until - now).num_seconds().max(0) + 1);
+            if field.protected && shown.is_none() {
+                ui.label(MASK).on_hover_text("Protected: reveal or copy it");
+                if ui
+                    .small_button(format!("Reveal field {}", field.name))
+                    .clicked()
+                {
+                    commands.push(Command::RevealCustomField {
+                        id: entry.id,
+                        name: field.name.clone(),
+                    });
+                }
+            } else if let Some(left) = shown.filter(|_| field.protected) {
+                ui.label(RichText::new(field.value.expose()).monospace());
+                if ui
+                    .small_button(format!("Hide field {}", field.name))
+                    .on_hover_text(format!("Masks again by itself in {left} s"))
+                    .clicked()
+                {
+                    commands.push(Command::Hide);
+                }
             } else {
                 ui.label(field.value.expose());
             }
@@ -276,7 +312,8 @@ fn credential(
                 });
             }
             if let FieldValue::Secret(_) = value {
-                let shown = reveal.is_some_and(|r| r.id == entry.id && r.field == field);
+                let shown =
+                    reveal.is_some_and(|r| r.id == entry.id && r.what == Revealed::Part(field));
                 if shown {
                     let left = reveal
                         .map(|r| (r.until - now).num_seconds().max(0) + 1)
@@ -302,7 +339,7 @@ fn credential(
         let text = match value {
             FieldValue::Public(text) => text.to_owned(),
             FieldValue::Secret(secret) => {
-                if reveal.is_some_and(|r| r.id == entry.id && r.field == field) {
+                if reveal.is_some_and(|r| r.id == entry.id && r.what == Revealed::Part(field)) {
                     secret.expose().to_owned()
                 } else {
                     MASK.to_owned()
