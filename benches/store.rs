@@ -112,6 +112,9 @@ fn realistic_entry(i: usize, rng: &mut Rng, base: DateTime<Utc>) -> Entry {
             value: SecretString::new(rng.token(64)),
             in_use_since: created,
             replaced_at: rotated,
+            key_id: None,
+            passphrase: None,
+            public_key: None,
         });
         e.rotated_at = Some(rotated);
     }

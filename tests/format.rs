@@ -100,6 +100,9 @@ fn vector_vault() -> Vault {
         value: "OLD0PtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM7A7H5fATj0j".into(),
         in_use_since: at(2026, 1, 5, 9, 30),
         replaced_at: at(2026, 2, 1, 10, 0),
+        key_id: None,
+        passphrase: None,
+        public_key: None,
     });
     binance.rotated_at = Some(at(2026, 2, 1, 10, 0));
 

@@ -17,13 +17,13 @@ use super::status::StatusLine;
 use super::sync_apply;
 use super::tasks;
 use super::unlock::UnlockState;
-use super::widgets::field_noun;
+use super::widgets::{capitalised, field_noun};
 use crate::clipboard::{self, ClearOutcome, TimedClipboard};
 use crate::keys::KeyAlgorithm;
 use crate::secret::SecretString;
 use crate::store::KdfParams;
 use crate::transfer::ClashRule;
-use crate::vault::{Entry, Field, VaultSettings};
+use crate::vault::{Entry, Field, NewParts, VaultSettings};
 
 /// Applies one command at `now`.
 pub(crate) fn apply(state: &mut AppState, command: Command, now: DateTime<Utc>) {
@@ -141,11 +141,7 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
         Command::OpenDialog(request) => open_dialog(session, request),
         Command::CloseDialog => close_dialog(session, env.forget_widgets),
         Command::SaveEntry { entry, is_new } => return save_entry(session, *entry, is_new, env),
-        Command::Rotate {
-            id,
-            secret,
-            public_key,
-        } => return rotate(session, id, secret, public_key, env),
+        Command::Rotate { id, parts } => return rotate(session, id, parts, env),
         Command::MarkCompromised { id, reason } => {
             return mark_compromised(session, id, reason, env);
         }
@@ -355,21 +351,22 @@ fn save_entry(session: &mut Session, entry: Entry, is_new: bool, env: &Env) -> O
     Some(StatusLine::info(format!("{done} '{name}'; saving…")))
 }
 
-fn rotate(
-    session: &mut Session,
-    id: Uuid,
-    secret: SecretString,
-    public_key: Option<String>,
-    env: &Env,
-) -> Option<StatusLine> {
+fn rotate(session: &mut Session, id: Uuid, parts: NewParts, env: &Env) -> Option<StatusLine> {
     let entry = session.vault.entries.iter_mut().find(|e| e.id == id)?;
-    entry.rotate(secret, public_key, env.now);
+    if let Err(e) = entry.rotate_parts(parts, env.now) {
+        // The dialog stays open with what was typed, and says why.
+        let why = capitalised(&format!("{e}; nothing changed."));
+        if let Some(Dialog::Rotate(state)) = &mut session.dialog {
+            state.error = Some(why.clone());
+        }
+        return Some(StatusLine::error(why));
+    }
     let name = entry.name.clone();
     session.dialog = None;
     session.reveal = None;
     changed(session, env.waker);
     Some(StatusLine::info(format!(
-        "Rotated '{name}': the old secret is in its history; saving…"
+        "Rotated '{name}': the old parts are in its history; saving…"
     )))
 }
 

@@ -16,7 +16,7 @@ use crate::clipboard::FakeClipboard;
 use crate::store::VaultFile;
 use crate::transfer::{ExportOptions, Format};
 use crate::vault::merge::Side;
-use crate::vault::{Credential, Status, Vault};
+use crate::vault::{Credential, NewParts, Status, Vault};
 
 const PASSWORD: &str = "plaid-otter-quantum-harbor-71";
 const SECRET: &str = "bnc-SECRET-9f8e7d6c5b4a";
@@ -507,8 +507,7 @@ fn rotate_keeps_the_old_secret_in_history_and_copy_history_copies_it() {
     });
     f.apply(Command::Rotate {
         id,
-        secret: "bnc-NEW-secret-000".into(),
-        public_key: None,
+        parts: NewParts::secret("bnc-NEW-secret-000".into()),
     });
     assert!(f.status().starts_with("Rotated 'binance-bot'"));
     assert!(f.session().reveal.is_none(), "nothing stays revealed");
@@ -1083,8 +1082,7 @@ fn both_rotate(f: &mut Fixture) {
     let id = f.id("github-ci");
     f.apply(Command::Rotate {
         id,
-        secret: "ghp_APP".into(),
-        public_key: None,
+        parts: NewParts::secret("ghp_APP".into()),
     });
     f.settle();
 }

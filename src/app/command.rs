@@ -11,7 +11,7 @@ use crate::keys::KeyAlgorithm;
 use crate::secret::SecretString;
 use crate::store::KdfParams;
 use crate::transfer::{ClashRule, Format};
-use crate::vault::{Entry, Field, VaultSettings};
+use crate::vault::{Entry, Field, NewParts, VaultSettings};
 
 /// Why the vault was locked (said in the status bar).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,12 +119,8 @@ pub(crate) enum Command {
     SaveEntry { entry: Box<Entry>, is_new: bool },
     /// Make a key pair for the editor's private and public key fields.
     GenerateKeyPair(KeyAlgorithm),
-    /// Replace the primary secret; the old one goes to history.
-    Rotate {
-        id: Uuid,
-        secret: SecretString,
-        public_key: Option<String>,
-    },
+    /// Replace the primary secret and the other parts given; the old ones go to history.
+    Rotate { id: Uuid, parts: NewParts },
     /// Mark compromised with a reason.
     MarkCompromised { id: Uuid, reason: String },
     /// Mark revoked.

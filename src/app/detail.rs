@@ -175,8 +175,23 @@ pub(crate) fn detail_panel(
                     ui.label(RichText::new("Previous secrets").strong());
                     for (i, item) in entry.history.iter().enumerate().rev() {
                         ui.horizontal(|ui| {
+                            let mut also = Vec::new();
+                            if let Some(key_id) = &item.key_id {
+                                also.push(format!("key id {key_id}"));
+                            }
+                            if item.passphrase.is_some() {
+                                also.push("passphrase".to_owned());
+                            }
+                            if item.public_key.is_some() {
+                                also.push("public key".to_owned());
+                            }
+                            let also = if also.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" (with its {})", also.join(", "))
+                            };
                             ui.label(format!(
-                                "{} {} – {}",
+                                "{} {} – {}{also}",
                                 field_title(item.field),
                                 date(item.in_use_since),
                                 date(item.replaced_at)

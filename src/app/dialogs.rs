@@ -9,8 +9,9 @@ use super::command::{Command, Confirm, DialogRequest};
 use super::entry_form::EditorState;
 use super::widgets::{SecretBuffer, labelled_password, labelled_text};
 use super::{editor, sync_view, transfer_view};
+use crate::secret::SecretString;
 use crate::vault::providers::Providers;
-use crate::vault::{CredentialKind, Vault};
+use crate::vault::{CredentialKind, NewParts, Vault};
 
 /// A dialog over the main window.
 pub(crate) enum Dialog {
@@ -46,11 +47,30 @@ impl Dialog {
     }
 }
 
-/// The rotate dialog: the new secret (and public key for a key pair).
+/// The rotate dialog: the new secret, and the other parts the key's kind has (key id,
+/// passphrase, public key); a part left empty stays as it is.
 pub(crate) struct RotateState {
     pub id: Uuid,
     pub secret: SecretBuffer,
+    pub key_id: String,
+    pub passphrase: SecretBuffer,
     pub public_key: String,
+    /// Why the last Rotate was refused.
+    pub error: Option<String>,
+}
+
+impl RotateState {
+    /// The parts typed so far, copied (the fields keep their text until the dialog closes).
+    fn parts(&self, kind: CredentialKind) -> NewParts {
+        let given = |text: &str| Some(text.trim().to_owned()).filter(|t| !t.is_empty());
+        NewParts {
+            secret: SecretString::from(self.secret.expose()),
+            key_id: given(&self.key_id).filter(|_| kind != CredentialKind::Token),
+            passphrase: (kind == CredentialKind::SharedSecret && !self.passphrase.is_empty())
+                .then(|| SecretString::from(self.passphrase.expose())),
+            public_key: given(&self.public_key).filter(|_| kind == CredentialKind::KeyPair),
+        }
+    }
 }
 
 /// The dialog `request` opens, in its starting state.
@@ -59,7 +79,10 @@ pub(crate) fn open(request: DialogRequest) -> Dialog {
         DialogRequest::Rotate(id) => Dialog::Rotate(RotateState {
             id,
             secret: SecretBuffer::default(),
+            key_id: String::new(),
+            passphrase: SecretBuffer::default(),
             public_key: String::new(),
+            error: None,
         }),
         DialogRequest::Compromise { id, reason } => Dialog::Compromise { id, reason },
         DialogRequest::Confirm(c) => Dialog::Confirm(c),
@@ -102,31 +125,38 @@ pub(crate) fn dialog_ui(
                 ui.set_width(420.0);
                 ui.heading(format!("Rotate '{}'", entry.name));
                 ui.label(
-                    "Create the new key at the provider first, then paste its new secret here. \
-                     The current one moves to the history.",
+                    "Create the new key at the provider first, then paste its new parts here. \
+                     A part left empty stays as it is; the replaced ones move to the history \
+                     together.",
                 );
                 let kind = entry.credential.kind();
-                let title = if kind == CredentialKind::KeyPair {
-                    "New private key"
-                } else {
-                    "New secret"
+                let title = match kind {
+                    CredentialKind::KeyPair => "New private key",
+                    CredentialKind::Token => "New token",
+                    CredentialKind::SharedSecret => "New secret",
                 };
+                if kind != CredentialKind::Token {
+                    let hint = format!("now {}", entry.credential.key_id());
+                    labelled_text(ui, "New key id", &mut state.key_id, &hint, 380.0);
+                }
                 labelled_password(ui, title, &mut state.secret, 380.0);
+                if kind == CredentialKind::SharedSecret {
+                    labelled_password(ui, "New passphrase", &mut state.passphrase, 380.0);
+                }
                 if kind == CredentialKind::KeyPair {
                     labelled_text(ui, "New public key", &mut state.public_key, "PEM", 380.0);
+                }
+                if let Some(error) = &state.error {
+                    ui.colored_label(ui.visuals().error_fg_color, error);
                 }
                 ui.horizontal(|ui| {
                     if ui
                         .add_enabled(!state.secret.is_empty(), egui::Button::new("Rotate"))
                         .clicked()
                     {
-                        let public_key = (kind == CredentialKind::KeyPair
-                            && !state.public_key.trim().is_empty())
-                        .then(|| state.public_key.trim().to_owned());
                         commands.push(Command::Rotate {
                             id: state.id,
-                            secret: state.secret.take_secret(),
-                            public_key,
+                            parts: state.parts(kind),
                         });
                     }
                     if ui.button("Cancel").clicked() {

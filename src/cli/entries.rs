@@ -6,7 +6,8 @@ use super::output::{self, EntryJson, print};
 use super::{AddArgs, CliError, Context, EXIT_OK, EditArgs, MetaArgs, RotateArgs, input};
 use crate::secret::SecretString;
 use crate::vault::{
-    Credential, CredentialKind, DateInput, Entry, Environment, Field, FieldValue, IpRule, Vault,
+    Credential, CredentialKind, DateInput, Entry, Environment, Field, FieldValue, IpRule, NewParts,
+    Vault,
 };
 
 /// Metadata options, parsed and validated before anything is asked or opened, so that a
@@ -375,8 +376,10 @@ pub fn get(ctx: &mut Context, name: &str, field: &str) -> Result<u8, CliError> {
     Ok(EXIT_OK)
 }
 
-/// `keyward rotate NAME`: the new secret is the next stdin line (for a key pair, the rest of
-/// stdin), or a prompt on a terminal.
+/// `keyward rotate NAME [--key-id ID] [--passphrase-stdin] [--public-key-file FILE]`: the
+/// new secret is the next stdin line (for a key pair, the rest of stdin), or a prompt on a
+/// terminal; with `--passphrase-stdin` the new passphrase is the line after it. The vault's
+/// [`Entry::rotate_parts`] checks and applies them, as the app's rotate dialog does.
 pub fn rotate(ctx: &mut Context, args: &RotateArgs) -> Result<u8, CliError> {
     let public_key = args
         .public_key_file
@@ -390,6 +393,14 @@ pub fn rotate(ctx: &mut Context, args: &RotateArgs) -> Result<u8, CliError> {
         return Err(CliError::usage(
             "only a key pair has a public key; drop --public-key-file",
         ));
+    }
+    if args.passphrase_stdin && kind != CredentialKind::SharedSecret {
+        return Err(CliError::usage(
+            "only a shared secret has a passphrase; drop --passphrase-stdin",
+        ));
+    }
+    if args.key_id.is_some() && kind == CredentialKind::Token {
+        return Err(CliError::usage("a token has no key id; drop --key-id"));
     }
     let new_secret = match kind {
         CredentialKind::KeyPair if !ctx.input.is_terminal() => {
@@ -405,19 +416,24 @@ pub fn rotate(ctx: &mut Context, args: &RotateArgs) -> Result<u8, CliError> {
         }
         _ => ctx.input.line("new secret")?,
     };
-    if new_secret.is_empty() {
-        return Err(CliError::usage("the new secret is empty; nothing changed"));
-    }
-    let entry = vault.require_mut(&args.name)?;
-    if entry.credential.primary_secret() == &new_secret {
-        return Err(CliError::usage(
-            "the new secret is the same as the current one; nothing changed",
-        ));
-    }
-    entry.rotate(new_secret, public_key, now());
+    let passphrase = if args.passphrase_stdin {
+        Some(ctx.input.line("new passphrase")?)
+    } else {
+        None
+    };
+    let parts = NewParts {
+        secret: new_secret,
+        key_id: args.key_id.clone(),
+        passphrase,
+        public_key,
+    };
+    vault
+        .require_mut(&args.name)?
+        .rotate_parts(parts, now())
+        .map_err(|e| CliError::usage(format!("{e}; nothing changed")))?;
     ctx.save(&mut file, &mut vault)?;
     eprintln!(
-        "Rotated '{}'; the old secret is kept in its history.",
+        "Rotated '{}'; the old parts are kept in its history.",
         args.name
     );
     Ok(EXIT_OK)

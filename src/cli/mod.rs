@@ -352,6 +352,12 @@ pub struct EditArgs {
 pub struct RotateArgs {
     /// The key's name
     pub name: String,
+    /// The new key id ("API key") the provider issued with the new secret (it is public)
+    #[arg(long, value_name = "ID")]
+    pub key_id: Option<String>,
+    /// Read the new passphrase from the line of stdin after the new secret (OKX, KuCoin)
+    #[arg(long)]
+    pub passphrase_stdin: bool,
     /// For key pairs: the new public key (PEM) file
     #[arg(long, value_name = "FILE")]
     pub public_key_file: Option<PathBuf>,

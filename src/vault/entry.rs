@@ -381,7 +381,7 @@ impl fmt::Display for Status {
     }
 }
 
-/// A secret that was replaced by a rotation.
+/// A secret that was replaced by a rotation, with the other parts that rotation replaced.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HistoryItem {
     /// Which part it was.
@@ -392,6 +392,15 @@ pub struct HistoryItem {
     pub in_use_since: DateTime<Utc>,
     /// When it was replaced.
     pub replaced_at: DateTime<Utc>,
+    /// The key id used with the old value, when the same rotation replaced the key id too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    /// The old passphrase, when the same rotation replaced it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passphrase: Option<SecretString>,
+    /// The old public key, when the same rotation replaced it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<String>,
 }
 
 /// One API key.
@@ -503,42 +512,6 @@ impl Entry {
         self.rotated_at.unwrap_or(self.created_at)
     }
 
-    /// Replaces the primary secret (secret, token or private key) with `new_secret`, keeping
-    /// the old value in the history, and records the rotation at `now`. For a key pair the
-    /// caller passes the new public key too.
-    pub fn rotate(
-        &mut self,
-        new_secret: SecretString,
-        new_public_key: Option<String>,
-        now: DateTime<Utc>,
-    ) {
-        let field = self.credential.primary_field();
-        let since = self.secret_since();
-        let old = match &mut self.credential {
-            Credential::SharedSecret { secret, .. } => std::mem::replace(secret, new_secret),
-            Credential::Token { token } => std::mem::replace(token, new_secret),
-            Credential::KeyPair {
-                private_key,
-                public_key,
-                ..
-            } => {
-                if let Some(pk) = new_public_key {
-                    *public_key = pk;
-                }
-                std::mem::replace(private_key, new_secret)
-            }
-        };
-        if !old.is_empty() {
-            self.history.push(HistoryItem {
-                field,
-                value: old,
-                in_use_since: since,
-                replaced_at: now,
-            });
-        }
-        self.rotated_at = Some(now);
-    }
-
     /// Sets the tags, trimmed, without empties, sorted and unique.
     pub fn set_tags<I: IntoIterator<Item = S>, S: AsRef<str>>(&mut self, tags: I) {
         let mut tags: Vec<String> = tags
@@ -595,43 +568,6 @@ mod tests {
             secret: secret.into(),
             passphrase: Some("pp".into()),
         }
-    }
-
-    #[test]
-    fn rotate_moves_the_old_secret_to_history() {
-        let mut e = Entry::new("binance-bot", shared("old"), t(1));
-        e.rotate("new".into(), None, t(10));
-        assert_eq!(e.credential.primary_secret().expose(), "new");
-        assert_eq!(e.rotated_at, Some(t(10)));
-        assert_eq!(e.history.len(), 1);
-        assert_eq!(e.history[0].value.expose(), "old");
-        assert_eq!(e.history[0].in_use_since, t(1));
-        assert_eq!(e.history[0].replaced_at, t(10));
-        e.rotate("newer".into(), None, t(20));
-        assert_eq!(e.history[1].value.expose(), "new");
-        assert_eq!(e.history[1].in_use_since, t(10));
-        // the passphrase is untouched by rotation
-        assert_eq!(
-            e.credential.field(Field::Passphrase).map(|v| v.expose()),
-            Some("pp")
-        );
-    }
-
-    #[test]
-    fn rotate_a_key_pair_replaces_both_halves() {
-        let cred = Credential::KeyPair {
-            key_id: "k".into(),
-            private_key: "PRIV1".into(),
-            public_key: "PUB1".into(),
-        };
-        let mut e = Entry::new("kp", cred, t(1));
-        e.rotate("PRIV2".into(), Some("PUB2".into()), t(2));
-        assert_eq!(
-            e.credential.field(Field::PublicKey).map(|v| v.expose()),
-            Some("PUB2")
-        );
-        assert_eq!(e.history[0].field, Field::PrivateKey);
-        assert_eq!(e.history[0].value.expose(), "PRIV1");
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod ip;
 pub mod merge;
 pub mod policy;
 pub mod providers;
+mod rotation;
 mod search;
 mod trash;
 mod unknown_name;
@@ -32,6 +33,7 @@ pub use entry::{
 };
 pub use incident::{ChecklistItem, Incident};
 pub use ip::{IpRule, IpRuleError};
+pub use rotation::{NewParts, RotateError};
 pub use search::matches_search;
 pub use trash::{Tombstone, TrashedEntry};
 pub use unknown_name::UnknownName;

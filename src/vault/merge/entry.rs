@@ -556,6 +556,12 @@ fn keep_every_secret(merged: &mut Entry, ours: &Entry, theirs: &Entry) {
             .into_iter()
             .map(|(_, s)| s.expose())
             .chain(merged.history.iter().map(|h| h.value.expose()))
+            .chain(
+                merged
+                    .history
+                    .iter()
+                    .filter_map(|h| h.passphrase.as_ref().map(|p| p.expose())),
+            )
             .collect();
         let mut missing = Vec::new();
         for side in [ours, theirs] {
@@ -566,6 +572,9 @@ fn keep_every_secret(merged: &mut Entry, ours: &Entry, theirs: &Entry) {
                         value: value.clone(),
                         in_use_since: side.secret_since(),
                         replaced_at,
+                        key_id: None,
+                        passphrase: None,
+                        public_key: None,
                     });
                 }
             }

@@ -206,6 +206,9 @@ fn to_history(
         value,
         in_use_since: since,
         replaced_at: now,
+        key_id: None,
+        passphrase: None,
+        public_key: None,
     });
     entry.history.sort_by_key(|h| h.replaced_at);
 }
