@@ -128,7 +128,7 @@ pub fn parse_env_arg(text: &str) -> Result<EnvSpec, ExecError> {
 }
 
 /// Decodes `%XX` escapes (a space in a key name is `%20`); other text is kept as is.
-fn percent_decode(text: &str) -> String {
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod cli;
 pub mod clipboard;
 pub mod exec;
+pub mod inject;
 pub mod keys;
 pub mod memlock;
 pub mod platform;

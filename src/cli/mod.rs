@@ -6,6 +6,7 @@
 mod copy;
 mod entries;
 mod exec;
+mod inject;
 mod input;
 mod keys;
 mod output;
@@ -187,6 +188,9 @@ pub enum Command {
     Exec(exec::ExecArgs),
     /// Find stored secrets in plain text under folders (leak scan); exit 1 when found
     Scan(scan::ScanArgs),
+    /// Fill keyward://NAME/field references in a text file (JSON, YAML, .env, ...); writes
+    /// OUT atomically with mode 0600
+    Inject(inject::InjectArgs),
 }
 
 /// Key derivation strength options of `init` and `passwd`.
@@ -573,6 +577,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Sign(args) => keys::sign(&mut ctx, &args),
         Command::Exec(args) => exec::exec(&mut ctx, &args),
         Command::Scan(args) => scan::scan(&mut ctx, &args),
+        Command::Inject(args) => inject::inject(&mut ctx, &args),
     };
     match result {
         Ok(code) => code,
