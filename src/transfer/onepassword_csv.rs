@@ -140,11 +140,25 @@ const FAVORITE: &[&str] = &["favorite", "favourite"];
 const ARCHIVED: &[&str] = &["archived"];
 /// 1Password's own item id: keyward gives every key its own.
 const UUID: &[&str] = &["uuid"];
+/// 1Password 7 for Mac's times (Unix seconds).
+const CREATED: &[&str] = &["createddate"];
+const MODIFIED: &[&str] = &["modifieddate"];
+/// 1Password 7's fill settings (`Default` unless the user changed them).
+const FILL: &[&str] = &["scope", "autosubmit"];
 
 /// The rows of a 1Password CSV, columns found by their header names. Any other column with
 /// a value becomes a protected custom field (a public key column stays unprotected).
 pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
     let text = utf8(bytes, path, Format::OnePasswordCsv)?;
+    let unescaped;
+    let text = if mac_seven(text) {
+        // 1Password 7 for Mac escapes a quote inside a quoted cell as `\"` (Bitwarden's
+        // importer reads it with `\` as the escape character); CSV doubles it.
+        unescaped = text.replace("\\\"", "\"\"");
+        unescaped.as_str()
+    } else {
+        text
+    };
     let table = read_table(text, path, Format::OnePasswordCsv)?;
     let find = |names: &[&str]| {
         table
@@ -153,12 +167,15 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
             .position(|h| names.contains(&simplify(h).as_str()))
     };
     let (title, password) = (find(TITLE), find(PASSWORD));
-    if title.is_none() || password.is_none() {
+    // 1Password 7 writes only the columns its items use: an export of identities or cards
+    // has no Password column, its header being known by UUID first or Mac's `label(id)`s.
+    let seven = mac_seven(text) || table.header.first().is_some_and(|h| simplify(h) == "uuid");
+    if title.is_none() || (password.is_none() && !seven) {
         return Err(TransferError::Malformed {
             path: path.to_owned(),
             format: Format::OnePasswordCsv,
             what: "the first row is not a 1Password header (it needs a Title and a Password \
-                   column); a file without a header is not guessed at: add the header row, or \
+                   column, or 1Password 7's UUID and TITLE); a file without a header is not guessed at: add the header row, or \
                    import it with --format csv --map COLUMN=FIELD"
                 .into(),
         });
@@ -175,6 +192,15 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
         favorite: find(FAVORITE),
         archived: find(ARCHIVED),
         uuid: find(UUID),
+        created: find(CREATED),
+        modified: find(MODIFIED),
+        fill: table
+            .header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| FILL.contains(&simplify(h).as_str()))
+            .map(|(i, _)| i)
+            .collect(),
     };
     Ok(table
         .rows
@@ -182,6 +208,46 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
         .filter(|row| row.iter().any(|c| !c.trim().is_empty()))
         .map(|row| to_record(&table, &roles, row))
         .collect())
+}
+
+/// True when the header row is 1Password 7 for Mac's: `label(id)` columns beside `Created
+/// Date` (Unix seconds).
+fn mac_seven(text: &str) -> bool {
+    let first = text.lines().next().unwrap_or_default();
+    first.contains("\"Created Date\"")
+        && first
+            .split(',')
+            .any(|c| c.trim_matches('"').ends_with(')') && c.contains('('))
+}
+
+/// 1Password 7 for Windows' section headings (`SECTION 2: ADDRESS`, whose cells hold the
+/// section's title, not a value; its fields are the `ADDRESS 1: …` columns).
+fn section_heading(name: &str) -> bool {
+    let Some(rest) = name.trim().strip_prefix("SECTION ") else {
+        return false;
+    };
+    rest.split_once(':')
+        .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+}
+
+/// The tags of a Tags cell: comma-separated, or 1Password 7 for Mac's `{( "a", "b" )}`.
+fn tags_of(cell: &str) -> Vec<String> {
+    let cell = cell.trim();
+    let inner = cell
+        .strip_prefix("{(")
+        .and_then(|c| c.strip_suffix(")}"))
+        .unwrap_or(cell);
+    inner
+        .split(',')
+        .map(|t| t.trim().trim_matches('"').trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// A time cell of 1Password 7 for Mac (Unix seconds).
+fn unix_time(cell: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let seconds: i64 = cell.trim().parse().ok()?;
+    chrono::DateTime::from_timestamp(seconds, 0)
 }
 
 /// Which column holds what.
@@ -197,10 +263,13 @@ struct Roles {
     favorite: Option<usize>,
     archived: Option<usize>,
     uuid: Option<usize>,
+    created: Option<usize>,
+    modified: Option<usize>,
+    fill: Vec<usize>,
 }
 
 impl Roles {
-    fn known(&self) -> [Option<usize>; 11] {
+    fn known(&self) -> [Option<usize>; 13] {
         [
             self.title,
             self.url,
@@ -213,6 +282,8 @@ impl Roles {
             self.favorite,
             self.archived,
             self.uuid,
+            self.created,
+            self.modified,
         ]
     }
 }
@@ -225,13 +296,24 @@ fn to_record(table: &Table, roles: &Roles, row: &[String]) -> Record {
     };
     let known = roles.known();
     let mut fields = Vec::new();
+    let mut unsupported = Vec::new();
     for (i, name) in table.header.iter().enumerate() {
-        if known.contains(&Some(i)) {
+        if known.contains(&Some(i)) || section_heading(name) {
             continue;
         }
         let Some(value) = row.get(i).filter(|v| !v.is_empty()) else {
             continue;
         };
+        if roles.fill.contains(&i) {
+            if !value.eq_ignore_ascii_case("default") {
+                unsupported.push(format!("1Password fill setting {}", name.trim()));
+            }
+            continue;
+        }
+        // 1Password 7 for Windows repeats the URL in URLS.
+        if simplify(name) == "urls" && value.trim() == cell(roles.url).trim() {
+            continue;
+        }
         let name = PART_COLUMNS
             .iter()
             .find(|(column, _)| simplify(column) == simplify(name))
@@ -243,17 +325,12 @@ fn to_record(table: &Table, roles: &Roles, row: &[String]) -> Record {
             value: SecretString::from(value.as_str()),
         });
     }
-    let mut tags: Vec<String> = cell(roles.tags)
-        .split(',')
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
-        .collect();
+    let mut tags = tags_of(cell(roles.tags));
     // 1Password 4–7 name the item's category (or the user's folder) in Type.
     let kind = cell(roles.kind).trim();
     if !kind.is_empty() {
         tags.push(kind.to_owned());
     }
-    let mut unsupported = Vec::new();
     if cell(roles.favorite).eq_ignore_ascii_case("true") {
         unsupported.push("favorite mark".to_owned());
     }
@@ -271,6 +348,8 @@ fn to_record(table: &Table, roles: &Roles, row: &[String]) -> Record {
         fields,
         tags,
         unsupported,
+        created: unix_time(cell(roles.created)),
+        modified: unix_time(cell(roles.modified)),
         ..Record::default()
     }
 }
