@@ -127,3 +127,18 @@ fn a_kdbx4_kdf_parameter_of_nine_bytes_is_refused_before_deriving() {
     );
     assert!(err.to_string().contains("header field 11"), "{err}");
 }
+
+/// The kdbx target's timeout (a 10-minute run): a KDBX 3 header that gives TransformRounds
+/// twice. The work bound read the last copy (a few thousand rounds) while the decryption read
+/// the first (about 1.8 × 10¹⁹) and ran AES-KDF for hours. Refused as damaged, before deriving.
+#[test]
+fn a_kdbx_header_field_given_twice_is_refused_before_deriving() {
+    let bytes = std::fs::read(data("kdbx3-transform-rounds-twice.kdbx")).expect("test file");
+    let started = std::time::Instant::now();
+    let err = import_kdbx(&bytes).expect_err("refused");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "derived: {err}"
+    );
+    assert!(err.to_string().contains("more than once"), "{err}");
+}

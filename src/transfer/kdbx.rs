@@ -163,10 +163,8 @@ pub fn import(
         Kind::Unknown => return Err(damaged("not a KeePass database")),
     }
     let header = kdbx_header::read(bytes).ok_or_else(|| damaged("the file is truncated"))?;
-    if let Some(id) = header.bad_field {
-        return Err(damaged(&format!(
-            "its header field {id} does not have the length the KDBX format fixes"
-        )));
+    if let Some(flaw) = header.flaw {
+        return Err(damaged(&flaw.describe()));
     }
     if header.major < 4 && header.kdf.is_none() {
         return Err(damaged("its header names no key derivation rounds"));

@@ -32,9 +32,48 @@ pub struct Header {
     pub end: usize,
     /// The key derivation, when the header names one keyward can weigh.
     pub kdf: Option<ForeignKdf>,
-    /// The id of a field whose length is not the one its format fixes (the `keepass` crate
-    /// would panic on it, or read past a 9-byte TransformRounds the bound never weighed).
-    pub bad_field: Option<u8>,
+    /// The first thing wrong with the header's layout, if any: the file is then refused as
+    /// damaged before anything is derived.
+    pub flaw: Option<Flaw>,
+}
+
+/// A header layout keyward refuses, because readers would disagree about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flaw {
+    /// A field whose length is not the one its format fixes (the `keepass` crate would panic
+    /// on it, or read past a 9-byte TransformRounds the bound never weighed).
+    Length(u8),
+    /// A field given twice: the work bound and the decryption could read different copies
+    /// (found by fuzzing: a second TransformRounds ran unbounded).
+    Repeated(u8),
+    /// A KDBX 4 key-derivation parameter given twice, for the same reason.
+    RepeatedParameter,
+}
+
+impl Flaw {
+    /// What is wrong, as the end of "… is damaged: ".
+    pub fn describe(self) -> String {
+        match self {
+            Flaw::Length(id) => {
+                format!("its header field {id} does not have the length the KDBX format fixes")
+            }
+            Flaw::Repeated(id) => format!("its header field {id} appears more than once"),
+            Flaw::RepeatedParameter => {
+                "a key derivation parameter appears more than once in its header".to_owned()
+            }
+        }
+    }
+}
+
+/// The KDF UUIDs of KDBX (`$UUID` in KDBX 4's KdfParameters).
+pub(super) const KDF_AES_3: [u8; 16] = uuid(0xc9d9_f39a_628a_4460_bf74_0d08_c18a_4fea);
+pub(super) const KDF_AES_4: [u8; 16] = uuid(0x7c02_bb82_79a7_4ac0_927d_114a_0064_8238);
+pub(super) const KDF_ARGON2D: [u8; 16] = uuid(0xef63_6ddf_8c29_444b_91f7_a9a4_03e3_0a0c);
+pub(super) const KDF_ARGON2ID: [u8; 16] = uuid(0x9e29_8b19_56db_4773_b23d_fc3e_c6f0_a1e6);
+
+/// A UUID as the 16 bytes KDBX stores.
+pub(super) const fn uuid(value: u128) -> [u8; 16] {
+    value.to_be_bytes()
 }
 
 /// The length the KDBX format fixes for header field `id` (`wide`: KDBX 4), if any.
@@ -71,13 +110,19 @@ pub fn read(bytes: &[u8]) -> Option<Header> {
     let (major, fields, end) = fields(bytes)?;
     let wide = major >= 4;
     let mut kdf = None;
-    let mut bad_field = None;
-    for (id, data) in fields {
+    let mut flaw = None;
+    for (n, &(id, data)) in fields.iter().enumerate() {
         let dictionary = wide && matches!(id, 11 | 12); // KdfParameters, PublicCustomData
         if fixed_length(id, wide).is_some_and(|fixed| fixed != data.len())
             || (dictionary && !dictionary_lengths_ok(data))
         {
-            bad_field = bad_field.or(Some(id));
+            flaw = flaw.or(Some(Flaw::Length(id)));
+        }
+        if fields[..n].iter().any(|f| f.0 == id) {
+            flaw = flaw.or(Some(Flaw::Repeated(id)));
+        }
+        if dictionary && variant_dictionary(data).is_some_and(|items| repeats_a_name(&items)) {
+            flaw = flaw.or(Some(Flaw::RepeatedParameter));
         }
         match (id, wide) {
             // KDBX 3: TransformRounds (AES-KDF).
@@ -97,7 +142,7 @@ pub fn read(bytes: &[u8]) -> Option<Header> {
         major,
         end,
         kdf,
-        bad_field,
+        flaw,
     })
 }
 
@@ -177,6 +222,14 @@ pub fn variant_dictionary(data: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
     Some(items)
 }
 
+/// True when two items of a variant dictionary have the same name.
+fn repeats_a_name(items: &[(&[u8], &[u8])]) -> bool {
+    items
+        .iter()
+        .enumerate()
+        .any(|(n, item)| items[..n].iter().any(|earlier| earlier.0 == item.0))
+}
+
 /// A little-endian number of 4 or 8 bytes.
 pub fn number(value: &[u8]) -> Option<u64> {
     match value.len() {
@@ -186,13 +239,16 @@ pub fn number(value: &[u8]) -> Option<u64> {
     }
 }
 
-/// The key derivation of a KDBX 4 `KdfParameters` variant dictionary: AES-KDF when it holds
-/// rounds (`R`), Argon2 when it holds memory or passes (`M`, `I`, `P`).
+/// The key derivation of a KDBX 4 `KdfParameters` variant dictionary: the one its `$UUID`
+/// names (as the decryption reads it); for another UUID, AES-KDF when it holds rounds (`R`),
+/// Argon2 when it holds memory or passes (`M`, `I`, `P`).
 fn kdf_parameters(data: &[u8]) -> Option<ForeignKdf> {
     let (mut rounds, mut memory, mut iterations, mut parallelism) = (None, None, None, None);
+    let mut named = None;
     for (name, value) in variant_dictionary(data)? {
         let number = number(value);
         match name {
+            b"$UUID" => named = Some(value),
             b"R" => rounds = number,
             b"M" => memory = number,
             b"I" => iterations = number,
@@ -200,17 +256,31 @@ fn kdf_parameters(data: &[u8]) -> Option<ForeignKdf> {
             _ => {}
         }
     }
+    let argon2 = |memory: Option<u64>, iterations: Option<u64>, parallelism: Option<u64>| {
+        ForeignKdf::Argon2 {
+            memory_bytes: memory.unwrap_or(0),
+            iterations: iterations.unwrap_or(0),
+            parallelism: parallelism.unwrap_or(0),
+        }
+    };
+    match named {
+        Some(u) if u == KDF_AES_3 || u == KDF_AES_4 => {
+            return Some(ForeignKdf::AesKdf {
+                rounds: rounds.unwrap_or(0),
+            });
+        }
+        Some(u) if u == KDF_ARGON2D || u == KDF_ARGON2ID => {
+            return Some(argon2(memory, iterations, parallelism));
+        }
+        _ => {}
+    }
     if let Some(rounds) = rounds {
         return Some(ForeignKdf::AesKdf { rounds });
     }
     if memory.is_none() && iterations.is_none() && parallelism.is_none() {
         return None;
     }
-    Some(ForeignKdf::Argon2 {
-        memory_bytes: memory.unwrap_or(0),
-        iterations: iterations.unwrap_or(0),
-        parallelism: parallelism.unwrap_or(0),
-    })
+    Some(argon2(memory, iterations, parallelism))
 }
 
 /// For KDBX 3.1: whether the `Meta` › `HeaderHash` of the decrypted XML is the SHA-256 of
@@ -281,6 +351,64 @@ pub(crate) mod tests {
         assert_eq!(read(&file[..file.len() - 1]), None);
     }
 
+    #[test]
+    fn a_field_given_twice_is_a_flaw() {
+        let mut file = vec![0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5, 1, 0, 3, 0];
+        for rounds in [u64::MAX, 6000] {
+            file.extend([6, 8, 0]);
+            file.extend(rounds.to_le_bytes());
+        }
+        file.extend([0, 4, 0, 13, 10, 13, 10]);
+        assert_eq!(read(&file).expect("header").flaw, Some(Flaw::Repeated(6)));
+    }
+
+    #[test]
+    fn a_kdf_parameter_given_twice_is_a_flaw() {
+        let file = kdbx4_with_kdf(&[(b"I", 2), (b"I", 1 << 40)]);
+        assert_eq!(
+            read(&file).expect("header").flaw,
+            Some(Flaw::RepeatedParameter)
+        );
+        assert_eq!(
+            read(&kdbx4_with_kdf(&[(b"I", 2)])).expect("header").flaw,
+            None
+        );
+    }
+
+    /// The decryption takes the KDF its `$UUID` names; so does the bound, even when the
+    /// dictionary also holds an AES rounds item (which used to hide Argon2's memory).
+    #[test]
+    fn the_kdf_is_the_one_its_uuid_names() {
+        let mut dict = vec![0x00, 0x01];
+        let mut item = |kind: u8, name: &[u8], value: &[u8]| {
+            dict.push(kind);
+            dict.extend(u32::try_from(name.len()).expect("len").to_le_bytes());
+            dict.extend(name);
+            dict.extend(u32::try_from(value.len()).expect("len").to_le_bytes());
+            dict.extend(value);
+        };
+        item(0x42, b"$UUID", &KDF_ARGON2ID);
+        item(0x05, b"R", &10u64.to_le_bytes());
+        item(0x05, b"M", &(1u64 << 40).to_le_bytes());
+        item(0x05, b"I", &3u64.to_le_bytes());
+        item(0x04, b"P", &2u32.to_le_bytes());
+        dict.push(0);
+        let mut file = vec![
+            0x03, 0xd9, 0xa2, 0x9a, 0x67, 0xfb, 0x4b, 0xb5, 1, 0, 4, 0, 11,
+        ];
+        file.extend(u32::try_from(dict.len()).expect("len").to_le_bytes());
+        file.extend(&dict);
+        file.extend([0, 0, 0, 0, 0]);
+        assert_eq!(
+            read(&file).expect("header").kdf,
+            Some(ForeignKdf::Argon2 {
+                memory_bytes: 1 << 40,
+                iterations: 3,
+                parallelism: 2,
+            })
+        );
+    }
+
     /// A KDBX 4 header whose KdfParameters hold these UInt64 items and a UInt32 `P` = 8.
     pub(crate) fn kdbx4_with_kdf(items: &[(&[u8], u64)]) -> Vec<u8> {
         let mut dict = vec![0x00, 0x01]; // variant dictionary version 1.0
@@ -326,7 +454,7 @@ pub(crate) mod tests {
             major: 3,
             end: 3,
             kdf: None,
-            bad_field: None,
+            flaw: None,
         };
         let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"abc"));
         let xml = format!(

@@ -25,7 +25,9 @@ use sha2::{Digest, Sha256, Sha512};
 use zeroize::Zeroizing;
 
 use super::kdbx::Key;
-use super::kdbx_header::{self, number, variant_dictionary};
+use super::kdbx_header::{
+    self, KDF_AES_3, KDF_AES_4, KDF_ARGON2D, KDF_ARGON2ID, number, uuid, variant_dictionary,
+};
 use super::keepass::{aes_kdf, damaged, sha256};
 use super::keepass_xml_read::{self, InnerStream};
 use super::record::Record;
@@ -33,16 +35,8 @@ use super::{TransferError, keyfile};
 
 const AES256: [u8; 16] = uuid(0x31c1_f2e6_bf71_4350_be58_0521_6afc_5aff);
 const CHACHA20: [u8; 16] = uuid(0xd603_8a2b_8b6f_4cb5_a524_339a_31db_b59a);
-const KDF_AES_3: [u8; 16] = uuid(0xc9d9_f39a_628a_4460_bf74_0d08_c18a_4fea);
-const KDF_AES_4: [u8; 16] = uuid(0x7c02_bb82_79a7_4ac0_927d_114a_0064_8238);
-const KDF_ARGON2D: [u8; 16] = uuid(0xef63_6ddf_8c29_444b_91f7_a9a4_03e3_0a0c);
-const KDF_ARGON2ID: [u8; 16] = uuid(0x9e29_8b19_56db_4773_b23d_fc3e_c6f0_a1e6);
 /// The fixed nonce of KDBX 3.1's Salsa20 inner stream.
 const SALSA20_NONCE: [u8; 8] = [0xe8, 0x30, 0x09, 0x4b, 0x97, 0x20, 0x5d, 0x2a];
-
-const fn uuid(value: u128) -> [u8; 16] {
-    value.to_be_bytes()
-}
 
 /// What the reader made of a file.
 pub(super) enum Read {
