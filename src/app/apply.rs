@@ -126,6 +126,7 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
             session.view.focus_search = true;
         }
         Command::ClearSearch => session.view.search.clear(),
+        Command::ShowHelp(help) => session.help = help,
         Command::DismissBanner => session.banner = None,
         Command::Reveal { id, field } => reveal(session, id, Revealed::Part(field), now),
         Command::RevealCustomField { id, name } => reveal_custom_field(session, id, &name, now),

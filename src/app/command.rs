@@ -105,6 +105,8 @@ pub(crate) enum Command {
     FocusSearch,
     /// Empty the search field (Esc on the main window).
     ClearSearch,
+    /// Show the help window on a tab (F1, "?"), or close it (`None`).
+    ShowHelp(Option<super::shortcuts::Help>),
     /// Hide the banner shown after unlocking.
     DismissBanner,
     /// Open the editor on a new key.

@@ -10,6 +10,7 @@ use super::editor_fields::{
     touched,
 };
 use super::entry_form::{EditorState, Problems, STANDARD_PERMISSIONS};
+use super::shortcuts::{self, Action};
 use crate::vault::providers::{Provider, Providers};
 use crate::vault::{CredentialKind, Environment};
 
@@ -26,8 +27,8 @@ pub(crate) fn editor_dialog(
 ) -> bool {
     let mut cancel = false;
     // Taken before the form sees it: Ctrl+Enter in Notes saves, it adds no line.
-    let ctrl_enter = egui::KeyboardShortcut::new(egui::Modifiers::COMMAND, egui::Key::Enter);
-    let mut save = !state.confirm_discard && ctx.input_mut(|i| i.consume_shortcut(&ctrl_enter));
+    let mut save =
+        !state.confirm_discard && ctx.input_mut(|i| shortcuts::consume(i, Action::SaveForm));
     let problems = state.shown_problems();
     let title = if state.is_new {
         "Add key".to_owned()
@@ -59,7 +60,7 @@ pub(crate) fn editor_dialog(
             save |= ui
                 .add_enabled(!problems.any(), egui::Button::new("Save key"))
                 .on_disabled_hover_text("Fix the fields marked in red first")
-                .on_hover_text("Ctrl+Enter")
+                .on_hover_text(shortcuts::hint(Action::SaveForm))
                 .clicked();
             if ui.button("Cancel").clicked() {
                 cancel = true;

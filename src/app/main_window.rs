@@ -36,6 +36,8 @@ pub(crate) fn main_window_ui(
         );
     } else if let Some(conflicts) = &mut session.conflicts {
         conflict_view::conflict_dialog(ui.ctx(), conflicts, commands);
+    } else if let Some(help) = session.help {
+        super::about::help_window(ui.ctx(), help, &session.path, commands);
     }
 }
 
@@ -116,6 +118,13 @@ fn top_bar(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
                 session.view.search.clear();
             }
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                if ui
+                    .button("?")
+                    .on_hover_text("Keyboard shortcuts and About (F1)")
+                    .clicked()
+                {
+                    commands.push(Command::ShowHelp(Some(super::shortcuts::Help::Shortcuts)));
+                }
                 if ui
                     .button("Lock")
                     .on_hover_text("Lock the vault (Ctrl+L)")

@@ -24,6 +24,7 @@
 //! [`crate::store`]. Nothing secret is persisted by eframe: only [`AppPrefs`].
 
 use eframe::egui;
+mod about;
 mod apply;
 mod audit_view;
 mod clock;
@@ -42,6 +43,7 @@ mod prefs;
 mod reminders;
 mod scan_view;
 mod settings;
+mod shortcuts;
 mod signals;
 mod signature;
 mod state;
@@ -284,46 +286,14 @@ impl KeywardApp {
             .extend(apply::due_lock(&self.state, now, minimized));
     }
 
-    /// The keyboard shortcuts of the main window.
+    /// The keyboard shortcuts of the main window (the table of `shortcuts.rs`).
     fn shortcuts(&mut self, ui: &egui::Ui) {
-        use egui::{Key, KeyboardShortcut, Modifiers};
         let Some(session) = self.state.session() else {
             return;
         };
-        let shortcut = |key| KeyboardShortcut::new(Modifiers::COMMAND, key);
-        if ui.input_mut(|i| i.consume_shortcut(&shortcut(Key::L))) {
-            self.commands.push(Command::Lock(LockReason::Shortcut));
-            return;
-        }
-        if session.dialog.is_some() {
-            return;
-        }
-        if !session.view.search.is_empty()
-            && ui.input_mut(|i| i.consume_key(Modifiers::NONE, Key::Escape))
-        {
-            self.commands.push(Command::ClearSearch);
-        }
-        if ui.input_mut(|i| i.consume_shortcut(&shortcut(Key::F))) {
-            self.commands.push(Command::FocusSearch);
-        }
-        if ui.input_mut(|i| i.consume_shortcut(&shortcut(Key::N))) {
-            self.commands.push(Command::NewEntry);
-        }
-        // Ctrl+C with no text field focused copies the selected key's secret. Integrations turn
-        // Ctrl+C into a Copy event; a test harness sends the key itself.
-        let nothing_focused = ui.memory(|m| m.focused().is_none());
-        if nothing_focused && let Some(id) = session.view.selected {
-            let copy = ui.input_mut(|i| {
-                let event = i.events.iter().any(|e| matches!(e, egui::Event::Copy));
-                i.consume_shortcut(&shortcut(Key::C)) || event
-            });
-            if copy && let Some(entry) = session.vault.by_id(id) {
-                self.commands.push(Command::Copy {
-                    id,
-                    field: entry.credential.primary_field(),
-                });
-            }
-        }
+        let text_focused = ui.memory(|m| m.focused().is_some());
+        let commands = &mut self.commands;
+        ui.input_mut(|i| shortcuts::main_window(i, session, text_focused, commands));
     }
 
     /// Draws the screen that shows.

@@ -113,6 +113,8 @@ pub(crate) struct Session {
     /// A merge (recovered changes, conflict copies, another vault) and its save, while it
     /// runs; it holds the vault file.
     pub merge_job: Option<Job<MergeDone>>,
+    /// The help window (shortcuts, About), when open.
+    pub help: Option<super::shortcuts::Help>,
 }
 
 impl Session {
@@ -150,6 +152,7 @@ impl Session {
             signature: SignaturePanel::default(),
             scan: ScanState::default(),
             merge_job: None,
+            help: None,
         }
     }
 
