@@ -342,8 +342,11 @@ pub(crate) fn sidebar_ui(
     trashed: usize,
     commands: &mut Vec<Command>,
 ) {
+    // On a narrow window the sidebar yields room to the table.
+    let max = (ui.available_width() * 0.22).clamp(150.0, 320.0);
     egui::Panel::left("filters")
-        .default_size(210.0)
+        .default_size(210.0_f32.min(max))
+        .max_size(max)
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 ui.add_space(6.0);
@@ -418,23 +421,90 @@ pub(crate) fn table_ui(
         ui.label("No key matches the search and filter.");
         return;
     }
+    let widths = column_widths(ui);
+    if widths.iter().sum::<f32>() + ui.spacing().item_spacing.x * 8.0 > ui.available_width() {
+        // Not even the narrowest columns fit: the table scrolls sideways.
+        egui::ScrollArea::horizontal()
+            .id_salt("keys-table-scroll")
+            .show(ui, |ui| table(ui, view, rows, vault, now, &widths));
+    } else {
+        table(ui, view, rows, vault, now, &widths);
+    }
+}
+
+/// The width of each column for the room there is. Every column has a narrowest width (its
+/// header with the sort arrow, or the widest short value it shows) and a preferred one; the
+/// clipped columns (name, provider, permissions) give up their extra room first, and the
+/// last column takes what is left over.
+fn column_widths(ui: &Ui) -> [f32; 8] {
+    let strong = egui::TextStyle::Body.resolve(ui.style());
+    let text_width = |text: &str| {
+        ui.painter()
+            .layout_no_wrap(text.to_owned(), strong.clone(), egui::Color32::WHITE)
+            .size()
+            .x
+    };
+    let mono = egui::TextStyle::Monospace.resolve(ui.style());
+    let arrow = ui
+        .painter()
+        .layout_no_wrap("↓".to_owned(), mono, egui::Color32::WHITE)
+        .size()
+        .x
+        + ui.spacing().item_spacing.x
+        + 4.0;
+    let mut min = [0.0_f32; 8];
+    let mut preferred = [0.0_f32; 8];
+    for (i, key) in SortKey::ALL.iter().enumerate() {
+        let header = text_width(key.title()) + arrow;
+        let (sample, extra) = match key {
+            SortKey::Name => (text_width("binance-bot"), 80.0),
+            SortKey::Provider => (text_width("binance"), 30.0),
+            SortKey::Environment => (text_width("other"), 0.0),
+            SortKey::RotationAge => (text_width("9999 d"), 0.0),
+            SortKey::Expiry => (text_width("2026-12-31"), 0.0),
+            SortKey::Ip => (text_width("any IP").max(text_width("99 allowed")), 0.0),
+            SortKey::Permissions => (text_width("read, trade"), 70.0),
+            SortKey::Status => (text_width("compromised"), 0.0),
+        };
+        min[i] = header.max(sample).ceil();
+        preferred[i] = min[i] + extra;
+    }
+    let spacing = ui.spacing().item_spacing.x * 8.0;
+    let room = ui.available_width() - spacing;
+    let (sum_min, sum_preferred) = (min.iter().sum::<f32>(), preferred.iter().sum::<f32>());
+    let mut widths = min;
+    if room >= sum_preferred {
+        widths = preferred;
+        widths[7] += room - sum_preferred;
+    } else if room > sum_min {
+        let share = (room - sum_min) / (sum_preferred - sum_min);
+        for (w, (lo, hi)) in widths.iter_mut().zip(min.iter().zip(preferred)) {
+            *w = lo + (hi - lo) * share;
+        }
+    }
+    widths.map(f32::floor)
+}
+
+fn table(
+    ui: &mut Ui,
+    view: &mut ViewState,
+    rows: &[usize],
+    vault: &Vault,
+    now: DateTime<Utc>,
+    widths: &[f32; 8],
+) {
     let settings = &vault.settings;
     let entries = &vault.entries;
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
-    TableBuilder::new(ui)
+    let mut builder = TableBuilder::new(ui)
         .id_salt("keys-table")
         .striped(true)
-        .resizable(true)
         .sense(egui::Sense::click())
-        .cell_layout(Layout::left_to_right(Align::Center))
-        .column(Column::initial(170.0).at_least(80.0).clip(true))
-        .column(Column::initial(90.0).clip(true))
-        .column(Column::initial(50.0))
-        .column(Column::initial(95.0))
-        .column(Column::initial(105.0))
-        .column(Column::initial(95.0))
-        .column(Column::initial(130.0).clip(true))
-        .column(Column::remainder().at_least(80.0))
+        .cell_layout(Layout::left_to_right(Align::Center));
+    for width in widths {
+        builder = builder.column(Column::exact(*width).clip(true));
+    }
+    builder
         .header(22.0, |mut header| {
             for key in SortKey::ALL {
                 header.col(|ui| {

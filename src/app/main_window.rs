@@ -93,9 +93,62 @@ fn keys_page(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>, commands: &
     });
 }
 
+/// The top bar's buttons right of the search box, in the order they are drawn (right to
+/// left, after Lock): "New key" stays out; the rest fold into "More…" when they do not fit.
+const FOLDING: [&str; 6] = [
+    "Settings",
+    "Import…",
+    "Export…",
+    "Scan a folder…",
+    "Audit",
+    "Reminders",
+];
+
+/// The label of the overflow menu of a narrow top bar (the default fonts have no "☰").
+pub(crate) const MORE: &str = "More…";
+
+/// The width a row of buttons labelled `labels` takes.
+fn buttons_width(ui: &Ui, labels: &[&str]) -> f32 {
+    let font = egui::TextStyle::Button.resolve(ui.style());
+    let spacing = ui.spacing();
+    labels
+        .iter()
+        .map(|label| {
+            let text = ui
+                .painter()
+                .layout_no_wrap((*label).to_owned(), font.clone(), egui::Color32::WHITE)
+                .size()
+                .x;
+            text + 2.0 * spacing.button_padding.x + spacing.item_spacing.x
+        })
+        .sum()
+}
+
 fn top_bar(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
     egui::Panel::top("top-bar").show(ui, |ui| {
         ui.add_space(4.0);
+        // What the left side needs besides the search box: the name, a separator, the label,
+        // the Clear button while there is a search.
+        let heading = egui::TextStyle::Heading.resolve(ui.style());
+        let name = ui
+            .painter()
+            .layout_no_wrap("keyward".to_owned(), heading, egui::Color32::WHITE)
+            .size()
+            .x;
+        let mut left = name + buttons_width(ui, &["Search"]) + 3.0 * ui.spacing().item_spacing.x;
+        if !session.view.search.is_empty() {
+            left += buttons_width(ui, &["Clear search"]);
+        }
+        let always = buttons_width(ui, &["Lock", "New key"]);
+        let room = ui.available_width() - left - always - 8.0;
+        let full_search = 280.0;
+        let fold = room < full_search + buttons_width(ui, &FOLDING);
+        let right = if fold {
+            buttons_width(ui, &[MORE])
+        } else {
+            buttons_width(ui, &FOLDING)
+        };
+        let search_width = (room - right).clamp(100.0, full_search);
         ui.horizontal(|ui| {
             ui.heading("keyward");
             ui.separator();
@@ -104,7 +157,7 @@ fn top_bar(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
                 .add(
                     egui::TextEdit::singleline(&mut session.view.search)
                         .hint_text("name, provider, tag, key id (Ctrl+F)")
-                        .desired_width(280.0),
+                        .desired_width(search_width),
                 )
                 .labelled_by(label.id);
             if session.view.focus_search {
@@ -132,27 +185,18 @@ fn top_bar(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
                 {
                     commands.push(Command::Lock(LockReason::Button));
                 }
-                page_button(ui, session.page, Page::Settings, "Settings", commands);
-                if ui
-                    .button("Import…")
-                    .on_hover_text("Add keys from another password manager's file")
-                    .clicked()
-                {
-                    commands.push(Command::OpenDialog(DialogRequest::Import));
+                if fold {
+                    ui.menu_button(MORE, |ui| {
+                        // A menu lists top to bottom.
+                        ui.with_layout(Layout::top_down_justified(Align::Min), |ui| {
+                            folding_buttons(ui, session.page, commands, true);
+                        });
+                    })
+                    .response
+                    .on_hover_text("Reminders, audit, scan, export, import, settings");
+                } else {
+                    folding_buttons(ui, session.page, commands, false);
                 }
-                if ui
-                    .button("Export…")
-                    .on_hover_text("Write the keys for another password manager")
-                    .clicked()
-                {
-                    commands.push(Command::OpenDialog(DialogRequest::Export));
-                }
-                page_button(ui, session.page, Page::Scan, "Scan a folder…", commands)
-                    .on_hover_text("Find files that hold a stored secret in plain text");
-                page_button(ui, session.page, Page::Audit, "Audit", commands)
-                    .on_hover_text("Every risk finding with its fix");
-                page_button(ui, session.page, Page::Reminders, "Reminders", commands)
-                    .on_hover_text("Rotation due dates and expiries by date");
                 if ui
                     .button("New key")
                     .on_hover_text("Add a key (Ctrl+N)")
@@ -164,6 +208,48 @@ fn top_bar(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
         });
         ui.add_space(2.0);
     });
+}
+
+/// The buttons that fold into the overflow menu: drawn right to left in the bar, top to
+/// bottom (reversed) in the menu.
+fn folding_buttons(ui: &mut Ui, page: Page, commands: &mut Vec<Command>, in_menu: bool) {
+    let mut order = FOLDING;
+    if in_menu {
+        order.reverse();
+    }
+    for label in order {
+        let clicked = match label {
+            "Settings" => page_button(ui, page, Page::Settings, label, commands),
+            "Scan a folder…" => page_button(ui, page, Page::Scan, label, commands)
+                .on_hover_text("Find files that hold a stored secret in plain text"),
+            "Audit" => page_button(ui, page, Page::Audit, label, commands)
+                .on_hover_text("Every risk finding with its fix"),
+            "Reminders" => page_button(ui, page, Page::Reminders, label, commands)
+                .on_hover_text("Rotation due dates and expiries by date"),
+            "Import…" => {
+                let response = ui
+                    .button(label)
+                    .on_hover_text("Add keys from another password manager's file");
+                if response.clicked() {
+                    commands.push(Command::OpenDialog(DialogRequest::Import));
+                }
+                response
+            }
+            _ => {
+                let response = ui
+                    .button(label)
+                    .on_hover_text("Write the keys for another password manager");
+                if response.clicked() {
+                    commands.push(Command::OpenDialog(DialogRequest::Export));
+                }
+                response
+            }
+        }
+        .clicked();
+        if clicked && in_menu {
+            ui.close();
+        }
+    }
 }
 
 /// A top-bar button that shows `page`, or the keys again when it already shows.

@@ -132,6 +132,21 @@ impl Gui {
     }
 
     pub fn on(dir: tempfile::TempDir, path: PathBuf) -> Gui {
+        Self::on_sized(dir, path, egui::vec2(1400.0, 900.0))
+    }
+
+    /// The app on the sample vault, unlocked, in a window of `size`.
+    pub fn unlocked_sized(size: egui::Vec2) -> Gui {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("vault.keyward");
+        VaultFile::create(&path, PASSWORD.into(), fast_kdf(), &sample_vault()).expect("create");
+        let mut gui = Self::on_sized(dir, path, size);
+        gui.unlock(PASSWORD);
+        assert!(!gui.app().is_locked(), "{}", gui.app().status_text());
+        gui
+    }
+
+    pub fn on_sized(dir: tempfile::TempDir, path: PathBuf, size: egui::Vec2) -> Gui {
         let clock = ManualClock::new(start());
         let clipboard = FakeClipboard::new();
         let options = AppOptions {
@@ -141,7 +156,7 @@ impl Gui {
             new_vault_kdf: Some(fast_kdf()),
         };
         let harness = Harness::builder()
-            .with_size(egui::vec2(1400.0, 900.0))
+            .with_size(size)
             .build_eframe(move |cc| KeywardApp::new(&cc.egui_ctx, AppPrefs::default(), options));
         let mut gui = Gui {
             harness,
