@@ -348,8 +348,11 @@ fn settings_are_saved_in_the_vault() {
         .get_by_label("Idle lock (minutes)")
         .set_value_accesskit(15.0);
     gui.settle();
-    gui.click("Save settings");
-    assert_eq!(gui.vault_on_disk().settings.idle_lock_minutes, 15);
+    assert_eq!(
+        gui.vault_on_disk().settings.idle_lock_minutes,
+        15,
+        "a setting applies (and is saved) at once"
+    );
     gui.click("Back to keys");
     gui.advance(Duration::minutes(10));
     assert!(!gui.app().is_locked(), "the new idle time applies");

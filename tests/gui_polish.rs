@@ -5,6 +5,7 @@
 mod gui_support;
 
 use eframe::egui;
+use egui_kittest::kittest::Queryable;
 
 use gui_support::*;
 use keyward::vault::Vault;
@@ -102,5 +103,27 @@ fn sort_and_filter_survive_lock_and_unlock_but_not_the_search() {
         gui.app().visible_entry_names(),
         vec!["binance-bot", "kraken-read", "github-ci"],
         "the sort (oldest secret first) is kept"
+    );
+}
+
+#[test]
+fn a_setting_applies_at_once_and_the_idle_lock_says_1_minute() {
+    let mut gui = Gui::unlocked();
+    gui.click("Settings");
+    gui.harness
+        .get_by_label("Idle lock (minutes)")
+        .set_value_accesskit(1.0);
+    gui.settle();
+    assert!(!gui.has_label("Save settings"), "no button to forget");
+    assert_eq!(gui.vault_on_disk().settings.idle_lock_minutes, 1);
+    // Leaving through the top bar keeps it too.
+    gui.click("Reminders");
+    assert_eq!(gui.vault_on_disk().settings.idle_lock_minutes, 1);
+    gui.advance(chrono::Duration::seconds(61));
+    gui.settle();
+    assert!(gui.app().is_locked(), "the new idle time applies");
+    assert_eq!(
+        gui.app().status_text(),
+        "Locked after 1 minute without input"
     );
 }

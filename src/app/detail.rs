@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::command::{Command, Confirm, DialogRequest};
 use super::signature::{self, SignaturePanel};
 use super::widgets::{
-    badge, date, exposure_color, field_noun, field_title, relative_days, urgency_color,
+    badge, date, exposure_color, field_noun, field_title, plural, relative_days, urgency_color,
 };
 use crate::vault::exposure::{self, PermissionRisk};
 use crate::vault::policy::{self, Urgency};
@@ -448,11 +448,10 @@ fn dates(ui: &mut Ui, entry: &Entry, settings: &VaultSettings, now: DateTime<Utc
                 Urgency::Fine => egui::Color32::from_rgb(60, 160, 80),
                 other => urgency_color(ui, other),
             };
-            ui.add(
-                egui::ProgressBar::new(fraction)
-                    .fill(color)
-                    .text(format!("Rotation: {age} of {period} days")),
-            );
+            ui.add(egui::ProgressBar::new(fraction).fill(color).text(format!(
+                "Rotation: {age} of {}",
+                plural(i64::from(period), "day")
+            )));
             if let Some(due) = policy::rotation_due_at(entry, settings) {
                 line(
                     ui,
@@ -463,7 +462,10 @@ fn dates(ui: &mut Ui, entry: &Entry, settings: &VaultSettings, now: DateTime<Utc
             }
         }
         None => {
-            ui.label(format!("Secret age {age} days; no rotation policy"));
+            ui.label(format!(
+                "Secret age {}; no rotation policy",
+                plural(age, "day")
+            ));
         }
     }
     let expiry_color = policy::expiry_urgency(entry, settings, now).map(|u| urgency_color(ui, u));

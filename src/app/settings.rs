@@ -10,10 +10,14 @@ use super::widgets::capitalised;
 use crate::store::{KdfParams, KdfPreset, strength};
 use crate::vault::VaultSettings;
 
-/// The settings as edited, applied with "Save settings".
+/// The settings as edited. A change applies at once (when no value is being dragged or
+/// typed), so nothing is left behind when the page is left.
 pub(crate) struct SettingsDraft {
     pub vault: VaultSettings,
     pub kdf: Option<KdfPreset>,
+    /// The vault's settings the draft was last in step with: when the vault's change
+    /// otherwise (another program's change merged, a refused value), the draft follows it.
+    base: VaultSettings,
 }
 
 impl SettingsDraft {
@@ -21,7 +25,27 @@ impl SettingsDraft {
         SettingsDraft {
             vault: settings.clone(),
             kdf: KdfPreset::of(kdf),
+            base: settings.clone(),
         }
+    }
+
+    /// The settings to apply now, if the draft holds a change and `settled` (nothing is
+    /// being dragged or typed). Follows a change the vault got otherwise first.
+    pub fn change_to_apply(
+        &mut self,
+        current: &VaultSettings,
+        settled: bool,
+    ) -> Option<VaultSettings> {
+        if *current != self.base {
+            self.vault = current.clone();
+            self.base = current.clone();
+            return None;
+        }
+        if !settled || self.vault == *current {
+            return None;
+        }
+        self.base = self.vault.clone();
+        Some(self.vault.clone())
     }
 }
 
@@ -100,19 +124,12 @@ pub(crate) fn settings_ui(
                         "warn this long before a due date",
                     );
                 });
-            ui.add_space(6.0);
-            ui.horizontal(|ui| {
-                let changed = draft.vault != *current;
-                if ui
-                    .add_enabled(changed, egui::Button::new("Save settings"))
-                    .clicked()
-                {
-                    commands.push(Command::UpdateSettings(draft.vault.clone()));
-                }
-                if changed && ui.button("Undo changes").clicked() {
-                    draft.vault = current.clone();
-                }
-            });
+            let ctx = ui.ctx().clone();
+            let settled = ctx.dragged_id().is_none() && !ctx.egui_wants_keyboard_input();
+            if let Some(settings) = draft.change_to_apply(current, settled) {
+                commands.push(Command::UpdateSettings(settings));
+            }
+            ui.label(RichText::new("Changes apply at once and are saved in the vault.").weak());
             ui.separator();
             ui.label(RichText::new("Key derivation").strong());
             ui.label(format!("Now: {kdf}"));
@@ -160,6 +177,10 @@ pub(crate) fn settings_ui(
             });
             ui.add_space(10.0);
             if ui.button("Back to keys").clicked() {
+                // A value still being typed is applied on the way out.
+                if draft.vault != *current {
+                    commands.push(Command::UpdateSettings(draft.vault.clone()));
+                }
                 commands.push(Command::ShowPage(Page::Keys));
             }
         });

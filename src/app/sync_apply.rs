@@ -224,7 +224,10 @@ pub(crate) fn lock(state: &mut AppState, reason: LockReason, confirmed: bool, no
     };
     let mut message = match reason {
         LockReason::Button | LockReason::Shortcut => "Locked".to_owned(),
-        LockReason::Idle(m) => format!("Locked after {m} minutes without input"),
+        LockReason::Idle(m) => {
+            let minutes = super::widgets::plural(i64::from(m), "minute");
+            format!("Locked after {minutes} without input")
+        }
         LockReason::Minimized => "Locked when minimised".to_owned(),
         LockReason::Signal => "Locked by a stop signal".to_owned(),
     };

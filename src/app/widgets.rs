@@ -188,15 +188,23 @@ pub fn badge(ui: &mut Ui, text: &str, color: Color32) -> Response {
         .inner
 }
 
+/// "1 minute", "5 minutes": a count with its noun, singular for one. The one plural rule of
+/// the app's texts.
+pub fn plural(count: i64, noun: &str) -> String {
+    if count == 1 || count == -1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 /// "today", "3 days ago", "in 12 days".
 pub fn relative_days(date: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let days = (date - now).num_days();
     match days {
         0 => "today".to_owned(),
-        1 => "in 1 day".to_owned(),
-        -1 => "1 day ago".to_owned(),
-        d if d > 0 => format!("in {d} days"),
-        d => format!("{} days ago", -d),
+        d if d > 0 => format!("in {}", plural(d, "day")),
+        d => format!("{} ago", plural(-d, "day")),
     }
 }
 
@@ -244,6 +252,14 @@ pub fn field_title(field: Field) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_is_singular_and_every_other_count_plural() {
+        assert_eq!(plural(1, "minute"), "1 minute");
+        assert_eq!(plural(0, "minute"), "0 minutes");
+        assert_eq!(plural(5, "day"), "5 days");
+        assert_eq!(plural(-1, "day"), "-1 day");
+    }
 
     #[test]
     fn secret_buffer_edits_by_character() {
