@@ -325,3 +325,99 @@ fn cli_reports_stored_and_unknown_in_one_walk_without_values() {
     s.run_pw(&["scan", "--unknown", &clean.to_string_lossy()], None)
         .expect_code(0);
 }
+
+#[test]
+fn add_then_replace_puts_unknown_keys_in_the_vault_and_references_in_the_file() {
+    let mut rng = Rng::new();
+    let s = Sandbox::with_vault();
+    let id = rng.fill("AKIA{b32:16}");
+    let secret = rng.fill("{b64:40}");
+    let token = rng.fill("ghp_{alnum:36}");
+    let tree = s.path("bot");
+    std::fs::create_dir_all(&tree).expect("mkdir");
+    let env = tree.join(".env");
+    let original = format!(
+        "# bot\nAWS_ACCESS_KEY_ID={id}\nAWS_SECRET_ACCESS_KEY={secret}\nGITHUB_TOKEN=\"{token}\"\nMODE=live\n"
+    );
+    std::fs::write(&env, &original).expect("write");
+    let tree_arg = tree.to_string_lossy().into_owned();
+
+    // Dry run: says what it would do, changes nothing.
+    let before = s.vault_bytes();
+    let run = s.run_pw(
+        &[
+            "scan",
+            "--unknown",
+            "--hidden",
+            "--add",
+            "--replace",
+            "--dry-run",
+            &tree_arg,
+        ],
+        None,
+    );
+    run.ok()
+        .leaks_none(&[&id, &secret, &token])
+        .stderr_has("Would add 'aws_secret_access_key-env' (shared-secret, provider aws)")
+        .stderr_has("Would add 'github_token-env' (token, provider github)")
+        .stderr_has("Dry run: nothing changed.");
+    assert_eq!(s.vault_bytes(), before);
+    assert_eq!(std::fs::read_to_string(&env).expect("env"), original);
+
+    let run = s.run_pw(
+        &[
+            "scan",
+            "--unknown",
+            "--hidden",
+            "--add",
+            "--replace",
+            &tree_arg,
+        ],
+        None,
+    );
+    run.ok().leaks_none(&[&id, &secret, &token]);
+    assert_eq!(s.get("aws_secret_access_key-env", "key").trim_end(), id);
+    assert_eq!(
+        s.get("aws_secret_access_key-env", "secret").trim_end(),
+        secret
+    );
+    assert_eq!(s.get("github_token-env", "secret").trim_end(), token);
+    let shown = s.show("github_token-env");
+    assert_eq!(shown["provider"], "github");
+    assert!(
+        shown["notes"].as_str().unwrap_or("").contains(".env:4:15"),
+        "{shown}"
+    );
+    let audit = s.run_pw(&["audit", "--json"], None);
+    assert!(
+        audit.stdout.contains("found_in_plain_text"),
+        "{}",
+        audit.stdout
+    );
+
+    let rewritten = std::fs::read_to_string(&env).expect("env");
+    assert_eq!(
+        rewritten,
+        "# bot\nAWS_ACCESS_KEY_ID=keyward://aws_secret_access_key-env/key\n\
+         AWS_SECRET_ACCESS_KEY=keyward://aws_secret_access_key-env/secret\n\
+         GITHUB_TOKEN=\"keyward://github_token-env/secret\"\nMODE=live\n"
+    );
+    let backup = tree.join(".env.keyward-backup");
+    assert_eq!(std::fs::read_to_string(&backup).expect("backup"), original);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&backup)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    // The rewritten file is clean (the backup is not: it is the original), and inject
+    // gives the original back.
+    s.run_pw(&["scan", "--unknown", &env.to_string_lossy()], None)
+        .expect_code(0);
+    let run = s.run_pw(&["inject", "-i", &env.to_string_lossy()], None);
+    assert_eq!(run.ok().stdout, original);
+}

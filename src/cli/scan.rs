@@ -11,6 +11,7 @@ use super::output::{self, print};
 use super::{CliError, Context, EXIT_FINDINGS, EXIT_OK};
 use crate::scan::{
     self, Detectors, Hit, HitStatus, Location, Needles, Owner, Progress, ScanOptions, ScanReport,
+    adopt,
 };
 
 /// `scan` options.
@@ -40,6 +41,17 @@ pub struct ScanArgs {
     /// Also find secrets the vault does not hold (provider key formats, private keys)
     #[arg(long)]
     pub unknown: bool,
+    /// With --unknown: put the unknown secrets found in files into the vault (provider
+    /// preset, key id and secret paired, named from the variable and the file)
+    #[arg(long, requires = "unknown")]
+    pub add: bool,
+    /// With --add: then replace each value in its file with a keyward://NAME/field
+    /// reference (the original kept beside it as FILE.keyward-backup, mode 0600)
+    #[arg(long, requires = "add")]
+    pub replace: bool,
+    /// With --add: print what would be added and replaced; change nothing
+    #[arg(long, requires = "add")]
+    pub dry_run: bool,
 }
 
 /// `scan --json`: the report.
@@ -73,9 +85,14 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<u8, CliError> {
     } else {
         None
     };
-    let vault = ctx.open_vault()?;
+    let (mut file, mut vault) = if args.add && !args.dry_run {
+        let password = ctx.master_password()?;
+        let (file, vault) = ctx.open_locked(password)?;
+        (Some(file), vault)
+    } else {
+        (None, ctx.open_vault()?)
+    };
     let needles = Needles::from_vault(&vault);
-    drop(vault);
 
     let options = ScanOptions {
         hidden: args.hidden,
@@ -106,6 +123,12 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<u8, CliError> {
         print(&hit_lines(&report))?;
     }
     summary(&report, &needles, args, elapsed);
+    if args.add
+        && let Some(detectors) = &detectors
+    {
+        return add_unknown(ctx, args, detectors, &report, file.as_mut(), &mut vault);
+    }
+    drop(vault);
     Ok(if report.hits.is_empty() {
         EXIT_OK
     } else {
@@ -219,4 +242,90 @@ fn summary(report: &ScanReport, needles: &Needles, args: &ScanArgs, elapsed: std
 pub(super) fn builtin_detectors() -> Result<Detectors, CliError> {
     Detectors::builtin()
         .map_err(|e| CliError::other(format!("the built-in detectors are broken: {e}")))
+}
+
+/// `--add` (and `--replace`, `--dry-run`): the unknown file hits become keys.
+fn add_unknown(
+    ctx: &mut Context,
+    args: &ScanArgs,
+    detectors: &Detectors,
+    report: &ScanReport,
+    file: Option<&mut crate::store::VaultFile>,
+    vault: &mut crate::vault::Vault,
+) -> Result<u8, CliError> {
+    let plan = adopt::plan(detectors, vault, &report.hits).map_err(CliError::other)?;
+    let verb = if args.dry_run { "Would add" } else { "Adding" };
+    for key in &plan.keys {
+        let places: Vec<String> = key
+            .places
+            .iter()
+            .map(|p| format!("{}:{}:{}", p.path.display(), p.line, p.column))
+            .collect();
+        let provider = if key.provider.is_empty() {
+            String::new()
+        } else {
+            format!(", provider {}", key.provider)
+        };
+        eprintln!(
+            "{verb} '{}' ({}{provider}) from {}",
+            key.name,
+            key.credential.kind(),
+            places.join(", ")
+        );
+    }
+    for (hit, why) in &plan.skipped {
+        eprintln!(
+            "Not added: {} {} at line {} ({why})",
+            hit.provider, hit.field, hit.line
+        );
+    }
+    if args.replace {
+        let verb = if args.dry_run {
+            "Would replace"
+        } else {
+            "Replacing"
+        };
+        for (path, n) in plan.files() {
+            eprintln!(
+                "{verb} {n} value(s) in {} with keyward:// references",
+                path.display()
+            );
+        }
+    }
+    if args.dry_run {
+        eprintln!("Dry run: nothing changed.");
+        return Ok(EXIT_OK);
+    }
+    let Some(file) = file else {
+        return Err(CliError::other("the vault is not open for writing"));
+    };
+    if plan.keys.is_empty() {
+        eprintln!("No unknown secret to add.");
+        return Ok(if report.hits.is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_FINDINGS
+        });
+    }
+    plan.add_to(vault, chrono::Utc::now())
+        .map_err(CliError::other)?;
+    ctx.save(file, vault)?;
+    eprintln!(
+        "Added {} key(s) to the vault, tagged {}.",
+        plan.keys.len(),
+        adopt::FOUND_TAG
+    );
+    if args.replace {
+        // The keys are saved first: a file that cannot be rewritten loses nothing.
+        for done in plan.replace(detectors).map_err(CliError::other)? {
+            eprintln!(
+                "Replaced {} value(s) in {}; the original is {} (mode 0600): delete it once \
+                 the program reads the references (keyward inject, exec, mount)",
+                done.references,
+                done.path.display(),
+                done.backup.display()
+            );
+        }
+    }
+    Ok(EXIT_OK)
 }

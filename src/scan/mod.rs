@@ -9,6 +9,7 @@
 //! [`needles`] builds the automaton and finds hits in one buffer, [`walk`] scans folders,
 //! [`history`] scans git histories; this file holds the report types they share.
 
+pub mod adopt;
 mod detect;
 mod history;
 mod needles;

@@ -34,8 +34,9 @@ impl Serialize for Severity {
 
 /// The finding codes keyward itself raises, in the order PRODUCT §6 ranks them; provider
 /// rules come after these at equal severity.
-pub const CODES: [&str; 9] = [
+pub const CODES: [&str; 10] = [
     "compromised",
+    "found_in_plain_text",
     "withdraw_without_ip_whitelist",
     "trade_without_ip_whitelist",
     "rotation_overdue",
@@ -134,6 +135,18 @@ fn entry_findings(
                 ),
             );
         }
+    }
+    if entry.tags.iter().any(|t| t == "found-in-plain-text") {
+        push(
+            Severity::High,
+            "found_in_plain_text",
+            "this key was found in plain text in a file (its notes say where): anyone who can \
+             read that file, its backups or its git history has it"
+                .into(),
+            "replace it there with a keyward:// reference (`keyward scan --unknown --add \
+             --replace`), rotate it, then remove the found-in-plain-text tag"
+                .into(),
+        );
     }
     match exposure::unrestricted_severity(entry) {
         Some(Severity::Critical) => {
