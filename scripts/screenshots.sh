@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The desktop app in a real X window under Xvfb: starts the binary on a demo vault, checks
 # that the unlock screen appears, types the password with xdotool, and takes screenshots of
-# the unlock screen, the main window and the detail panel (docs/screenshots/). Then checks
+# the unlock screen, the main window and the detail panel (docs/screenshots/), and of the
+# window at 800x600, 1920x1080 and 1280x800 with the detail panel open. Then checks
 # the real X clipboard: `kill -TERM` of the app clears the secret it copied (and the app exits
 # cleanly, locked), and `keyward copy` serves the secret with the KDE password-manager hint,
 # and clears it afterwards.
@@ -66,7 +67,7 @@ kw compromised kucoin-dca --reason "key pasted in a public gist" </dev/null >/de
 
 echo "== Xvfb"
 export DISPLAY=:97
-Xvfb "$DISPLAY" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$DISPLAY" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
 xvfb_pid=$!
 for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
 
@@ -77,8 +78,9 @@ window=$(timeout 20 xdotool search --sync --onlyvisible --name '^keyward$' | hea
   echo "the window did not appear"; cat "$work/app.log"; exit 1; }
 xdotool windowmove "$window" 0 0 windowsize "$window" 1280 800
 sleep 2
+# A shot of the window's corner of the screen: 1280x800 unless a size is given.
 shot() {
-  import -window root "$work/$1.png"
+  import -window root -crop "${2:-1280x800}+0+0" +repage "$work/$1.png"
   if [ "$take_screenshots" = 1 ]; then cp "$work/$1.png" "docs/screenshots/$1.png"; echo "   docs/screenshots/$1.png"; fi
 }
 # Pixels that differ between two shots: the screen must change when the app reacts.
@@ -122,10 +124,23 @@ echo "== the CLI writes while the app is open: the idle window merges and shows 
 # and the status line "1 key changed by another program was merged").
 printf 'cli-secret-42\n' | kw add zz-from-cli --kind token --provider aws --secret-stdin
 sleep 5
-import -window root "$work/after-cli.png"
+import -window root -crop 1280x800+0+0 +repage "$work/after-cli.png"
 diff_cli=$(changed_pixels detail after-cli)
 echo "   $diff_cli pixels changed"
 [ "${diff_cli:-0}" -gt 2000 ] || { echo "the window did not show the CLI's change ($diff_cli px)"; exit 1; }
+
+echo "== the layout at 800x600, 1920x1080 and 1280x800 (detail panel open)"
+# The app's own layout test (tests/gui_layout.rs) checks the bounds; these are the pictures,
+# and a check that the window really follows each size.
+for size in 800x600 1920x1080 1280x800; do
+  xdotool windowsize "$window" "${size%x*}" "${size#*x}"
+  sleep 2
+  shot "layout-$size" "$size"
+  kill -0 "$app_pid" || { echo "the app died at $size"; cat "$work/app.log"; exit 1; }
+done
+convert "$work/layout-1920x1080.png" -crop 1280x800+0+0 +repage "$work/big-corner.png"
+diff_size=$(changed_pixels big-corner layout-1280x800)
+[ "${diff_size:-0}" -gt 2000 ] || { echo "the window did not follow the size ($diff_size px)"; exit 1; }
 
 echo "== kill -TERM: the app locks, clears the X clipboard it set, and exits cleanly"
 # Ctrl+C with nothing focused copies the selected key's secret to the real X clipboard.
@@ -148,7 +163,7 @@ after=$(xclip -selection clipboard -o 2>/dev/null || true)
 echo "== real X clipboard: keyward copy"
 if ! kw copy --help >/dev/null 2>&1; then
   echo "keyward copy is not built yet: the clipboard check is skipped"
-  echo "xvfb: 4 passed, 0 failed"
+  echo "xvfb: 5 passed, 0 failed"
   exit 0
 fi
 kw copy github-deploy --clear-after 3 </dev/null &
@@ -161,4 +176,4 @@ xclip -selection clipboard -t TARGETS -o | grep -q x-kde-passwordManagerHint || 
 wait "$copy_pid"
 after=$(xclip -selection clipboard -o 2>/dev/null || true)
 [ "$after" != "ghp_demoToken000111222333" ] || { echo "the clipboard still holds the secret"; exit 1; }
-echo "xvfb: 5 passed, 0 failed"
+echo "xvfb: 6 passed, 0 failed"

@@ -94,7 +94,7 @@ fn at_800_by_600_the_toolbar_folds_into_a_menu_and_nothing_overlaps() {
         !gui.has_label("Import…") && !gui.has_label("Scan a folder…"),
         "the folded buttons are not drawn in the bar"
     );
-    assert_apart(&toolbar(&gui, &["Lock", "More…", "New key"]), 800.0);
+    assert_apart(&toolbar(&gui, &["?", "Lock", "More…", "New key"]), 800.0);
     assert_headers_inside(&gui, 800.0);
 
     // The folded buttons are one click away and still work.
@@ -131,6 +131,7 @@ fn at_1280_by_800_with_a_key_open_every_column_header_can_be_seen() {
     // The full top bar fits at this width: nothing folded, nothing overlapping.
     assert!(!gui.has_label("More…"));
     let all = [
+        "?",
         "Lock",
         "Settings",
         "Import…",

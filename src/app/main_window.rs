@@ -139,7 +139,7 @@ fn top_bar(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
         if !session.view.search.is_empty() {
             left += buttons_width(ui, &["Clear search"]);
         }
-        let always = buttons_width(ui, &["Lock", "New key"]);
+        let always = buttons_width(ui, &["?", "Lock", "New key"]);
         let room = ui.available_width() - left - always - 8.0;
         let full_search = 280.0;
         let fold = room < full_search + buttons_width(ui, &FOLDING);
