@@ -49,8 +49,11 @@ fn vault(n: usize) -> Vault {
     vault
 }
 
-/// Child: import `path` as `format` and print the seconds taken and the entry count.
+/// Child: import `path` as `format` and print the seconds taken, the entry count, the peak
+/// resident set and what the imported keys hold once the file's bytes are dropped (the
+/// resident set then, less the one before reading: the imported vault in memory).
 fn child(format: Format, path: &Path) {
+    let before = own_status("VmRSS:").unwrap_or(0);
     let started = Instant::now();
     let bytes = std::fs::read(path).unwrap_or_default();
     let options = ImportOptions {
@@ -58,28 +61,35 @@ fn child(format: Format, path: &Path) {
         ..ImportOptions::default()
     };
     let imported = transfer::import(&bytes, path, format, &options, Utc::now());
-    let count = match imported {
+    let seconds = started.elapsed().as_secs_f64();
+    drop(bytes);
+    let held = own_status("VmRSS:").unwrap_or(0).saturating_sub(before);
+    let count = match &imported {
         Ok(i) => i.entries.len(),
         Err(e) => {
             eprintln!("{e}");
             0
         }
     };
-    let seconds = started.elapsed().as_secs_f64();
-    println!("{seconds} {count} {}", own_peak().unwrap_or(0));
+    println!(
+        "{seconds} {count} {} {held}",
+        own_status("VmHWM:").unwrap_or(0)
+    );
+    drop(imported);
 }
 
-/// This process's own peak resident set (`VmHWM` of /proc/self/status), in bytes. Unlike
-/// `ru_maxrss` from `wait4` it cannot carry the parent's high-water mark across fork.
-fn own_peak() -> Option<u64> {
+/// A size line of this process's /proc/self/status (`VmHWM:`, the peak resident set, or
+/// `VmRSS:`, the resident set now), in bytes. Unlike `ru_maxrss` from `wait4` the peak cannot
+/// carry the parent's high-water mark across fork.
+fn own_status(key: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
 }
 
-/// Runs the child for one file; (seconds, entries, peak resident set in bytes).
-fn measure(format: Format, path: &Path) -> Option<(f64, usize, u64)> {
+/// Runs the child for one file; (seconds, entries, peak resident set, held), bytes.
+fn measure(format: Format, path: &Path) -> Option<(f64, usize, u64, u64)> {
     let exe = std::env::current_exe().ok()?;
     let mut child = Command::new(exe)
         .env(CHILD, format!("{format}:{}", path.display()))
@@ -92,8 +102,8 @@ fn measure(format: Format, path: &Path) -> Option<(f64, usize, u64)> {
     result
 }
 
-/// Seconds, entries and peak bytes the child printed.
-fn read_child(stdout: Option<std::process::ChildStdout>) -> Option<(f64, usize, u64)> {
+/// Seconds, entries, peak and held bytes the child printed.
+fn read_child(stdout: Option<std::process::ChildStdout>) -> Option<(f64, usize, u64, u64)> {
     let mut stdout = stdout?;
     let mut text = String::new();
     std::io::Read::read_to_string(&mut stdout, &mut text).ok()?;
@@ -101,7 +111,8 @@ fn read_child(stdout: Option<std::process::ChildStdout>) -> Option<(f64, usize, 
     let seconds = words.next()?.parse().ok()?;
     let entries = words.next()?.parse().ok()?;
     let peak = words.next()?.parse().ok().filter(|p| *p > 0)?;
-    Some((seconds, entries, peak))
+    let held = words.next()?.parse().ok()?;
+    Some((seconds, entries, peak, held))
 }
 
 fn main() {
@@ -122,8 +133,8 @@ fn main() {
     let vault = vault(n);
     println!("KeePass import of {n} entries (each in a child process)");
     println!(
-        "{:<12} {:>10} {:>9} {:>11} {:>9} {:>6}",
-        "format", "file MiB", "import s", "peak MiB", "peak/file", "goal"
+        "{:<12} {:>10} {:>9} {:>11} {:>9} {:>6} {:>9} {:>9}",
+        "format", "file MiB", "import s", "peak MiB", "peak/file", "goal", "held MiB", "peak/held"
     );
     for format in [Format::KeepassXml, Format::Kdbx] {
         let options = ExportOptions {
@@ -135,7 +146,7 @@ fn main() {
         std::fs::write(&path, exported.bytes.expose()).expect("write");
         let size = exported.bytes.expose().len() as f64;
         drop(exported);
-        let Some((seconds, entries, peak)) = measure(format, &path) else {
+        let Some((seconds, entries, peak, held)) = measure(format, &path) else {
             println!("{format:<12} the child failed");
             continue;
         };
@@ -144,13 +155,15 @@ fn main() {
         let ratio = peak as f64 / size;
         let met = seconds <= 2.0 && ratio <= 4.0;
         println!(
-            "{:<12} {:>10.1} {:>9.2} {:>11.1} {:>9.1} {:>6}",
+            "{:<12} {:>10.1} {:>9.2} {:>11.1} {:>9.1} {:>6} {:>9.1} {:>9.1}",
             format.to_string(),
             mib(size),
             seconds,
             mib(peak as f64),
             ratio,
-            if met { "met" } else { "NOT met" }
+            if met { "met" } else { "NOT met" },
+            mib(held as f64),
+            peak as f64 / held.max(1) as f64
         );
     }
     kdbx3_row(&dir.path().join("bench.keepass-xml"), dir.path(), n);
@@ -182,7 +195,7 @@ fn kdbx3_row(xml: &Path, dir: &Path, n: usize) {
         return;
     }
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(1) as f64;
-    let Some((seconds, entries, peak)) = measure(Format::Kdbx, &path) else {
+    let Some((seconds, entries, peak, held)) = measure(Format::Kdbx, &path) else {
         println!("kdbx 3.1     the child failed");
         return;
     };
@@ -190,7 +203,7 @@ fn kdbx3_row(xml: &Path, dir: &Path, n: usize) {
     let mib = |b: f64| b / (1024.0 * 1024.0);
     let ratio = peak as f64 / size;
     println!(
-        "{:<12} {:>10.1} {:>9.2} {:>11.1} {:>9.1} {:>6}",
+        "{:<12} {:>10.1} {:>9.2} {:>11.1} {:>9.1} {:>6} {:>9.1} {:>9.1}",
         "kdbx 3.1",
         mib(size),
         seconds,
@@ -200,7 +213,9 @@ fn kdbx3_row(xml: &Path, dir: &Path, n: usize) {
             "met"
         } else {
             "NOT met"
-        }
+        },
+        mib(held as f64),
+        peak as f64 / held.max(1) as f64
     );
 }
 
@@ -218,7 +233,7 @@ fn nested_row(depth: usize, dir: &Path) {
     x.push_str("</Root></KeePassFile>");
     let path = dir.join("nested.xml");
     std::fs::write(&path, &x).expect("write");
-    if let Some((seconds, entries, peak)) = measure(Format::KeepassXml, &path) {
+    if let Some((seconds, entries, peak, _)) = measure(Format::KeepassXml, &path) {
         let mib = |b: f64| b / (1024.0 * 1024.0);
         println!(
             "{:<12} {:>10.1} {:>9.2} {:>11.1} {:>9.1} ({entries} entries, {depth} groups deep)",
@@ -244,7 +259,7 @@ fn slow_row(kdbx: &Path, dir: &Path) {
     bytes[at..at + 8].copy_from_slice(&1_000_000_000u64.to_le_bytes());
     let path = dir.join("slow.kdbx");
     std::fs::write(&path, &bytes).expect("write");
-    if let Some((seconds, entries, _)) = measure(Format::Kdbx, &path) {
+    if let Some((seconds, entries, _, _)) = measure(Format::Kdbx, &path) {
         println!(
             "{:<12} {:>10} {:>9.3} refused: {}",
             "kdbx t=10^9",

@@ -257,11 +257,26 @@ pub fn to_entry(
     report: &mut TransferReport,
 ) -> Entry {
     let (meta, free_notes) = notes::parse(&record.notes);
-    let key_id_field = record.field(API_KEY).map(|v| v.expose().to_owned());
-    let secret_field = record.field(API_SECRET).cloned();
-    let passphrase = record.field(PASSPHRASE).cloned();
-    let private_key = record.field(PRIVATE_KEY).cloned();
-    let public_key = record.field(PUBLIC_KEY).map(|v| v.expose().to_owned());
+    // Each field's name normalised once (Record::field's rule, without a String per lookup).
+    let normals: Vec<String> = record
+        .fields
+        .iter()
+        .map(|f| normalised_field_name(&f.name))
+        .collect();
+    let part = |name: &str| {
+        let wanted = normalised_field_name(name);
+        record
+            .fields
+            .iter()
+            .zip(&normals)
+            .find(|(f, n)| **n == wanted && !f.value.is_empty())
+            .map(|(f, _)| &f.value)
+    };
+    let key_id_field = part(API_KEY).map(|v| v.expose().to_owned());
+    let secret_field = part(API_SECRET).cloned();
+    let passphrase = part(PASSPHRASE).cloned();
+    let private_key = part(PRIVATE_KEY).cloned();
+    let public_key = part(PUBLIC_KEY).map(|v| v.expose().to_owned());
     let key_id = key_id_field
         .clone()
         .unwrap_or_else(|| record.username.clone());
@@ -348,9 +363,12 @@ pub fn to_entry(
     };
     let mut totp = record.totp.filter(|t| !t.is_empty());
     let mut taken: Vec<&str> = Vec::new();
-    for field in record.fields {
-        let normal = normalised_field_name(&field.name);
-        if let Some(part) = used.iter().find(|u| normalised_field_name(u) == normal) {
+    let used: Vec<(&str, String)> = used
+        .into_iter()
+        .map(|u| (u, normalised_field_name(u)))
+        .collect();
+    for (field, normal) in record.fields.into_iter().zip(normals) {
+        if let Some((part, _)) = used.iter().find(|(_, n)| *n == normal) {
             // The first non-empty field of a part's name is the part (as Record::field reads).
             if !taken.contains(part) && !field.value.is_empty() {
                 taken.push(part);
