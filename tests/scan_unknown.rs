@@ -421,3 +421,62 @@ fn add_then_replace_puts_unknown_keys_in_the_vault_and_references_in_the_file() 
     let run = s.run_pw(&["inject", "-i", &env.to_string_lossy()], None);
     assert_eq!(run.ok().stdout, original);
 }
+
+fn git_commit(dir: &Path, message: &str) -> std::process::Output {
+    Command::new("git")
+        .args(["commit", "-qm", message])
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.com")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.com")
+        .env_remove("KEYWARD_PASSWORD_FILE")
+        .env_remove("KEYWARD_PASSWORD_COMMAND")
+        .output()
+        .expect("run git commit")
+}
+
+#[test]
+fn the_pre_commit_hook_stops_a_secret_and_lets_a_clean_commit_through() {
+    if !have_git() {
+        return;
+    }
+    let mut rng = Rng::new();
+    let s = Sandbox::new();
+    let repo = s.path("repo");
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    git(&repo, &["init", "-q"]);
+    let repo_arg = repo.to_string_lossy().into_owned();
+    s.run(&["hook", "install", &repo_arg], None).ok();
+    // A second install does not overwrite it.
+    s.run(&["hook", "install", &repo_arg], None)
+        .expect_code(2)
+        .stderr_has("--force");
+
+    std::fs::write(repo.join("README"), "hello\n").expect("write");
+    git(&repo, &["add", "README"]);
+    let out = git_commit(&repo, "clean");
+    assert!(out.status.success(), "clean commit refused: {out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("checking unknown key patterns only"), "{err}");
+
+    let token = rng.fill("glpat-{b64url:20}");
+    std::fs::write(repo.join("ci.yml"), format!("token: {token}\n")).expect("write");
+    git(&repo, &["add", "ci.yml"]);
+    let out = git_commit(&repo, "leak");
+    assert!(!out.status.success(), "the leaking commit went through");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("ci.yml:1:8: unknown GitLab secret"), "{text}");
+    assert!(!text.contains(&token), "the hook printed the secret");
+    // Only what is staged counts: unstaging the file lets the commit through.
+    git(&repo, &["rm", "-q", "--cached", "ci.yml"]);
+    std::fs::write(repo.join("README"), "hello again\n").expect("write");
+    git(&repo, &["add", "README"]);
+    assert!(git_commit(&repo, "clean again").status.success());
+}

@@ -6,6 +6,7 @@
 mod copy;
 mod entries;
 mod exec;
+mod hook;
 mod inject;
 mod input;
 mod keys;
@@ -191,6 +192,9 @@ pub enum Command {
     /// Fill keyward://NAME/field references in a text file (JSON, YAML, .env, ...); writes
     /// OUT atomically with mode 0600
     Inject(inject::InjectArgs),
+    /// Git hooks: `hook install` writes a pre-commit hook that runs `scan --staged --unknown`
+    #[command(subcommand)]
+    Hook(hook::HookCommand),
 }
 
 /// Key derivation strength options of `init` and `passwd`.
@@ -578,6 +582,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Exec(args) => exec::exec(&mut ctx, &args),
         Command::Scan(args) => scan::scan(&mut ctx, &args),
         Command::Inject(args) => inject::inject(&mut ctx, &args),
+        Command::Hook(command) => hook::hook(&command),
     };
     match result {
         Ok(code) => code,

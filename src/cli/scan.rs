@@ -17,9 +17,14 @@ use crate::scan::{
 /// `scan` options.
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files or folders to scan
-    #[arg(required = true, value_name = "PATH")]
+    /// Files or folders to scan (with --staged: a folder of the repository, default .)
+    #[arg(required_unless_present = "staged", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Scan what is staged for the next commit (the index) instead of files; when no
+    /// password file or command is set, the vault is not opened and only --unknown patterns
+    /// are checked (the pre-commit hook's mode)
+    #[arg(long, conflicts_with_all = ["git", "add"])]
+    pub staged: bool,
     /// Print JSON (documented in docs/BEYOND.md)
     #[arg(long)]
     pub json: bool,
@@ -85,6 +90,23 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<u8, CliError> {
     } else {
         None
     };
+    let no_prompt_source = ctx.password_file.is_none()
+        && std::env::var_os("KEYWARD_PASSWORD_COMMAND").is_none_or(|c| c.is_empty());
+    if args.staged && (no_prompt_source || !ctx.vault.exists()) {
+        if !args.unknown {
+            return Err(CliError::usage(
+                "the vault cannot be opened without a prompt here: set KEYWARD_PASSWORD_FILE \
+                 or KEYWARD_PASSWORD_COMMAND, or add --unknown to check key patterns only",
+            ));
+        }
+        eprintln!(
+            "keyward: the vault cannot be opened without a prompt (no KEYWARD_PASSWORD_FILE or \
+             KEYWARD_PASSWORD_COMMAND, or no vault): checking unknown key patterns only, not \
+             the stored secrets"
+        );
+        let needles = Needles::from_vault(&crate::vault::Vault::default());
+        return finish(args, &needles, detectors.as_deref());
+    }
     let (mut file, mut vault) = if args.add && !args.dry_run {
         let password = ctx.master_password()?;
         let (file, vault) = ctx.open_locked(password)?;
@@ -103,7 +125,11 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<u8, CliError> {
         unknown: detectors.clone(),
     };
     let started = Instant::now();
-    let report = scan::scan(&args.paths, &needles, &options, &Progress::default());
+    let report = if args.staged {
+        staged(args, &needles, &options)?
+    } else {
+        scan::scan(&args.paths, &needles, &options, &Progress::default())
+    };
     let elapsed = started.elapsed();
 
     if args.json {
@@ -328,4 +354,52 @@ fn add_unknown(
         }
     }
     Ok(EXIT_OK)
+}
+
+fn staged(
+    args: &ScanArgs,
+    needles: &Needles,
+    options: &ScanOptions,
+) -> Result<ScanReport, CliError> {
+    let here = PathBuf::from(".");
+    let path = args.paths.first().unwrap_or(&here);
+    scan::scan_staged(path, needles, options, &Progress::default())
+        .map_err(|e| CliError::other(e.to_string()))
+}
+
+/// The vault-less `--staged --unknown` run: report and exit code.
+fn finish(
+    args: &ScanArgs,
+    needles: &Needles,
+    detectors: Option<&Detectors>,
+) -> Result<u8, CliError> {
+    let options = ScanOptions {
+        binary: args.binary,
+        unknown: detectors.map(|d| std::sync::Arc::new(d.clone())),
+        ..ScanOptions::default()
+    };
+    let started = Instant::now();
+    let report = staged(args, needles, &options)?;
+    if args.json {
+        print(&output::json(&ScanJson {
+            hits: &report.hits,
+            files_scanned: report.files_scanned,
+            bytes_scanned: report.bytes_scanned,
+            git_repositories: &report.git_repositories,
+            git_blobs_scanned: report.git_blobs_scanned,
+            binary_files_skipped: report.binary_files_skipped,
+            secrets_searched: 0,
+            not_searched_too_short: &[],
+            errors: &report.errors,
+            unknown_rules: detectors.map(|d| d.rules.len()),
+        }))?;
+    } else {
+        print(&hit_lines(&report))?;
+    }
+    summary(&report, needles, args, started.elapsed());
+    Ok(if report.hits.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FINDINGS
+    })
 }

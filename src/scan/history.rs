@@ -221,3 +221,63 @@ pub(super) fn scan_history(
     }
     Ok(result)
 }
+
+/// Scans what is staged in the repository holding `path` (its index, listed by
+/// `git ls-files --stage`): each staged blob, reported under its path in the work tree.
+pub fn scan_staged(
+    path: &Path,
+    needles: &Needles,
+    options: &ScanOptions,
+    progress: &Progress,
+) -> Result<super::ScanReport, HistoryError> {
+    let repo = gix::discover(path).map_err(|e| HistoryError::Open(e.to_string()))?;
+    let root = repo
+        .workdir()
+        .map(Path::to_owned)
+        .ok_or_else(|| HistoryError::Open("a bare repository has no index".into()))?;
+    let listing = std::process::Command::new("git")
+        .args(["ls-files", "--stage", "-z"])
+        .current_dir(&root)
+        .output()
+        .map_err(|e| HistoryError::Read(format!("cannot run git ls-files: {e}")))?;
+    if !listing.status.success() {
+        return Err(HistoryError::Read(
+            String::from_utf8_lossy(&listing.stderr).trim().to_owned(),
+        ));
+    }
+    let mut report = super::ScanReport::default();
+    for record in listing.stdout.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+        if progress.cancel.load(Ordering::Relaxed) {
+            break;
+        }
+        // "MODE OID STAGE\tPATH"
+        let text = String::from_utf8_lossy(record);
+        let Some((meta, file)) = text.split_once('\t') else {
+            continue;
+        };
+        let mut parts = meta.split(' ');
+        let (Some(mode), Some(oid)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if mode != "100644" && mode != "100755" {
+            continue;
+        }
+        let id = ObjectId::from_hex(oid.as_bytes()).map_err(read_error)?;
+        let data = repo.find_blob(id).map_err(read_error)?;
+        let file = root.join(file);
+        report.files_scanned += 1;
+        report.bytes_scanned += data.data.len() as u64;
+        progress.files.fetch_add(1, Ordering::Relaxed);
+        match scan_buffer(
+            needles,
+            options.unknown.as_deref(),
+            &data.data,
+            options.binary,
+            || Location::File { path: file.clone() },
+        ) {
+            Some(hits) => report.hits.extend(hits),
+            None => report.binary_files_skipped += 1,
+        }
+    }
+    Ok(report)
+}

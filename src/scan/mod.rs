@@ -25,7 +25,7 @@ use serde::Serialize;
 use crate::vault::Field;
 
 pub use detect::{Found, entropy, find_unknown};
-pub use history::HistoryError;
+pub use history::{HistoryError, scan_staged};
 pub use needles::{MIN_SECRET_LEN, Needles, Owner};
 pub use rules::{BUILTIN_DETECTORS, Detectors, Rule, RuleSpec, RulesError, expand_sample};
 pub use walk::scan;
