@@ -201,7 +201,12 @@ fn seal_file(
     password: &str,
     plaintext: &[u8],
 ) -> Vec<u8> {
-    let header = Header { kdf, salt, nonce };
+    let header = Header {
+        kdf,
+        salt,
+        nonce,
+        key_file: false,
+    };
     let key = kdf::derive_key(&SecretString::from(password), &salt, kdf).expect("derive");
     format::seal(&header, &key, SecretBytes::new(plaintext.to_vec())).expect("seal")
 }
@@ -638,6 +643,7 @@ fn header_fields_sit_at_the_documented_offsets() {
         },
         salt: counting::<32>(0x80),
         nonce: counting::<24>(0xc0),
+        key_file: false,
     };
     let bytes = header.to_bytes();
     assert_eq!(bytes.len(), 80);
@@ -752,6 +758,7 @@ fn variant_name(e: &StoreError) -> &'static str {
         StoreError::Damaged { .. } => "damaged",
         StoreError::KdfRejected { .. } => "kdf-rejected",
         StoreError::WrongPasswordOrDamaged { .. } => "wrong-password-or-damaged",
+        StoreError::KeyFileNeeded { .. } => "key-file-needed",
         StoreError::NotFound { .. } => "not-found",
         StoreError::Io { .. } => "io",
         StoreError::Crypto { .. } => "crypto",

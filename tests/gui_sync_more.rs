@@ -161,9 +161,10 @@ fn a_lock_whose_save_succeeds_on_retry_writes_no_recovery_file() {
     assert!(gui.vault_on_disk().trashed("kraken-read").is_some());
 }
 
-/// A copy of the vault with one more key, as another machine would have saved it.
+/// A copy of the vault with one more key, as another machine would have saved it: under the
+/// key (and salt) it opened the vault with, as every save keeps them.
 fn write_copy(path: &Path, extra: &str, secret: &str) {
-    let (_, mut vault) = VaultFile::open(path, PASSWORD.into()).expect("open");
+    let (mut file, mut vault) = VaultFile::open(path, PASSWORD.into()).expect("open");
     vault
         .add(Entry::new(
             extra,
@@ -174,7 +175,8 @@ fn write_copy(path: &Path, extra: &str, secret: &str) {
         ))
         .expect("add");
     let copy = path.with_file_name("vault.sync-conflict-20261201-101530-LAPTOP1.keyward");
-    VaultFile::create(&copy, PASSWORD.into(), fast_kdf(), &vault).expect("copy");
+    let bytes = file.encrypt(&vault).expect("seal");
+    std::fs::write(&copy, bytes).expect("copy");
 }
 
 fn copy_path(gui: &Gui) -> PathBuf {

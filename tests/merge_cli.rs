@@ -261,14 +261,12 @@ fn a_recovery_file_is_mentioned_on_open_and_merge_reads_it() {
     added.id = uuid::Uuid::new_v4();
     added.name = "unsaved-key".into();
     unsaved.add(added).expect("add");
-    let password = PASSWORD.into();
     let written = keyward::store::write_recovery(
         &s.vault,
         &keyward::store::Recovery {
             vault: &unsaved,
             base: Some(file.last_known()),
-            password: &password,
-            kdf: keyward::store::KdfParams::from_mib(1, 1, 1).expect("kdf"),
+            key: file.key(),
         },
         chrono::Utc::now(),
     )

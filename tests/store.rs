@@ -1,6 +1,6 @@
-//! `VaultFile` behaviour at the library level: create, backup, file modes, fresh salt and
-//! nonce, change detection, the lock, temporary files, redaction, and saves that fail because
-//! the disk is full or the folder is read-only.
+//! `VaultFile` behaviour at the library level: create, backup, file modes, one key and salt
+//! per password with a fresh nonce per save, change detection, the lock, temporary files,
+//! redaction, and saves that fail because the disk is full or the folder is read-only.
 //!
 //! The CLI-level versions of these live in the CLI tests; here the library is called directly.
 
@@ -212,28 +212,131 @@ fn vault_backup_and_lock_are_private() {
 }
 
 #[test]
-fn every_save_uses_a_fresh_salt_and_nonce() {
+fn saves_reuse_the_key_and_salt_with_a_fresh_nonce() {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = new_vault(dir.path(), &["a"]);
     let (mut file, mut vault) = VaultFile::open(&path, pw()).expect("open");
-    let mut headers = vec![fs::read(&path).expect("read")];
+    let mut files = vec![fs::read(&path).expect("read")];
     for _ in 0..3 {
         file.save(&mut vault).expect("save the same vault");
-        headers.push(fs::read(&path).expect("read"));
+        files.push(fs::read(&path).expect("read"));
+        // Each version opens with the password.
+        VaultFile::open(&path, pw()).expect("every save opens");
     }
-    let parsed: Vec<Header> = headers
+    let parsed: Vec<Header> = files
         .iter()
         .map(|bytes| Header::parse(bytes).expect("header").0)
         .collect();
     for (i, a) in parsed.iter().enumerate() {
         assert_eq!(a.kdf, KDF, "the KDF parameters are kept");
+        assert!(!a.key_file);
         for b in &parsed[i + 1..] {
-            assert_ne!(a.salt, b.salt, "a new salt, hence a new key, on every save");
-            assert_ne!(a.nonce, b.nonce, "a new nonce on every save");
+            assert_eq!(
+                a.salt, b.salt,
+                "the key (and its salt) is derived once, at open"
+            );
+            assert_ne!(a.nonce, b.nonce, "a new random nonce on every save");
         }
     }
-    // Same content, different key and nonce: the ciphertexts share nothing.
-    assert_ne!(headers[1][HEADER_LEN..], headers[2][HEADER_LEN..]);
+    // Same content and key, different nonce: the ciphertexts share nothing.
+    assert_ne!(files[1][HEADER_LEN..], files[2][HEADER_LEN..]);
+}
+
+#[test]
+fn a_password_or_kdf_change_rotates_the_salt_and_checks_the_current_password() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = new_vault(dir.path(), &["a"]);
+    let salt = |p: &Path| {
+        Header::parse(&fs::read(p).expect("read"))
+            .expect("header")
+            .0
+            .salt
+    };
+    let first = salt(&path);
+    let (mut file, mut vault) = VaultFile::open(&path, pw()).expect("open");
+    assert!(
+        file.password_matches(&pw()),
+        "checked without a stored password"
+    );
+    assert!(!file.password_matches(&SecretString::from("not it")));
+
+    let wrong = keyward::store::Credentials::from(SecretString::from("not it"));
+    let new = keyward::store::Credentials::from(SecretString::from("new password"));
+    assert!(matches!(
+        file.change_credentials(&wrong, new.clone(), KDF),
+        Err(StoreError::WrongCurrentPassword { .. })
+    ));
+    file.save(&mut vault).expect("save");
+    assert_eq!(salt(&path), first, "nothing changed");
+
+    file.change_credentials(&pw().into(), new, KDF)
+        .expect("change");
+    file.save(&mut vault).expect("save");
+    let second = salt(&path);
+    assert_ne!(
+        second, first,
+        "a new password derives a new key under a new salt"
+    );
+    assert!(file.password_matches(&SecretString::from("new password")));
+    assert!(VaultFile::open(&path, pw()).is_err());
+
+    let stronger = KdfParams {
+        iterations: 2,
+        ..KDF
+    };
+    file.set_password(SecretString::from("new password"), stronger)
+        .expect("kdf");
+    assert_eq!(file.kdf(), stronger, "what the next save uses");
+    file.save(&mut vault).expect("save");
+    assert_ne!(salt(&path), second, "a KDF change derives anew too");
+    let (reopened, _) = VaultFile::open(&path, SecretString::from("new password")).expect("open");
+    assert_eq!(reopened.kdf(), stronger);
+}
+
+#[test]
+fn a_password_changed_by_another_writer_stops_the_merge_clearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = new_vault(dir.path(), &["a"]);
+    let (mut app, mut app_vault) = VaultFile::open(&path, pw()).expect("app opens");
+    let (mut cli, mut cli_vault) = VaultFile::open(&path, pw()).expect("cli opens");
+    cli.set_password(SecretString::from("changed elsewhere"), KDF)
+        .expect("set");
+    cli_vault.add(entry("from-cli")).expect("add");
+    cli.save(&mut cli_vault).expect("cli saves");
+    app_vault.add(entry("from-app")).expect("add");
+    let err = app.save_merging(&mut app_vault).expect_err("refused");
+    assert!(matches!(err, StoreError::OtherKey { .. }), "{err}");
+    assert!(err.to_string().contains("another master password"), "{err}");
+    // Nothing lost: the file is the other writer's, and the app still holds its change.
+    let (_, on_disk) =
+        VaultFile::open(&path, SecretString::from("changed elsewhere")).expect("open");
+    assert_eq!(names(&on_disk), ["a", "from-cli"]);
+    assert!(app_vault.get("from-app").is_some());
+}
+
+#[test]
+fn a_save_derives_no_key() {
+    // Parameters that make a derivation clearly slower than a small save.
+    let heavy = KdfParams {
+        memory_kib: 64 * 1024,
+        iterations: 3,
+        parallelism: 1,
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("vault.keyward");
+    VaultFile::create(&path, pw(), heavy, &vault_of(&["a", "b"])).expect("create");
+    let started = std::time::Instant::now();
+    let (mut file, mut vault) = VaultFile::open(&path, pw()).expect("open");
+    let open = started.elapsed();
+    let started = std::time::Instant::now();
+    for _ in 0..3 {
+        file.save(&mut vault).expect("save");
+    }
+    let saves = started.elapsed() / 3;
+    assert!(
+        saves * 3 < open,
+        "a save ({saves:?}) must cost far less than the open's derivation ({open:?})"
+    );
 }
 
 #[test]
@@ -471,6 +574,7 @@ fn saving_leaves_no_plaintext_copy_in_freed_memory() {
         kdf: KDF,
         salt: [1; 32],
         nonce: [2; 24],
+        key_file: false,
     };
     let key = keyward::store::kdf::derive_key(&pw(), &header.salt, KDF).expect("derive");
     WATCH.store(true, std::sync::atomic::Ordering::SeqCst);

@@ -22,6 +22,7 @@ fn header() -> Header {
         },
         salt: [7; 32],
         nonce: [9; 24],
+        key_file: false,
     }
 }
 

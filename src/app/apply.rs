@@ -12,7 +12,7 @@ use super::dialogs::{self, Dialog};
 use super::entry_form::EditorState;
 use super::jobs::Waker;
 use super::settings::SettingsDraft;
-use super::state::{AppState, Screen, Session};
+use super::state::{AppState, KeyChange, Screen, Session};
 use super::status::StatusLine;
 use super::sync_apply;
 use super::tasks;
@@ -21,7 +21,7 @@ use super::widgets::{capitalised, field_noun};
 use crate::clipboard::{self, ClearOutcome, TimedClipboard};
 use crate::keys::KeyAlgorithm;
 use crate::secret::SecretString;
-use crate::store::KdfParams;
+use crate::store::{Credentials, KdfPreset, KeyFile};
 use crate::transfer::ClashRule;
 use crate::vault::{Entry, Field, NewParts, VaultSettings};
 
@@ -54,7 +54,9 @@ pub(crate) fn apply(state: &mut AppState, command: Command, now: DateTime<Utc>) 
             state.screen = Screen::Unlock(UnlockState::new(path));
             state.forget_widgets = true;
         }
-        Command::PickFile(pick @ (FilePick::OpenVault | FilePick::NewVault)) => {
+        Command::PickFile(
+            pick @ (FilePick::OpenVault | FilePick::NewVault | FilePick::KeyFile),
+        ) => {
             if let Screen::Unlock(unlock) = &mut state.screen
                 && unlock.pick.is_none()
             {
@@ -159,7 +161,7 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
             return Some(copy_to_clipboard(session, env, &text, label));
         }
         Command::UpdateSettings(settings) => return Some(update_settings(session, settings, env)),
-        Command::ChangeKdf(kdf) => return Some(change_kdf(session, kdf, env)),
+        Command::ChangeMasterPassword => return Some(change_master_password(session, env)),
         Command::RetrySave => {
             session.save_error = None;
             tasks::start_save(session, env.waker);
@@ -490,17 +492,44 @@ fn update_settings(session: &mut Session, settings: VaultSettings, env: &Env) ->
     StatusLine::info("Settings changed; saving…")
 }
 
-fn change_kdf(session: &mut Session, kdf: KdfParams, env: &Env) -> StatusLine {
-    match session.file.as_mut() {
-        Some(file) => match file.set_password(session.password.clone(), kdf) {
-            Ok(()) => session.kdf = kdf,
-            Err(e) => return StatusLine::error(e.to_string()),
-        },
-        // A save job has the file: the change waits for it.
-        None => session.pending_kdf = Some(kdf),
+/// Takes the Settings page's master password fields into a change made by the next save job
+/// (which checks the current password and derives the new key off the UI thread, through the
+/// library's `VaultFile::change_credentials`, as `keyward passwd` does).
+fn change_master_password(session: &mut Session, env: &mut Env) -> StatusLine {
+    let draft = &mut session.settings;
+    let kdf = draft.kdf.map_or(session.kdf, KdfPreset::params);
+    if let Some(why) = draft.master_refusal(session.kdf) {
+        draft.master_error = Some(why.to_owned());
+        return StatusLine::error(why);
     }
+    let key_file = match session.key_file.as_deref().map(KeyFile::read).transpose() {
+        Ok(k) => k,
+        Err(e) => {
+            let why = e.to_string();
+            draft.master_error = Some(why.clone());
+            return StatusLine::error(why);
+        }
+    };
+    let current = draft.current.take_secret();
+    let new = if draft.new.is_empty() {
+        current.clone()
+    } else {
+        draft.new.take_secret()
+    };
+    draft.repeat.wipe();
+    draft.strength = None;
+    draft.master_error = None;
+    // The password fields' undo histories held what was typed.
+    *env.forget_widgets = true;
+    session.pending_key = Some(KeyChange {
+        current: Credentials::new(current, key_file.clone()),
+        new: Credentials::new(new, key_file),
+        kdf,
+    });
     changed(session, env.waker);
-    StatusLine::info(format!("Key derivation set to {kdf}; re-encrypting…"))
+    StatusLine::info(format!(
+        "Changing the master password ({kdf}); checking the current one and re-encrypting…"
+    ))
 }
 
 fn apply_import(

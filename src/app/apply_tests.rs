@@ -13,7 +13,7 @@ use crate::app::reminders::{Banner, BannerLine};
 use crate::app::unlock::CreateState;
 use crate::app::widgets::SecretBuffer;
 use crate::clipboard::FakeClipboard;
-use crate::store::VaultFile;
+use crate::store::{KdfParams, KdfPreset, VaultFile};
 use crate::transfer::{ExportOptions, Format};
 use crate::vault::merge::Side;
 use crate::vault::{Credential, NewParts, Status, Vault};
@@ -110,7 +110,7 @@ impl Fixture {
     fn unlocked() -> Fixture {
         Self::on(|path| {
             let (file, vault) = VaultFile::open(path, PASSWORD.into()).expect("open");
-            let session = Session::new(path.to_owned(), PASSWORD.into(), file, vault);
+            let session = Session::new(path.to_owned(), file, vault);
             Screen::Main(Box::new(session))
         })
     }
@@ -863,25 +863,76 @@ fn the_idle_time_and_a_minimised_window_call_for_a_lock() {
     ));
 }
 
-#[test]
-fn change_kdf_re_encrypts_the_file() {
-    let mut f = Fixture::unlocked();
-    let stronger = KdfParams::from_mib(2, 1, 1).expect("kdf");
-    f.apply(Command::ChangeKdf(stronger));
-    assert_eq!(f.session().kdf, stronger);
-    assert!(f.status().starts_with("Key derivation set to"));
-    f.settle();
-    let (file, _) = VaultFile::open(&f.path, PASSWORD.into()).expect("open");
-    assert_eq!(file.kdf(), stronger);
+/// Fills the Settings page's master password section.
+fn fill_master(f: &mut Fixture, current: &str, new: &str, kdf: Option<KdfPreset>) {
+    let draft = &mut f.session_mut().settings;
+    draft.current = SecretBuffer::from_secret(&current.into());
+    draft.new = SecretBuffer::from_secret(&new.into());
+    draft.repeat = SecretBuffer::from_secret(&new.into());
+    draft.strength = (!new.is_empty()).then(|| crate::store::PasswordStrength::of(new));
+    draft.kdf = kdf;
+}
 
-    // While a save job has the file, the change waits for it.
+#[test]
+fn change_master_password_checks_the_current_one_and_re_encrypts() {
+    const NEW: &str = "walnut-cobalt-meridian-lantern-93";
+    let mut f = Fixture::unlocked();
+    let salt_before = *f.session().key.salt();
+
+    // A wrong current password changes nothing, and says so.
+    fill_master(&mut f, "not the password", NEW, None);
+    f.apply(Command::ChangeMasterPassword);
+    assert!(
+        f.session().settings.current.is_empty(),
+        "the fields are taken"
+    );
+    f.settle();
+    assert!(
+        f.status().contains("current master password is wrong"),
+        "{}",
+        f.status()
+    );
+    assert!(VaultFile::open(&f.path, PASSWORD.into()).is_ok());
+    assert!(VaultFile::open(&f.path, NEW.into()).is_err());
+
+    // A weak new password is refused before anything runs, as on the create screen.
+    fill_master(&mut f, PASSWORD, "password1", None);
+    assert!(
+        f.session()
+            .settings
+            .master_refusal(f.session().kdf)
+            .is_some()
+    );
+
+    // The right one: the file opens with the new password only, under a new salt.
+    fill_master(&mut f, PASSWORD, NEW, None);
+    f.apply(Command::ChangeMasterPassword);
+    f.settle();
+    assert!(
+        f.status()
+            .starts_with("Master password and key derivation changed"),
+        "{}",
+        f.status()
+    );
+    assert!(VaultFile::open(&f.path, PASSWORD.into()).is_err());
+    let (file, vault) = VaultFile::open(&f.path, NEW.into()).expect("opens with the new password");
+    assert_ne!(*file.key().salt(), salt_before);
+    assert!(
+        f.session().key.same_as(file.key()),
+        "the session holds the new key"
+    );
+    assert_eq!(vault.entries.len(), sample_vault().entries.len());
+
+    // The strength alone, with the password kept (empty new password).
     let mut settings = f.session().vault.settings.clone();
     settings.reveal_seconds = 9;
     f.apply(Command::UpdateSettings(settings));
-    f.apply(Command::ChangeKdf(fast_kdf()));
+    fill_master(&mut f, NEW, "", Some(KdfPreset::Light));
+    f.apply(Command::ChangeMasterPassword);
     f.settle();
-    let (file, vault) = VaultFile::open(&f.path, PASSWORD.into()).expect("open");
-    assert_eq!(file.kdf(), fast_kdf());
+    let (file, vault) = VaultFile::open(&f.path, NEW.into()).expect("open");
+    assert_eq!(file.kdf(), KdfPreset::Light.params());
+    assert_eq!(f.session().kdf, KdfPreset::Light.params());
     assert_eq!(vault.settings.reveal_seconds, 9);
 }
 

@@ -9,7 +9,6 @@ use uuid::Uuid;
 use super::prefs::ThemeChoice;
 use crate::keys::KeyAlgorithm;
 use crate::secret::SecretString;
-use crate::store::KdfParams;
 use crate::transfer::{ClashRule, Format};
 use crate::vault::{Entry, Field, NewParts, VaultSettings};
 
@@ -64,6 +63,8 @@ pub(crate) enum DialogRequest {
 pub(crate) enum FilePick {
     /// A vault to open (unlock screen).
     OpenVault,
+    /// The vault's key file (unlock screen).
+    KeyFile,
     /// Where to create a new vault (unlock screen).
     NewVault,
     /// The file the export dialog writes in this format (it suggests the file name).
@@ -151,8 +152,9 @@ pub(crate) enum Command {
     Hide,
     /// Store new vault settings.
     UpdateSettings(VaultSettings),
-    /// Re-encrypt with other KDF parameters.
-    ChangeKdf(KdfParams),
+    /// Change the master password and/or the key derivation from the Settings page's master
+    /// password section (its password fields are taken).
+    ChangeMasterPassword,
     /// Change the theme (an app preference).
     SetTheme(ThemeChoice),
     /// Try the failed save again.

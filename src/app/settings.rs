@@ -6,18 +6,27 @@ use egui::{RichText, Ui};
 
 use super::command::{Command, Page};
 use super::prefs::ThemeChoice;
-use super::widgets::capitalised;
-use crate::store::{KdfParams, KdfPreset, strength};
+use super::unlock::{new_password_refusal, strength_ui};
+use super::widgets::{SecretBuffer, capitalised, labelled_password};
+use crate::store::{KdfParams, KdfPreset, PasswordStrength, strength};
 use crate::vault::VaultSettings;
 
 /// The settings as edited. A change applies at once (when no value is being dragged or
-/// typed), so nothing is left behind when the page is left.
+/// typed), so nothing is left behind when the page is left. The master password section's
+/// fields apply with "Change master password".
 pub(crate) struct SettingsDraft {
     pub vault: VaultSettings,
     pub kdf: Option<KdfPreset>,
     /// The vault's settings the draft was last in step with: when the vault's change
     /// otherwise (another program's change merged, a refused value), the draft follows it.
     base: VaultSettings,
+    /// The current master password (asked for every change: it is not kept).
+    pub current: SecretBuffer,
+    /// A new master password (empty: keep the password, change the key derivation only).
+    pub new: SecretBuffer,
+    pub repeat: SecretBuffer,
+    pub strength: Option<PasswordStrength>,
+    pub master_error: Option<String>,
 }
 
 impl SettingsDraft {
@@ -26,6 +35,11 @@ impl SettingsDraft {
             vault: settings.clone(),
             kdf: KdfPreset::of(kdf),
             base: settings.clone(),
+            current: SecretBuffer::default(),
+            new: SecretBuffer::default(),
+            repeat: SecretBuffer::default(),
+            strength: None,
+            master_error: None,
         }
     }
 
@@ -46,6 +60,79 @@ impl SettingsDraft {
         }
         self.base = self.vault.clone();
         Some(self.vault.clone())
+    }
+
+    /// Why the master password section cannot be applied against the vault's `kdf`, if it
+    /// cannot: the create screen's rule for a new password, and something to change.
+    pub fn master_refusal(&self, kdf: KdfParams) -> Option<&'static str> {
+        let target = self.kdf.map_or(kdf, KdfPreset::params);
+        if self.current.is_empty() {
+            Some("Type the current master password.")
+        } else if self.new.is_empty() && self.repeat.is_empty() {
+            (target == kdf).then_some("Type a new password or choose another strength.")
+        } else {
+            new_password_refusal(&self.new, &self.repeat, self.strength.as_ref())
+        }
+    }
+}
+
+/// The master password section: current password, new password with the create screen's
+/// strength meter, repeat, and the key derivation strength.
+fn master_password_ui(
+    ui: &mut Ui,
+    draft: &mut SettingsDraft,
+    kdf: KdfParams,
+    commands: &mut Vec<Command>,
+) {
+    ui.label(RichText::new("Master password and key derivation").strong());
+    ui.label(format!("Key derivation now: {kdf}"));
+    labelled_password(ui, "Current master password", &mut draft.current, 300.0);
+    let new = labelled_password(ui, "New master password", &mut draft.new, 300.0);
+    ui.label(
+        RichText::new("Leave empty to keep the password and change the strength only.").weak(),
+    );
+    if new.changed() {
+        draft.master_error = None;
+        draft.strength = (!draft.new.is_empty()).then(|| PasswordStrength::of(draft.new.expose()));
+    }
+    if let Some(strength) = &draft.strength {
+        strength_ui(ui, strength);
+    }
+    labelled_password(ui, "Repeat new password", &mut draft.repeat, 300.0);
+    ui.horizontal(|ui| {
+        let label = ui.label("Strength");
+        egui::ComboBox::from_id_salt("settings-kdf")
+            .selected_text(draft.kdf.map_or("Custom", KdfPreset::label))
+            .width(320.0)
+            .show_ui(ui, |ui| {
+                for choice in KdfPreset::ALL {
+                    ui.selectable_value(&mut draft.kdf, Some(choice), choice.label());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+    });
+    // The warning `keyward passwd` prints for the same parameters.
+    if let Some(warning) = strength::kdf_warning(draft.kdf.map_or(kdf, KdfPreset::params)) {
+        ui.colored_label(ui.visuals().warn_fg_color, capitalised(&warning));
+    }
+    let refusal = draft.master_refusal(kdf);
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(
+                refusal.is_none(),
+                egui::Button::new("Change master password"),
+            )
+            .clicked()
+        {
+            commands.push(Command::ChangeMasterPassword);
+        }
+        if let Some(why) = refusal {
+            ui.label(RichText::new(why).weak());
+        }
+    });
+    if let Some(error) = &draft.master_error {
+        ui.colored_label(ui.visuals().error_fg_color, error);
     }
 }
 
@@ -131,36 +218,7 @@ pub(crate) fn settings_ui(
             }
             ui.label(RichText::new("Changes apply at once and are saved in the vault.").weak());
             ui.separator();
-            ui.label(RichText::new("Key derivation").strong());
-            ui.label(format!("Now: {kdf}"));
-            ui.horizontal(|ui| {
-                let label = ui.label("Strength");
-                egui::ComboBox::from_id_salt("settings-kdf")
-                    .selected_text(draft.kdf.map_or("Custom", KdfPreset::label))
-                    .width(320.0)
-                    .show_ui(ui, |ui| {
-                        for choice in KdfPreset::ALL {
-                            ui.selectable_value(&mut draft.kdf, Some(choice), choice.label());
-                        }
-                    })
-                    .response
-                    .labelled_by(label.id);
-                let target = draft.kdf.map(KdfPreset::params);
-                if ui
-                    .add_enabled(
-                        target.is_some_and(|t| t != kdf),
-                        egui::Button::new("Re-encrypt"),
-                    )
-                    .clicked()
-                    && let Some(target) = target
-                {
-                    commands.push(Command::ChangeKdf(target));
-                }
-            });
-            // The warning `keyward passwd` prints for the same parameters.
-            if let Some(warning) = strength::kdf_warning(draft.kdf.map_or(kdf, KdfPreset::params)) {
-                ui.colored_label(ui.visuals().warn_fg_color, capitalised(&warning));
-            }
+            master_password_ui(ui, draft, kdf, commands);
             ui.separator();
             ui.label(RichText::new("Appearance").strong());
             ui.horizontal(|ui| {

@@ -22,8 +22,7 @@ use super::tasks::DiskWatch;
 use super::tasks::MergeDone;
 use super::unlock::{CreateState, UnlockState};
 use crate::clipboard::TimedClipboard;
-use crate::secret::SecretString;
-use crate::store::{KdfParams, StoreError, VaultFile};
+use crate::store::{Credentials, KdfParams, StoreError, VaultFile, VaultKey};
 use crate::vault::Vault;
 use crate::vault::merge::MergeReport;
 use crate::vault::providers::Providers;
@@ -59,6 +58,32 @@ pub(crate) struct SaveDone {
     /// The vault the job started from and the one it merged (`None` when nothing on disk had
     /// changed): folded into the session, which may have changed meanwhile.
     pub from_disk: Option<FromDisk>,
+    /// The outcome of a change of master password or KDF made by this save, if one was.
+    pub key_change: Option<Result<KdfParams, String>>,
+}
+
+/// A change of master password or KDF asked in Settings: checked against the current
+/// password and made by a save job (both derivations run off the UI thread).
+pub(crate) struct KeyChange {
+    pub current: Credentials,
+    pub new: Credentials,
+    pub kdf: KdfParams,
+}
+
+impl KeyChange {
+    /// Checks `current` and sets the new credentials on `file` (the library's rule, as
+    /// `keyward passwd`); the message says why not.
+    pub fn apply(self, file: &mut VaultFile) -> Result<KdfParams, String> {
+        let kdf = self.kdf;
+        file.change_credentials(&self.current, self.new, kdf)
+            .map(|()| kdf)
+            .map_err(|e| match e {
+                StoreError::WrongCurrentPassword { .. } => {
+                    "the current master password is wrong; nothing was changed".to_owned()
+                }
+                other => other.to_string(),
+            })
+    }
 }
 
 /// A job's vault after it merged what another program wrote, with the vault the job started
@@ -75,8 +100,12 @@ pub(crate) type CalendarDone = Option<Result<PathBuf, String>>;
 /// An unlocked vault and everything shown about it. Dropping it zeroizes every secret.
 pub(crate) struct Session {
     pub path: PathBuf,
-    /// Kept to change the KDF.
-    pub password: SecretString,
+    /// The vault's key, for the recovery file and the vault's own copies when the file is
+    /// with a job (the master password is not kept: it was wiped after the derivation).
+    pub key: VaultKey,
+    /// The key file the vault was unlocked with (its path only; it is read again to change
+    /// the password in Settings).
+    pub key_file: Option<PathBuf>,
     /// `None` while a save job has it.
     pub file: Option<VaultFile>,
     pub vault: Vault,
@@ -91,8 +120,8 @@ pub(crate) struct Session {
     pub conflicts: Option<ConflictState>,
     /// Watches the file for another program's change and merges it (`tasks/disk.rs`).
     pub disk: DiskWatch,
-    /// A KDF change waiting for the file to come back from a save job.
-    pub pending_kdf: Option<KdfParams>,
+    /// A change of master password or KDF (Settings), made by the next save job.
+    pub pending_key: Option<KeyChange>,
     pub view: ViewState,
     pub cache: ViewCache,
     pub reveal: Option<Reveal>,
@@ -119,7 +148,7 @@ pub(crate) struct Session {
 
 impl Session {
     /// The session on `vault`, read from (or just written to) `file` at `path`.
-    pub fn new(path: PathBuf, password: SecretString, file: VaultFile, mut vault: Vault) -> Self {
+    pub fn new(path: PathBuf, file: VaultFile, mut vault: Vault) -> Self {
         let kdf = file.kdf();
         let settings = SettingsDraft::new(&vault.settings, kdf);
         // A broken user presets file is ignored here; `keyward audit` reports why.
@@ -129,7 +158,8 @@ impl Session {
         providers.normalise(&mut vault);
         Session {
             path,
-            password,
+            key: file.key().clone(),
+            key_file: None,
             file: Some(file),
             vault,
             kdf,
@@ -139,7 +169,7 @@ impl Session {
             save_error: None,
             conflicts: None,
             disk: DiskWatch::default(),
-            pending_kdf: None,
+            pending_key: None,
             view: ViewState::default(),
             cache: ViewCache::default(),
             reveal: None,

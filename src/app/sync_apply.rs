@@ -57,16 +57,14 @@ pub(crate) fn apply_sync(
                 return None;
             };
             let sources = offers.recovery.clone();
-            let password = session.password.clone();
-            start(session, MergeWhat::Recovery, sources, password, waker)
+            start(session, MergeWhat::Recovery, sources, None, waker)
         }
         SyncCommand::MergeCopies => {
             let Some(Dialog::Offers(offers)) = &session.dialog else {
                 return None;
             };
             let sources = offers.copies.clone();
-            let password = session.password.clone();
-            start(session, MergeWhat::Copies, sources, password, waker)
+            start(session, MergeWhat::Copies, sources, None, waker)
         }
         SyncCommand::DiscardRecovery => {
             let Some(Dialog::Offers(offers)) = &mut session.dialog else {
@@ -104,11 +102,8 @@ pub(crate) fn apply_sync(
             state.error = None;
             state.report.clear();
             let typed = !state.password.is_empty();
-            let password = if typed {
-                state.password.take_secret()
-            } else {
-                session.password.clone()
-            };
+            // Untyped: the vault's own key (no password is kept to derive with).
+            let password = typed.then(|| state.password.take_secret());
             // The password field's undo history held what was typed.
             *forget_widgets |= typed;
             let what = MergeWhat::Other {
@@ -138,7 +133,7 @@ fn start(
     session: &mut Session,
     what: MergeWhat,
     sources: Vec<PathBuf>,
-    password: SecretString,
+    password: Option<SecretString>,
     waker: &Waker,
 ) -> Option<StatusLine> {
     match tasks::start_merge(session, what, sources, password, waker) {
@@ -287,8 +282,8 @@ pub(crate) fn save_before_lock(
             .clone()
             .unwrap_or_else(|| "the vault file was lost by a job that stopped".to_owned()));
     };
-    if let Some(kdf) = session.pending_kdf.take()
-        && file.set_password(session.password.clone(), kdf).is_ok()
+    if let Some(change) = session.pending_key.take()
+        && let Ok(kdf) = change.apply(file)
     {
         session.kdf = kdf;
     }
@@ -316,8 +311,7 @@ pub(crate) fn keep_in_recovery(session: &Session, now: DateTime<Utc>) -> Result<
     let recovery = Recovery {
         vault: &session.vault,
         base: session.file.as_ref().map(|f| f.last_known()),
-        password: &session.password,
-        kdf: session.kdf,
+        key: session.file.as_ref().map_or(&session.key, |f| f.key()),
     };
     write_recovery(&session.path, &recovery, now).map_err(|e| e.to_string())
 }

@@ -16,6 +16,8 @@ use crate::vault::Vault;
 pub(crate) struct UnlockState {
     pub path: PathBuf,
     pub password: SecretBuffer,
+    /// The key file's path, for a vault made with one (empty: none).
+    pub key_file: String,
     pub error: Option<String>,
     pub job: Option<Job<UnlockDone>>,
     /// A file dialog in progress, and what it is for (open a vault, or create one).
@@ -29,13 +31,17 @@ pub(crate) struct UnlockState {
     pub slow_kdf: Option<SecretString>,
 }
 
-pub(crate) type UnlockDone = (Result<(VaultFile, Vault), StoreError>, SecretString);
+/// The unlock job's result, and the password only when the vault was refused before anything
+/// was derived (above the work bound: kept for "Open anyway"); otherwise it was dropped
+/// (wiped) in the job right after the derivation.
+pub(crate) type UnlockDone = (Result<(VaultFile, Vault), StoreError>, Option<SecretString>);
 
 impl UnlockState {
     pub fn new(path: PathBuf) -> Self {
         UnlockState {
             path,
             password: SecretBuffer::default(),
+            key_file: String::new(),
             error: None,
             job: None,
             pick: None,
@@ -43,6 +49,12 @@ impl UnlockState {
             focus_password: true,
             slow_kdf: None,
         }
+    }
+
+    /// The key file field's path, if one is given.
+    pub fn key_file_path(&self) -> Option<PathBuf> {
+        let text = self.key_file.trim();
+        (!text.is_empty()).then(|| PathBuf::from(text))
     }
 }
 
@@ -58,7 +70,8 @@ pub(crate) struct CreateState {
     pub focus_password: bool,
 }
 
-pub(crate) type CreateDone = (Result<VaultFile, StoreError>, SecretString);
+/// The create job's result; the password was dropped (wiped) in the job after the derivation.
+pub(crate) type CreateDone = Result<VaultFile, StoreError>;
 
 impl CreateState {
     pub fn new(path: PathBuf) -> Self {
@@ -76,19 +89,25 @@ impl CreateState {
 
     /// Why the vault cannot be created yet, if it cannot.
     pub fn refusal(&self) -> Option<&'static str> {
-        if self.password.is_empty() {
-            Some("Choose a master password.")
-        } else if self
-            .strength
-            .as_ref()
-            .is_some_and(|s| !s.is_strong_enough())
-        {
-            Some("Choose a stronger password (see the advice above).")
-        } else if self.password.expose() != self.repeat.expose() {
-            Some("The two passwords differ.")
-        } else {
-            None
-        }
+        new_password_refusal(&self.password, &self.repeat, self.strength.as_ref())
+    }
+}
+
+/// Why a new master password typed twice cannot be used, if it cannot: the one rule of the
+/// create screen and the Settings page (strength from `store::strength`).
+pub(crate) fn new_password_refusal(
+    password: &SecretBuffer,
+    repeat: &SecretBuffer,
+    strength: Option<&PasswordStrength>,
+) -> Option<&'static str> {
+    if password.is_empty() {
+        Some("Choose a master password.")
+    } else if strength.is_some_and(|s| !s.is_strong_enough()) {
+        Some("Choose a stronger password (see the advice above).")
+    } else if password.expose() != repeat.expose() {
+        Some("The two passwords differ.")
+    } else {
+        None
     }
 }
 
@@ -166,6 +185,26 @@ pub(crate) fn unlock_ui(ui: &mut Ui, state: &mut UnlockState, commands: &mut Vec
             state.slow_kdf = None;
         }
         let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        ui.add_space(4.0);
+        ui.add_enabled_ui(!busy, |ui| {
+            ui.horizontal(|ui| {
+                let label = ui.label("Key file");
+                ui.add(
+                    egui::TextEdit::singleline(&mut state.key_file)
+                        .hint_text("none (only for a vault made with one)")
+                        .desired_width(220.0),
+                )
+                .labelled_by(label.id)
+                .on_hover_text("A vault made with --key-file needs the same file to unlock");
+                if ui
+                    .add_enabled(state.pick.is_none(), egui::Button::new("Key file…"))
+                    .on_hover_text("Choose the vault's key file")
+                    .clicked()
+                {
+                    commands.push(Command::PickFile(FilePick::KeyFile));
+                }
+            });
+        });
         ui.add_space(6.0);
         ui.horizontal(|ui| {
             let clicked = ui.add_enabled(!busy, egui::Button::new("Unlock")).clicked();
@@ -262,7 +301,8 @@ pub(crate) fn create_ui(ui: &mut Ui, state: &mut CreateState, commands: &mut Vec
     });
 }
 
-fn strength_ui(ui: &mut Ui, strength: &PasswordStrength) {
+/// The strength meter under a new master password (create screen, Settings).
+pub(crate) fn strength_ui(ui: &mut Ui, strength: &PasswordStrength) {
     let fraction = f32::from(strength.score + 1) / 5.0;
     let color = match strength.score {
         0 | 1 => ui.visuals().error_fg_color,

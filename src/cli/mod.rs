@@ -25,7 +25,7 @@ use clap::{Args, Parser, Subcommand};
 pub use input::Input;
 
 use crate::secret::SecretString;
-use crate::store::{StoreError, VaultFile, default_vault_path};
+use crate::store::{Credentials, KeyFile, StoreError, VaultFile, default_vault_path};
 use crate::vault::providers::Providers;
 use crate::vault::{Vault, VaultError};
 
@@ -58,6 +58,11 @@ pub struct Cli {
         value_name = "FILE"
     )]
     pub password_file: Option<PathBuf>,
+
+    /// A key file as a second factor: made part of the key by `init`, needed by every
+    /// command that opens a vault made with one (KeePassXC's key files are read the same way)
+    #[arg(long, global = true, env = "KEYWARD_KEY_FILE", value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
 
     /// Run a key derivation above keyward's bound (32x the work of its default), which can
     /// take minutes or hours: the vault's own, or a kdbx import's. Only for a file you trust
@@ -249,6 +254,12 @@ pub struct PasswdArgs {
     /// Read the new master password from the first line of this file
     #[arg(long, value_name = "FILE", env = "KEYWARD_NEW_PASSWORD_FILE")]
     pub new_password_file: Option<PathBuf>,
+    /// Make this key file part of the new key (instead of the one given with --key-file)
+    #[arg(long, value_name = "FILE", conflicts_with = "remove_key_file")]
+    pub new_key_file: Option<PathBuf>,
+    /// Stop needing a key file: the new key comes from the password alone
+    #[arg(long)]
+    pub remove_key_file: bool,
 }
 
 /// Metadata options shared by `add` and `edit`.
@@ -437,6 +448,8 @@ pub struct Context {
     pub input: Input,
     /// `--allow-slow-kdf`: accept a key derivation above the work bound.
     pub allow_slow_kdf: bool,
+    /// `--key-file`, if given.
+    pub key_file: Option<PathBuf>,
     /// The provider presets, loaded on first use.
     providers: Option<Providers>,
 }
@@ -462,10 +475,18 @@ impl Context {
         Ok(vault)
     }
 
-    /// Opens the vault with `password` to read it; provider names are normalised (as the
-    /// app does on unlock).
+    /// `password` with the `--key-file`, read, if one was given.
+    fn credentials(&self, password: SecretString) -> Result<Credentials, CliError> {
+        let key_file = self.key_file.as_deref().map(KeyFile::read).transpose()?;
+        Ok(Credentials::new(password, key_file))
+    }
+
+    /// Opens the vault with `password` (and `--key-file`) to read it; provider names are
+    /// normalised (as the app does on unlock). The password is wiped once the key is derived.
     fn open_unlocked(&mut self, password: SecretString) -> Result<(VaultFile, Vault), CliError> {
-        let (file, mut vault) = VaultFile::open_with(&self.vault, password, self.allow_slow_kdf)?;
+        let credentials = self.credentials(password)?;
+        let (file, mut vault) =
+            VaultFile::open_with(&self.vault, credentials, self.allow_slow_kdf)?;
         warn_of_recovery(&self.vault);
         self.providers().normalise(&mut vault);
         Ok((file, vault))
@@ -474,8 +495,17 @@ impl Context {
     /// Opens the vault with `password` under its lock, to change it; provider names are
     /// normalised.
     fn open_locked(&mut self, password: SecretString) -> Result<(VaultFile, Vault), CliError> {
+        let credentials = self.credentials(password)?;
+        self.open_locked_with(credentials)
+    }
+
+    /// [`Context::open_locked`] with credentials already read.
+    fn open_locked_with(
+        &mut self,
+        credentials: Credentials,
+    ) -> Result<(VaultFile, Vault), CliError> {
         let (file, mut vault) =
-            VaultFile::open_locked_with(&self.vault, password, self.allow_slow_kdf)?;
+            VaultFile::open_locked_with(&self.vault, credentials, self.allow_slow_kdf)?;
         warn_of_recovery(&self.vault);
         self.providers().normalise(&mut vault);
         Ok((file, vault))
@@ -550,6 +580,7 @@ pub fn run(cli: Cli) -> u8 {
         password_file: cli.password_file,
         input: Input::new(),
         allow_slow_kdf: cli.allow_slow_kdf,
+        key_file: cli.key_file,
         providers: None,
     };
     let result = match command {

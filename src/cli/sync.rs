@@ -10,7 +10,9 @@ use super::entries::modify;
 use super::input::first_line_of_file;
 use super::output::json;
 use super::{CliError, Context, EXIT_OK};
-use crate::store::{conflict_copies, find_recovery, merge_copies, open_copies, remove_merged};
+use crate::store::{
+    Credentials, Opener, conflict_copies, find_recovery, merge_copies, open_copies, remove_merged,
+};
 use crate::vault::merge::MergeReport;
 
 /// `trash` options.
@@ -38,7 +40,8 @@ pub struct MergeArgs {
     /// remove each copy once merged
     #[arg(long, conflicts_with = "other")]
     pub conflicts: bool,
-    /// The other file's master password, first line of this file [default: the vault's]
+    /// The other file's master password, first line of this file [default: the vault's key,
+    /// which opens copies saved since the vault's last password change]
     #[arg(long, value_name = "FILE")]
     pub other_password_file: Option<PathBuf>,
     /// Print what would be added, changed and in conflict; change nothing
@@ -136,13 +139,23 @@ pub fn merge(ctx: &mut Context, args: &MergeArgs) -> Result<u8, CliError> {
         }
     };
     let password = ctx.master_password()?;
-    let other_password = match &args.other_password_file {
-        Some(f) => first_line_of_file(f, "other vault's password file")?,
-        None => password.clone(),
+    let other = match &args.other_password_file {
+        Some(f) => Some(Credentials::from(first_line_of_file(
+            f,
+            "other vault's password file",
+        )?)),
+        None => None,
     };
     let (mut file, vault) = ctx.open_locked(password)?;
-    // Every copy is opened before anything changes: one that cannot be read stops the merge.
-    let copies = open_copies(&others, &other_password).map_err(|e| {
+    // Without another password the copies open with the vault's own key (no derivation; the
+    // password is already wiped). Every copy is opened before anything changes: one that
+    // cannot be read stops the merge.
+    let own = file.key().clone();
+    let opener = match &other {
+        Some(c) => Opener::Credentials(c),
+        None => Opener::Key(&own),
+    };
+    let copies = open_copies(&others, opener).map_err(|e| {
         let mut err = CliError::from(e);
         err.message = format!(
             "{} (nothing was merged; for another password pass --other-password-file)",

@@ -2,7 +2,7 @@
 
 use super::{CliError, Context, EXIT_OK, KdfArgs, PasswdArgs, input};
 use crate::secret::SecretString;
-use crate::store::{KdfParams, KdfPreset, PasswordStrength, VaultFile, kdf, strength};
+use crate::store::{Credentials, KdfParams, KdfPreset, PasswordStrength, VaultFile, kdf, strength};
 use crate::vault::Vault;
 
 /// The preset named by `--kdf-preset`, if given.
@@ -75,8 +75,18 @@ pub fn init(ctx: &mut Context, args: &KdfArgs) -> Result<u8, CliError> {
         .or(ctx.password_file.as_deref());
     let password = input::new_master_password(file, true, &mut ctx.input)?;
     warn_about_setup(&password, kdf);
-    VaultFile::create(&ctx.vault, password, kdf, &Vault::default())?;
-    eprintln!("Created {} ({kdf})", ctx.vault.display());
+    let with_key_file = ctx.key_file.is_some();
+    let credentials = ctx.credentials(password)?;
+    VaultFile::create_with(&ctx.vault, credentials, kdf, &Vault::default())?;
+    if with_key_file {
+        eprintln!(
+            "Created {} ({kdf}, with a key file: every command needs --key-file; keep a copy \
+             of the key file, the vault cannot be opened without it)",
+            ctx.vault.display()
+        );
+    } else {
+        eprintln!("Created {} ({kdf})", ctx.vault.display());
+    }
     Ok(EXIT_OK)
 }
 
@@ -94,7 +104,13 @@ pub fn passwd(ctx: &mut Context, args: &PasswdArgs) -> Result<u8, CliError> {
     )
     .map_err(|e| CliError::usage(format!("invalid key derivation setting: {e}")))?;
     let old = ctx.master_password()?;
-    let (mut file, mut vault) = ctx.open_locked(old)?;
+    let old = ctx.credentials(old)?;
+    let new_key_file = match (&args.new_key_file, args.remove_key_file) {
+        (Some(path), _) => Some(crate::store::KeyFile::read(path)?),
+        (None, true) => None,
+        (None, false) => old.key_file.clone(),
+    };
+    let (mut file, mut vault) = ctx.open_locked_with(old.clone())?;
     let current = file.kdf();
     let kdf = match preset {
         Some(preset) => preset.params(),
@@ -111,8 +127,14 @@ pub fn passwd(ctx: &mut Context, args: &PasswdArgs) -> Result<u8, CliError> {
     let kdf = within_bound(kdf, ctx.allow_slow_kdf)?;
     let new = input::new_master_password(args.new_password_file.as_deref(), false, &mut ctx.input)?;
     warn_about_setup(&new, kdf);
-    file.set_password(new, kdf)?;
+    let with_key_file = new_key_file.is_some();
+    // The one rule for a change of credentials, as the app's Settings use it.
+    file.change_credentials(&old, Credentials::new(new, new_key_file), kdf)?;
+    drop(old);
     ctx.save(&mut file, &mut vault)?;
+    if with_key_file {
+        eprintln!("The vault needs its key file (--key-file) from now on.");
+    }
     eprintln!(
         "Changed the master password of {} ({kdf}); the backup encrypted with the old \
          password was removed.",

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::error::StoreError;
 use super::file::VaultFile;
-use crate::secret::SecretString;
+use super::read::Opener;
 use crate::vault::Vault;
 use crate::vault::merge::{MergeReport, merge};
 
@@ -67,15 +67,16 @@ pub fn conflict_copies(vault: &Path) -> Vec<PathBuf> {
 }
 
 /// Opens every copy at `paths` (another vault, conflict copies, recovery files) with
-/// `password`: all of them before anything changes, so one that does not open stops the
-/// merge with its error and nothing is merged.
+/// `opener` (the open vault's key, which opens copies sealed under its salt and KDF without a
+/// derivation, or another vault's password): all of them before anything changes, so one
+/// that does not open stops the merge with its error and nothing is merged.
 pub fn open_copies(
     paths: &[PathBuf],
-    password: &SecretString,
+    opener: Opener<'_>,
 ) -> Result<Vec<(PathBuf, Vault)>, StoreError> {
     paths
         .iter()
-        .map(|p| VaultFile::open(p, password.clone()).map(|(_, v)| (p.clone(), v)))
+        .map(|p| VaultFile::read_with(p, opener, false).map(|(_, v)| (p.clone(), v)))
         .collect()
 }
 

@@ -69,6 +69,53 @@ pub enum StoreError {
         /// The vault path.
         path: PathBuf,
     },
+    /// Authentication failed for a vault that needs a key file: wrong password, wrong key
+    /// file, or the file was altered.
+    #[error(
+        "wrong password or wrong key file, or {path} is damaged (authentication failed); this \
+         vault needs its key file as well as the password (--key-file)"
+    )]
+    WrongPasswordOrKeyFile {
+        /// The vault path.
+        path: PathBuf,
+    },
+    /// A change of credentials was asked with a current password (or key file) that does not
+    /// derive the vault's key.
+    #[error("the current master password (or key file) of {path} is wrong; nothing was changed")]
+    WrongCurrentPassword {
+        /// The vault path.
+        path: PathBuf,
+    },
+    /// The vault was made with a key file and none was given.
+    #[error("{path} needs a key file as well as the password: give it with --key-file FILE")]
+    KeyFileNeeded {
+        /// The vault path.
+        path: PathBuf,
+    },
+    /// A key file was given for a vault made without one.
+    #[error("{path} was made without a key file: leave out --key-file")]
+    KeyFileNotUsed {
+        /// The vault path.
+        path: PathBuf,
+    },
+    /// The key file could not be read or used.
+    #[error("the key file {path} cannot be used: {why}")]
+    BadKeyFile {
+        /// The key file.
+        path: PathBuf,
+        /// Why, in words.
+        why: String,
+    },
+    /// A file to merge (a recovery file, a conflict copy) was sealed with another master
+    /// password, key file or KDF than the open vault's key: it needs its own password.
+    #[error(
+        "{path} is encrypted with another master password or key derivation than the open \
+         vault (it was changed since); open it with its own password"
+    )]
+    OtherKey {
+        /// The file.
+        path: PathBuf,
+    },
     /// Another process holds the vault's lock.
     #[error("{path} is locked by another keyward process ({lock}); try again when it has finished")]
     Locked {
@@ -146,6 +193,12 @@ impl StoreError {
                 | StoreError::Damaged { .. }
                 | StoreError::KdfRejected { .. }
                 | StoreError::WrongPasswordOrDamaged { .. }
+                | StoreError::WrongPasswordOrKeyFile { .. }
+                | StoreError::WrongCurrentPassword { .. }
+                | StoreError::KeyFileNeeded { .. }
+                | StoreError::KeyFileNotUsed { .. }
+                | StoreError::BadKeyFile { .. }
+                | StoreError::OtherKey { .. }
         )
     }
 }

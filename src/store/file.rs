@@ -6,14 +6,15 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::error::StoreError;
-use super::format::{self, FormatError, Header};
+use super::error::{CryptoError, StoreError};
 use super::guard::refuse_vault_target;
-use super::kdf::{self, KdfParams};
+use super::kdf::KdfParams;
+use super::key::{Credentials, VaultKey};
 use super::lock::VaultLock;
 use super::payload::seal_vault;
+use super::read::{Opener, decrypt_file};
 use super::stamp;
-use crate::secret::{SecretBytes, SecretString};
+use crate::secret::SecretString;
 use crate::vault::Vault;
 
 /// The vault's default location: `<data dir>/keyward/vault.keyward`.
@@ -37,13 +38,17 @@ fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-/// An open vault file: where it is, how to re-encrypt it, and what it held when last read or
-/// written (to detect changes made by others).
+/// An open vault file: where it is, the key to re-encrypt it with (derived once; the master
+/// password is not kept), and what it held when last read or written (to detect changes made
+/// by others).
 #[derive(Debug)]
 pub struct VaultFile {
     pub(super) path: PathBuf,
-    pub(super) password: SecretString,
-    pub(super) kdf: KdfParams,
+    /// The key every save seals with, under its salt and KDF.
+    pub(super) key: VaultKey,
+    /// New credentials and KDF from [`VaultFile::set_credentials`], derived by the next save
+    /// (off the caller's thread in the app) and dropped, so wiped, right after.
+    pending: Option<(Credentials, KdfParams)>,
     /// SHA-256 of the bytes last read or written; `None` before the first save of a new vault.
     pub(super) fingerprint: Option<[u8; 32]>,
     /// Held for the life of this value when opened with [`VaultFile::open_locked`].
@@ -52,7 +57,7 @@ pub struct VaultFile {
     pub(super) allow_slow_kdf: bool,
     /// Size of the last payload, to size the next serialisation buffer in one allocation.
     payload_hint: usize,
-    /// Set by [`VaultFile::set_password`]: the next save must not leave a backup that opens
+    /// Set when a save derived new credentials' key: the next save must not leave a backup that opens
     /// with the old password.
     password_changed: bool,
     /// The vault as last read or written here: the common base of a three-way merge with
@@ -75,6 +80,17 @@ impl VaultFile {
         kdf: KdfParams,
         vault: &Vault,
     ) -> Result<VaultFile, StoreError> {
+        Self::create_with(path, Credentials::from(password), kdf, vault)
+    }
+
+    /// [`VaultFile::create`] with a key file as a second factor, when `credentials` has one.
+    /// The key is derived here once; the password is dropped (wiped) on return.
+    pub fn create_with(
+        path: &Path,
+        credentials: Credentials,
+        kdf: KdfParams,
+        vault: &Vault,
+    ) -> Result<VaultFile, StoreError> {
         kdf.check().map_err(|why| StoreError::KdfRejected {
             path: path.to_owned(),
             why,
@@ -85,10 +101,15 @@ impl VaultFile {
                 path: path.to_owned(),
             });
         }
+        let key = VaultKey::new(&credentials, kdf).map_err(|what| StoreError::Crypto {
+            path: path.to_owned(),
+            what,
+        })?;
+        drop(credentials);
         let mut file = VaultFile {
             path: path.to_owned(),
-            password,
-            kdf,
+            key,
+            pending: None,
             fingerprint: None,
             lock: Some(lock),
             allow_slow_kdf: false,
@@ -108,20 +129,35 @@ impl VaultFile {
         Self::open_with(path, password, false)
     }
 
-    /// [`VaultFile::open`]; a header whose KDF is above the work bound (within the caps) is
-    /// accepted when `allow_slow_kdf` (`--allow-slow-kdf`, for a file the user trusts).
+    /// [`VaultFile::open`] with `credentials` (a password, or a password and key file); a
+    /// header whose KDF is above the work bound (within the caps) is accepted when
+    /// `allow_slow_kdf` (`--allow-slow-kdf`, for a file the user trusts). The key is derived
+    /// once; the password is dropped (wiped) on return.
     pub fn open_with(
         path: &Path,
-        password: SecretString,
+        credentials: impl Into<Credentials>,
+        allow_slow_kdf: bool,
+    ) -> Result<(VaultFile, Vault), StoreError> {
+        let credentials = credentials.into();
+        let read = Self::read_with(path, Opener::Credentials(&credentials), allow_slow_kdf);
+        drop(credentials);
+        read
+    }
+
+    /// Opens the vault file at `path` with `opener`: with [`Opener::Key`] no key is derived,
+    /// and a file sealed under another salt or KDF is refused ([`StoreError::OtherKey`]).
+    pub fn read_with(
+        path: &Path,
+        opener: Opener<'_>,
         allow_slow_kdf: bool,
     ) -> Result<(VaultFile, Vault), StoreError> {
         let path = &real_path(path);
-        let read = decrypt_file(path, &password, allow_slow_kdf)?;
+        let read = decrypt_file(path, opener, allow_slow_kdf)?;
         let vault = read.vault;
         let file = VaultFile {
             path: path.to_owned(),
-            password,
-            kdf: read.kdf,
+            key: read.key,
+            pending: None,
             fingerprint: Some(read.fingerprint),
             lock: None,
             allow_slow_kdf,
@@ -141,10 +177,11 @@ impl VaultFile {
         Self::open_locked_with(path, password, false)
     }
 
-    /// [`VaultFile::open_locked`] with [`VaultFile::open_with`]'s `allow_slow_kdf`.
+    /// [`VaultFile::open_locked`] with [`VaultFile::open_with`]'s credentials and
+    /// `allow_slow_kdf`.
     pub fn open_locked_with(
         path: &Path,
-        password: SecretString,
+        password: impl Into<Credentials>,
         allow_slow_kdf: bool,
     ) -> Result<(VaultFile, Vault), StoreError> {
         if !path.exists() {
@@ -166,37 +203,86 @@ impl VaultFile {
 
     /// The KDF parameters the next save will use.
     pub fn kdf(&self) -> KdfParams {
-        self.kdf
+        match &self.pending {
+            Some((_, kdf)) => *kdf,
+            None => self.key.kdf(),
+        }
     }
 
-    /// Changes the master password and KDF parameters used by the next save.
+    /// The key the file is sealed with (until a pending change of credentials is saved).
+    pub fn key(&self) -> &VaultKey {
+        &self.key
+    }
+
+    /// True when the next save will ask for a key file (the vault was made with one, or new
+    /// credentials with one are pending).
+    pub fn has_key_file(&self) -> bool {
+        match &self.pending {
+            Some((credentials, _)) => credentials.key_file.is_some(),
+            None => self.key.has_key_file(),
+        }
+    }
+
+    /// Changes the master password (no key file) and KDF parameters used by the next save:
+    /// [`VaultFile::set_credentials`].
     pub fn set_password(
         &mut self,
         password: SecretString,
+        kdf: KdfParams,
+    ) -> Result<(), StoreError> {
+        self.set_credentials(Credentials::from(password), kdf)
+    }
+
+    /// Changes the master password, key file and KDF parameters. The next save derives the
+    /// new key under a fresh salt and drops the credentials; until then the file keeps its
+    /// key. Every later save reuses the new key and salt.
+    pub fn set_credentials(
+        &mut self,
+        credentials: Credentials,
         kdf: KdfParams,
     ) -> Result<(), StoreError> {
         kdf.check().map_err(|why| StoreError::KdfRejected {
             path: self.path.clone(),
             why,
         })?;
-        self.password = password;
-        self.kdf = kdf;
-        self.password_changed = true;
+        self.pending = Some((credentials, kdf));
         Ok(())
     }
 
-    /// True when `password` is the one this vault is encrypted with (for confirmation
-    /// prompts); compared in constant time.
-    pub fn password_matches(&self, password: &SecretString) -> bool {
-        let a = Sha256::digest(self.password.expose().as_bytes());
-        let b = Sha256::digest(password.expose().as_bytes());
-        a.iter()
-            .zip(b.iter())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    /// Changes the credentials after checking the current ones: the one rule for `keyward
+    /// passwd` and the app's Settings. `current` must derive this vault's key (one
+    /// derivation), else [`StoreError::WrongCurrentPassword`] and nothing changes; the new key
+    /// is derived by the next save ([`VaultFile::set_credentials`]).
+    pub fn change_credentials(
+        &mut self,
+        current: &Credentials,
+        new: Credentials,
+        kdf: KdfParams,
+    ) -> Result<(), StoreError> {
+        if !self.credentials_match(current) {
+            return Err(StoreError::WrongCurrentPassword {
+                path: self.path.clone(),
+            });
+        }
+        self.set_credentials(new, kdf)
     }
 
-    /// Encrypts `vault` with a fresh salt and nonce and replaces the file atomically and
+    /// True when `password` (with no key file) is what this vault is encrypted with (for
+    /// confirmation prompts): [`VaultFile::credentials_match`].
+    pub fn password_matches(&self, password: &SecretString) -> bool {
+        self.credentials_match(&Credentials::from(password.clone()))
+    }
+
+    /// True when `credentials` derive this vault's key under its salt and KDF (one
+    /// derivation; the keys are compared in constant time). The password is not kept, so
+    /// this is the only way to check one.
+    pub fn credentials_match(&self, credentials: &Credentials) -> bool {
+        VaultKey::derive(credentials, *self.key.salt(), self.key.kdf())
+            .is_ok_and(|k| k.same_as(&self.key))
+    }
+
+    /// Encrypts `vault` with the vault's key under a fresh nonce (after a change of
+    /// credentials: a new key under a fresh salt) and replaces the file atomically and
     /// durably, keeping the previous version as `<vault>.bak`. Entries (and settings) that
     /// changed since the last read or write get `modified_at` = now first.
     ///
@@ -248,15 +334,20 @@ impl VaultFile {
         Ok(())
     }
 
-    /// Serialises and encrypts `vault` into complete file bytes (fresh salt, fresh nonce).
+    /// Serialises and encrypts `vault` into complete file bytes (the key's salt, a fresh
+    /// nonce). New credentials from [`VaultFile::set_credentials`] are derived here first,
+    /// under a fresh salt, and then dropped.
     pub fn encrypt(&mut self, vault: &Vault) -> Result<Vec<u8>, StoreError> {
-        let (bytes, payload_len) = seal_vault(
-            &self.path,
-            vault,
-            &self.password,
-            self.kdf,
-            self.payload_hint,
-        )?;
+        if let Some((credentials, kdf)) = self.pending.take() {
+            let derived = VaultKey::new(&credentials, kdf);
+            drop(credentials);
+            self.key = derived.map_err(|what: CryptoError| StoreError::Crypto {
+                path: self.path.clone(),
+                what,
+            })?;
+            self.password_changed = true;
+        }
+        let (bytes, payload_len) = seal_vault(&self.path, vault, &self.key, self.payload_hint)?;
         self.payload_hint = payload_len;
         Ok(bytes)
     }
@@ -281,85 +372,6 @@ impl VaultFile {
                 path: self.path.clone(),
             })
         }
-    }
-}
-
-/// Parses decrypted JSON into a vault. Errors name a position only: a serde message could
-/// quote a secret.
-pub fn parse_payload(path: &Path, plaintext: &SecretBytes) -> Result<Vault, StoreError> {
-    serde_json::from_slice(plaintext.expose()).map_err(|e| StoreError::Damaged {
-        path: path.to_owned(),
-        what: format!(
-            "the decrypted content is not a valid vault (line {}, column {})",
-            e.line(),
-            e.column()
-        ),
-    })
-}
-
-/// A vault file read and decrypted: what [`VaultFile`] keeps of it, and the vault.
-pub(super) struct Decrypted {
-    pub(super) vault: Vault,
-    pub(super) kdf: KdfParams,
-    pub(super) fingerprint: [u8; 32],
-    pub(super) payload_len: usize,
-}
-
-/// Reads the vault file at `path` and decrypts it with `password`; a KDF above the work
-/// bound is refused before deriving unless `allow_slow_kdf`.
-pub(super) fn decrypt_file(
-    path: &Path,
-    password: &SecretString,
-    allow_slow_kdf: bool,
-) -> Result<Decrypted, StoreError> {
-    let bytes = read_vault_bytes(path)?;
-    let derive = |h: &Header| kdf::derive_key(password, &h.salt, h.kdf);
-    let (header, plaintext) =
-        format::open_with(&bytes, allow_slow_kdf, derive).map_err(|e| format_error(path, e))?;
-    Ok(Decrypted {
-        vault: parse_payload(path, &plaintext)?,
-        kdf: header.kdf,
-        fingerprint: fingerprint(&bytes),
-        payload_len: plaintext.expose().len(),
-    })
-}
-
-pub(super) fn read_vault_bytes(path: &Path) -> Result<Vec<u8>, StoreError> {
-    fs::read(path).map_err(|source| {
-        if source.kind() == io::ErrorKind::NotFound {
-            StoreError::NotFound {
-                path: path.to_owned(),
-            }
-        } else {
-            StoreError::Io {
-                action: "reading",
-                path: path.to_owned(),
-                source,
-            }
-        }
-    })
-}
-
-pub(super) fn format_error(path: &Path, e: FormatError) -> StoreError {
-    let path = path.to_owned();
-    match e {
-        FormatError::NotAVault => StoreError::NotAVault { path },
-        FormatError::UnsupportedVersion(version) => StoreError::UnsupportedVersion {
-            path,
-            version,
-            supported: format::FORMAT_VERSION,
-        },
-        FormatError::Damaged(what) => StoreError::Damaged { path, what },
-        FormatError::KdfRejected(why) => StoreError::KdfRejected { path, why },
-        FormatError::Authentication => StoreError::WrongPasswordOrDamaged { path },
-        FormatError::Kdf(what) => StoreError::Crypto {
-            path,
-            what: what.into(),
-        },
-        e @ FormatError::Encryption => StoreError::Crypto {
-            path,
-            what: e.into(),
-        },
     }
 }
 

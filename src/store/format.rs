@@ -20,6 +20,8 @@ pub const NONCE_LEN: usize = 24;
 pub const TAG_LEN: usize = 16;
 /// Length of the version 1 header.
 pub const HEADER_LEN: usize = 80;
+/// Header flag (byte 11, bit 0): the key is the composite of the password and a key file.
+pub const FLAG_KEY_FILE: u8 = 1;
 
 /// The parsed header of a vault file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +32,8 @@ pub struct Header {
     pub salt: [u8; SALT_LEN],
     /// The XChaCha20-Poly1305 nonce.
     pub nonce: [u8; NONCE_LEN],
+    /// The vault needs a key file as well as the password ([`FLAG_KEY_FILE`]).
+    pub key_file: bool,
 }
 
 /// Why bytes are not a readable vault; the file layer adds the path (as [`super::StoreError`]).
@@ -69,7 +73,7 @@ impl Header {
         out[0..8].copy_from_slice(&MAGIC);
         out[8..10].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
         out[10] = KDF_ARGON2ID;
-        out[11] = 0; // reserved flags
+        out[11] = if self.key_file { FLAG_KEY_FILE } else { 0 }; // other bits reserved
         out[12..16].copy_from_slice(&self.kdf.memory_kib.to_le_bytes());
         out[16..20].copy_from_slice(&self.kdf.iterations.to_le_bytes());
         out[20..24].copy_from_slice(&self.kdf.parallelism.to_le_bytes());
@@ -118,7 +122,7 @@ impl Header {
                 header[10]
             )));
         }
-        if header[11] != 0 {
+        if header[11] & !FLAG_KEY_FILE != 0 {
             return Err(FormatError::Damaged("reserved header flags are set".into()));
         }
         let u32_at = |at: usize| {
@@ -136,7 +140,16 @@ impl Header {
         salt.copy_from_slice(&header[24..56]);
         let mut nonce = [0u8; NONCE_LEN];
         nonce.copy_from_slice(&header[56..80]);
-        Ok((Header { kdf, salt, nonce }, header))
+        let key_file = header[11] & FLAG_KEY_FILE != 0;
+        Ok((
+            Header {
+                kdf,
+                salt,
+                nonce,
+                key_file,
+            },
+            header,
+        ))
     }
 }
 

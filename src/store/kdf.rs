@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 use crate::secret::SecretString;
 
 /// A derived 256-bit key; zeroized on drop, never printed.
+#[derive(Clone)]
 pub struct DerivedKey(pub(crate) Zeroizing<[u8; KEY_LEN]>);
 
 impl fmt::Debug for DerivedKey {

@@ -7,8 +7,10 @@ mod file;
 pub mod format;
 mod guard;
 pub mod kdf;
+mod key;
 mod lock;
 mod payload;
+mod read;
 mod recovery;
 mod stamp;
 pub mod strength;
@@ -16,12 +18,12 @@ mod sync;
 
 pub use conflicts::{conflict_copies, merge_copies, open_copies, remove_merged};
 pub use error::{CryptoError, StoreError};
-pub use file::{
-    VaultFile, backup_path, default_vault_path, lock_path, parse_payload, write_file_atomically,
-};
+pub use file::{VaultFile, backup_path, default_vault_path, lock_path, write_file_atomically};
 pub use guard::{holds_vault, refuse_vault_target};
 pub use kdf::{KdfParams, KdfPreset};
+pub use key::{Credentials, KeyFile, VaultKey};
 pub use lock::VaultLock;
 pub use payload::serialize_payload;
+pub use read::{Opener, parse_payload};
 pub use recovery::{Recovery, find_recovery, recovered_at, recovery_path, write_recovery};
 pub use strength::PasswordStrength;

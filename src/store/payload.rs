@@ -1,6 +1,6 @@
 //! The plaintext and the sealed bytes of a vault file: serialised into memory that is wiped,
-//! then encrypted under a fresh salt and nonce. Every vault file keyward writes (a save, a
-//! recovery file) is sealed here.
+//! then encrypted with the vault's key (derived at open or create) under a fresh nonce.
+//! Every vault file keyward writes (a save, a recovery file) is sealed here.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -10,18 +10,18 @@ use zeroize::Zeroizing;
 use super::error::{CryptoError, StoreError};
 use super::file::random_bytes;
 use super::format::{self, Header, NONCE_LEN};
-use super::kdf::{self, KdfParams, SALT_LEN};
-use crate::secret::{SecretBytes, SecretString};
+use super::key::VaultKey;
+use crate::secret::SecretBytes;
 use crate::vault::Vault;
 
-/// Serialises and encrypts `vault` for the file at `path` into complete file bytes under
-/// `password` and `kdf` (fresh salt, fresh nonce): every vault file written (a save, a
-/// recovery file). Also returns the payload's length, the next call's `hint`.
+/// Serialises and encrypts `vault` for the file at `path` into complete file bytes with `key`
+/// (its salt and KDF go into the header; the nonce is fresh and random, and no key is
+/// derived): every vault file written (a save, a recovery file). Also returns the payload's
+/// length, the next call's `hint`.
 pub(super) fn seal_vault(
     path: &Path,
     vault: &Vault,
-    password: &SecretString,
-    kdf: KdfParams,
+    key: &VaultKey,
     hint: usize,
 ) -> Result<(Vec<u8>, usize), StoreError> {
     let crypto = |what: CryptoError| StoreError::Crypto {
@@ -31,12 +31,12 @@ pub(super) fn seal_vault(
     let plaintext = serialize_payload(vault, hint).map_err(|e| crypto(e.into()))?;
     let payload_len = plaintext.expose().len();
     let header = Header {
-        kdf,
-        salt: random_bytes::<SALT_LEN>().map_err(|e| crypto(e.into()))?,
+        kdf: key.kdf(),
+        salt: *key.salt(),
         nonce: random_bytes::<NONCE_LEN>().map_err(|e| crypto(e.into()))?,
+        key_file: key.has_key_file(),
     };
-    let key = kdf::derive_key(password, &header.salt, header.kdf).map_err(|e| crypto(e.into()))?;
-    let bytes = format::seal(&header, &key, plaintext).map_err(|e| crypto(e.into()))?;
+    let bytes = format::seal(&header, key.derived(), plaintext).map_err(|e| crypto(e.into()))?;
     Ok((bytes, payload_len))
 }
 

@@ -1,12 +1,13 @@
 //! The recovery file: where a change goes when the vault cannot be saved as it is locked.
 //!
 //! `<vault>.recovery` beside the vault is itself a keyward vault file, encrypted with the
-//! vault's master password and key derivation, written atomically with mode 0600. It holds
+//! vault's key (its master password, key file and key derivation; no new derivation, the
+//! password is not kept), written atomically with mode 0600. It holds
 //! the whole vault as the app had it; the next unlock merges it into the vault (two-way, by
 //! `modified_at`: the changed entries are stamped as it is written) and removes it, and
 //! `keyward merge FILE` reads it like any other copy. A recovery file already there is
 //! merged into the new one first, so a second failed lock loses nothing either; one this
-//! password does not open is left alone and the new one gets a name of its own.
+//! key does not open is left alone and the new one gets a name of its own.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -15,10 +16,10 @@ use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
 use super::file::{VaultFile, real_path, write_file_atomically};
-use super::kdf::KdfParams;
+use super::key::VaultKey;
 use super::payload::seal_vault;
+use super::read::Opener;
 use super::stamp;
-use crate::secret::SecretString;
 use crate::vault::Vault;
 use crate::vault::merge::merge;
 
@@ -38,15 +39,13 @@ pub struct Recovery<'a> {
     /// The version last read or written (to stamp what changed since); `None` when unknown,
     /// and every entry counts as changed.
     pub base: Option<&'a Vault>,
-    /// The vault's master password.
-    pub password: &'a SecretString,
-    /// The vault's key derivation parameters.
-    pub kdf: KdfParams,
+    /// The vault's key (as [`VaultFile::key`] holds it).
+    pub key: &'a VaultKey,
 }
 
 /// Writes `recovery` beside the vault at `vault_path` at `now` and returns the file written:
 /// `<vault>.recovery`, merged with the one already there; or, when the one there does not
-/// open with this password, `<vault>.recovery-<time>`.
+/// open with this key, `<vault>.recovery-<time>`.
 pub fn write_recovery(
     vault_path: &Path,
     recovery: &Recovery,
@@ -56,7 +55,7 @@ pub fn write_recovery(
     stamp::stamp(recovery.base.unwrap_or(&Vault::default()), &mut vault, now);
     let mut target = recovery_path(vault_path);
     if fs::symlink_metadata(&target).is_ok() {
-        match VaultFile::open(&target, recovery.password.clone()) {
+        match VaultFile::read_with(&target, Opener::Key(recovery.key), false) {
             Ok((_, older)) => vault = merge(&vault, &older, None).vault,
             Err(_) => {
                 let mut s = target.into_os_string();
@@ -65,7 +64,7 @@ pub fn write_recovery(
             }
         }
     }
-    let (bytes, _) = seal_vault(&target, &vault, recovery.password, recovery.kdf, 0)?;
+    let (bytes, _) = seal_vault(&target, &vault, recovery.key, 0)?;
     // Written under a fresh name (the guard refuses to write over a vault), then moved over
     // the recovery file in one rename: a crash leaves the old one or the new one.
     let mut fresh = target.clone().into_os_string();

@@ -1,7 +1,9 @@
 use chrono::TimeZone;
 
 use super::*;
-use crate::store::open_copies;
+use crate::secret::SecretString;
+use crate::store::kdf::KdfParams;
+use crate::store::{Credentials, Opener, open_copies};
 use crate::vault::{Credential, Entry};
 
 const PASSWORD: &str = "plaid-otter-quantum-harbor-71";
@@ -40,15 +42,24 @@ fn setup() -> (tempfile::TempDir, PathBuf, Vault, Vault) {
     (dir, path, base, changed)
 }
 
+/// The key of the vault at `path` when `password` is its own (as the app holds it), else a
+/// key of `password` under a salt of its own.
+fn key_for(path: &Path, password: &str) -> VaultKey {
+    let credentials = Credentials::from(SecretString::from(password));
+    match VaultFile::open(path, credentials.password.clone()) {
+        Ok((file, _)) => file.key().clone(),
+        Err(_) => VaultKey::new(&credentials, fast()).expect("key"),
+    }
+}
+
 fn write(path: &Path, vault: &Vault, base: &Vault, password: &str, now: DateTime<Utc>) -> PathBuf {
-    let password = SecretString::from(password);
+    let key = key_for(path, password);
     write_recovery(
         path,
         &Recovery {
             vault,
             base: Some(base),
-            password: &password,
-            kdf: fast(),
+            key: &key,
         },
         now,
     )
@@ -90,7 +101,8 @@ fn merged_at_unlock_the_stamped_change_wins_over_the_older_disk_version() {
     changed.get_mut("a").expect("a").notes = "edited before the lock".into();
     let written = write(&path, &changed, &base, PASSWORD, at(5));
     let (_, on_disk) = VaultFile::open(&path, PASSWORD.into()).expect("open");
-    let copies = open_copies(&[written], &PASSWORD.into()).expect("open copies");
+    let key = key_for(&path, PASSWORD);
+    let copies = open_copies(&[written], Opener::Key(&key)).expect("open copies");
     let (merged, reports) = crate::store::merge_copies(&on_disk, &copies);
     assert_eq!(merged.get("a").expect("a").notes, "edited before the lock");
     assert!(merged.get("b").is_some());
@@ -129,14 +141,13 @@ fn a_recovery_file_this_password_does_not_open_is_left_alone() {
 #[test]
 fn without_a_base_every_entry_counts_as_changed() {
     let (_dir, path, _base, changed) = setup();
-    let password = SecretString::from(PASSWORD);
+    let key = key_for(&path, PASSWORD);
     let written = write_recovery(
         &path,
         &Recovery {
             vault: &changed,
             base: None,
-            password: &password,
-            kdf: fast(),
+            key: &key,
         },
         at(7),
     )

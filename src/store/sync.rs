@@ -3,7 +3,8 @@
 
 use super::VaultLock;
 use super::error::StoreError;
-use super::file::{VaultFile, decrypt_file};
+use super::file::VaultFile;
+use super::read::{Opener, decrypt_file};
 use crate::vault::Vault;
 use crate::vault::merge::{MergeReport, merge};
 
@@ -33,11 +34,13 @@ impl VaultFile {
         if !self.changed_on_disk()? {
             return Ok(None);
         }
-        let theirs = decrypt_file(&self.path, &self.password, self.allow_slow_kdf)?;
+        // The on-disk file opens with this value's key unless another writer changed the
+        // password or KDF: that is refused as `StoreError::OtherKey` (the user unlocks again).
+        let theirs = decrypt_file(&self.path, Opener::Key(&self.key), self.allow_slow_kdf)?;
         let merged = merge(vault, &theirs.vault, Some(&self.last));
         *vault = merged.vault;
         self.last = theirs.vault;
-        self.kdf = theirs.kdf;
+        self.key = theirs.key;
         self.fingerprint = Some(theirs.fingerprint);
         Ok(Some(merged.report))
     }

@@ -11,7 +11,9 @@ use crate::app::state::{FromDisk, Session};
 use crate::app::status::StatusLine;
 use crate::app::widgets::display_path;
 use crate::secret::SecretString;
-use crate::store::{StoreError, VaultFile, merge_copies, open_copies, remove_merged};
+use crate::store::{
+    Credentials, Opener, StoreError, VaultFile, merge_copies, open_copies, remove_merged,
+};
 use crate::vault::Vault;
 use crate::vault::merge::MergeReport;
 
@@ -48,13 +50,13 @@ pub(crate) struct Merged {
     pub not_saved: Option<String>,
 }
 
-/// Starts merging `sources` (opened with `password`) into the vault on a worker thread.
-/// `Err` says why it cannot start now.
+/// Starts merging `sources` (opened with `password`, or with the vault's own key when
+/// `None`) into the vault on a worker thread. `Err` says why it cannot start now.
 pub(crate) fn start_merge(
     session: &mut Session,
     what: MergeWhat,
     sources: Vec<PathBuf>,
-    password: SecretString,
+    password: Option<SecretString>,
     waker: &Waker,
 ) -> Result<(), String> {
     if session.merge_job.is_some() {
@@ -74,7 +76,14 @@ pub(crate) fn start_merge(
     let changes = session.changes;
     set_merging(session, true);
     session.merge_job = Some(jobs::spawn(waker, move || {
-        let result = merge_and_save(&mut file, &vault, &sources, &password, what);
+        let own = file.key().clone();
+        let credentials = password.map(Credentials::from);
+        let opener = match &credentials {
+            Some(c) => Opener::Credentials(c),
+            None => Opener::Key(&own),
+        };
+        let result = merge_and_save(&mut file, &vault, &sources, opener, what);
+        drop(credentials);
         drop(vault);
         MergeDone {
             file,
@@ -90,11 +99,14 @@ fn merge_and_save(
     file: &mut VaultFile,
     vault: &Vault,
     sources: &[PathBuf],
-    password: &SecretString,
+    opener: Opener<'_>,
     what: MergeWhat,
 ) -> Result<Merged, String> {
-    let copies = open_copies(sources, password).map_err(|e| match (&e, what) {
-        (StoreError::WrongPasswordOrDamaged { path }, MergeWhat::Other { own_password: true }) => {
+    let copies = open_copies(sources, opener).map_err(|e| match (&e, what) {
+        (
+            StoreError::WrongPasswordOrDamaged { path } | StoreError::OtherKey { path },
+            MergeWhat::Other { own_password: true },
+        ) => {
             format!(
                 "This vault's password does not open {} (or the file is damaged): type its \
                  password.",

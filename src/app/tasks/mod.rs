@@ -21,7 +21,7 @@ use super::status::StatusLine;
 use super::unlock::{CreateState, UnlockState};
 use crate::secret::SecretString;
 use crate::store::kdf::{KdfError, SLOW_FACTOR, WorkFactorError};
-use crate::store::{KdfParams, StoreError, VaultFile};
+use crate::store::{Credentials, KdfParams, KeyFile, StoreError, VaultFile};
 use crate::vault::Vault;
 
 pub(crate) use disk::{DiskWatch, apply_choices, keep_changes_made_meanwhile};
@@ -133,8 +133,10 @@ pub(crate) fn open_session(
     state.status = StatusLine::info(message);
 }
 
-/// Opens the vault at the unlock screen's path with `password` on a worker thread; a key
-/// derivation above the work bound is run only when `allow_slow_kdf` ("Open anyway").
+/// Opens the vault at the unlock screen's path with `password` (and the key file its field
+/// names, if any) on a worker thread; a key derivation above the work bound is run only when
+/// `allow_slow_kdf` ("Open anyway"). The key is derived once there and the password dropped,
+/// so wiped, as soon as it is; it comes back only from a refusal before any derivation.
 pub(crate) fn start_unlock(
     state: &mut UnlockState,
     password: SecretString,
@@ -142,11 +144,27 @@ pub(crate) fn start_unlock(
     waker: &Waker,
 ) {
     let path = state.path.clone();
+    let key_file = state.key_file_path();
     state.error = None;
     state.slow_kdf = None;
     state.job = Some(jobs::spawn(waker, move || {
-        let result = VaultFile::open_with(&path, password.clone(), allow_slow_kdf);
-        (result, password)
+        let key_file = match key_file.as_deref().map(KeyFile::read).transpose() {
+            Ok(k) => k,
+            Err(e) => return (Err(e), None),
+        };
+        let credentials = Credentials::new(password, key_file);
+        let result = VaultFile::open_with(&path, credentials.clone(), allow_slow_kdf);
+        let refused_before_deriving = matches!(
+            &result,
+            Err(StoreError::KdfRejected {
+                why: KdfError::WorkFactor(WorkFactorError::Slow { .. }),
+                ..
+            })
+        );
+        (
+            result,
+            refused_before_deriving.then_some(credentials.password),
+        )
     }));
 }
 
@@ -155,9 +173,11 @@ fn poll_unlock(state: &mut UnlockState) -> Option<Session> {
     let job = state.job.as_ref()?;
     match job.poll() {
         Poll::Pending => None,
-        Poll::Ready((Ok((file, vault)), password)) => {
+        Poll::Ready((Ok((file, vault)), _)) => {
             state.job = None;
-            Some(Session::new(state.path.clone(), password, file, vault))
+            let mut session = Session::new(state.path.clone(), file, vault);
+            session.key_file = state.key_file_path();
+            Some(session)
         }
         Poll::Ready((Err(e), password)) => {
             state.job = None;
@@ -176,13 +196,21 @@ fn poll_unlock(state: &mut UnlockState) -> Option<Session> {
                 } => {
                     // Refused before anything was derived: the password is kept for
                     // "Open anyway".
-                    state.slow_kdf = Some(password);
+                    state.slow_kdf = password;
                     format!(
                         "This vault's key derivation ({kdf}) is {times}× the work of \
                          keyward's own ({default}), above the limit of {SLOW_FACTOR}×: \
                          unlocking could take minutes or hours. If you trust this file, \
                          choose Open anyway."
                     )
+                }
+                StoreError::WrongPasswordOrKeyFile { .. } => {
+                    "Wrong password or key file (or the file is damaged). Try again.".to_owned()
+                }
+                StoreError::KeyFileNeeded { .. } => {
+                    "This vault needs a key file as well as the password: choose it under \
+                     \"Key file\"."
+                        .to_owned()
                 }
                 other => other.to_string(),
             });
@@ -203,8 +231,14 @@ fn poll_vault_pick(state: &mut UnlockState) -> bool {
         return false;
     };
     let create = *pick == FilePick::NewVault;
+    let key_file = *pick == FilePick::KeyFile;
     match job.poll() {
         Poll::Pending => return false,
+        Poll::Ready(Some(path)) if key_file => {
+            state.error = None;
+            state.key_file = path.display().to_string();
+            state.focus_password = true;
+        }
         Poll::Ready(Some(path)) => {
             state.error = None;
             if create || !path.exists() {
@@ -235,8 +269,7 @@ pub(crate) fn start_create(
     let kdf = kdf_override.unwrap_or_else(|| state.kdf.params());
     let path = state.path.clone();
     state.job = Some(jobs::spawn(waker, move || {
-        let result = VaultFile::create(&path, password.clone(), kdf, &Vault::default());
-        (result, password)
+        VaultFile::create(&path, password, kdf, &Vault::default())
     }));
 }
 
@@ -245,16 +278,11 @@ fn poll_create(state: &mut CreateState) -> Option<Session> {
     let job = state.job.as_ref()?;
     match job.poll() {
         Poll::Pending => None,
-        Poll::Ready((Ok(file), password)) => {
+        Poll::Ready(Ok(file)) => {
             state.job = None;
-            Some(Session::new(
-                state.path.clone(),
-                password,
-                file,
-                Vault::default(),
-            ))
+            Some(Session::new(state.path.clone(), file, Vault::default()))
         }
-        Poll::Ready((Err(e), _)) => {
+        Poll::Ready(Err(e)) => {
             state.job = None;
             state.error = Some(format!("Could not create the vault: {e}"));
             state.focus_password = true;
@@ -278,16 +306,12 @@ pub(crate) fn start_save(session: &mut Session, waker: &Waker) {
         // A disk job has it; it starts the save when it gives the file back.
         return;
     };
-    if let Some(kdf) = session.pending_kdf.take() {
-        if let Err(e) = file.set_password(session.password.clone(), kdf) {
-            session.save_error = Some(e.to_string());
-        } else {
-            session.kdf = kdf;
-        }
-    }
+    let key_change = session.pending_key.take();
     let mut vault = session.vault.clone();
     let changes = session.changes;
     session.save_job = Some(jobs::spawn(waker, move || {
+        // Checking the current password and deriving the new key run here, off the UI thread.
+        let key_change = key_change.map(|change| change.apply(&mut file));
         let base = vault.clone();
         let result = file.save_merging(&mut vault);
         // A failed save may still have merged the file into `vault`: that is folded in too,
@@ -304,6 +328,7 @@ pub(crate) fn start_save(session: &mut Session, waker: &Waker) {
             result,
             changes,
             from_disk,
+            key_change,
         }
     }));
 }
@@ -318,8 +343,11 @@ fn poll_save(session: &mut Session, waker: &Waker) -> Option<StatusLine> {
             result,
             changes,
             from_disk,
+            key_change,
         }) => {
             session.save_job = None;
+            session.key = file.key().clone();
+            session.kdf = file.kdf();
             session.file = Some(file);
             let empty = crate::vault::merge::MergeReport::default();
             let report = result.as_ref().ok().and_then(Option::as_ref);
@@ -345,6 +373,14 @@ fn poll_save(session: &mut Session, waker: &Waker) -> Option<StatusLine> {
                         "Not saved: {text}. Your change is kept in memory; retry the save."
                     ))
                 }
+            };
+            let status = match key_change {
+                Some(Err(why)) => StatusLine::error(format!("Master password not changed: {why}")),
+                Some(Ok(kdf)) if session.save_error.is_none() => StatusLine::info(format!(
+                    "Master password and key derivation changed ({kdf}); the backup encrypted \
+                     with the old password was removed"
+                )),
+                _ => status,
             };
             // Changes made while this save ran need a save of their own.
             if session.save_error.is_none() {

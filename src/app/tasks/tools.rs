@@ -53,6 +53,7 @@ pub(crate) fn native_file_dialog(pick: FilePick) -> Option<PathBuf> {
             .set_file_name(suggested_name(format))
             .save_file(),
         FilePick::ImportFrom => dialog.set_title("Import keys from…").pick_file(),
+        FilePick::KeyFile => dialog.set_title("Choose the vault's key file").pick_file(),
         FilePick::ScanFolder => dialog
             .set_title("Scan a folder for stored secrets")
             .pick_folder(),
