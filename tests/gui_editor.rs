@@ -419,3 +419,65 @@ fn a_kind_chosen_by_hand_stays_when_a_preset_name_is_typed() {
         "the hand choice wins"
     );
 }
+
+#[test]
+fn created_has_presets_back_from_today() {
+    let mut gui = Gui::unlocked();
+    gui.select("github-ci");
+    gui.click("Edit");
+    for days in [30, 90, 365] {
+        gui.harness
+            .get_by_label(&format!("-{days} days"))
+            .scroll_to_me();
+        gui.settle();
+        gui.click(&format!("-{days} days"));
+        let want = (start() - day(days)).format("%Y-%m-%d").to_string();
+        assert_eq!(value_of(&gui, "Created"), want);
+    }
+    gui.click("Save key");
+    let saved = gui.vault_on_disk();
+    let saved = saved.get("github-ci").expect("saved");
+    assert_eq!(
+        saved.created_at.date_naive(),
+        (start() - day(365)).date_naive()
+    );
+}
+
+#[test]
+fn escape_with_the_calendar_open_closes_only_the_calendar() {
+    let mut gui = Gui::unlocked();
+    gui.select("github-ci");
+    gui.click("Edit");
+    gui.type_into("Expires", "2026-04-10");
+    gui.harness.get_by_label("2026-04-10").scroll_to_me();
+    gui.settle();
+    gui.harness.get_by_label("2026-04-10").click();
+    gui.settle();
+    assert!(gui.has_label("20"), "the calendar shows");
+    gui.harness.key_press(egui::Key::Escape);
+    gui.settle();
+    assert!(!gui.has_label("20"), "Esc closed the calendar");
+    assert!(
+        gui.has_label("Save key") && !gui.has_label("Discard changes?"),
+        "and only the calendar: the editor stays, nothing asked"
+    );
+    assert_eq!(value_of(&gui, "Expires"), "2026-04-10");
+    gui.harness.key_press(egui::Key::Escape);
+    gui.settle();
+    assert!(
+        gui.has_label("Discard changes?"),
+        "the next Esc is the editor's"
+    );
+}
+
+#[test]
+fn a_revealed_secret_shows_its_countdown() {
+    let mut gui = Gui::unlocked();
+    gui.select("binance-bot");
+    gui.click("Reveal secret");
+    assert!(gui.has_label("masked again in 10 s"));
+    gui.advance(chrono::Duration::seconds(4));
+    assert!(gui.has_label("masked again in 6 s"));
+    gui.advance(chrono::Duration::seconds(7));
+    assert!(!gui.has_label_containing("masked again in"));
+}

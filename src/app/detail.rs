@@ -232,7 +232,7 @@ fn url_and_fields(
             ui.label(RichText::new(&field.name).weak());
             let shown = reveal
                 .filter(|r| r.id == entry.id && r.what == Revealed::Custom(index))
-                .map(|r| (r.until - now).num_seconds().max(0) + 1);
+                .map(|r| seconds_left(r.until, now));
             if field.protected && shown.is_none() {
                 ui.label(MASK).on_hover_text("Protected: reveal or copy it");
                 if ui
@@ -253,6 +253,7 @@ fn url_and_fields(
                 {
                     commands.push(Command::Hide);
                 }
+                countdown(ui, left);
             } else {
                 ui.label(field.value.expose());
             }
@@ -301,6 +302,20 @@ fn actions(ui: &mut Ui, entry: &Entry, commands: &mut Vec<Command>) {
     });
 }
 
+/// Whole seconds left until `until`, rounded up (10 s right after a 10 s reveal).
+fn seconds_left(until: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
+    ((until - now).num_milliseconds().max(0) + 999) / 1000
+}
+
+/// The seconds left before a revealed value is masked again, beside its Hide button.
+fn countdown(ui: &mut Ui, left: i64) {
+    ui.label(
+        RichText::new(format!("masked again in {left} s"))
+            .weak()
+            .small(),
+    );
+}
+
 fn credential(
     ui: &mut Ui,
     entry: &Entry,
@@ -330,9 +345,7 @@ fn credential(
                 let shown =
                     reveal.is_some_and(|r| r.id == entry.id && r.what == Revealed::Part(field));
                 if shown {
-                    let left = reveal
-                        .map(|r| (r.until - now).num_seconds().max(0) + 1)
-                        .unwrap_or(0);
+                    let left = reveal.map(|r| seconds_left(r.until, now)).unwrap_or(0);
                     if ui
                         .small_button(format!("Hide {}", field_noun(field)))
                         .on_hover_text(format!("Masks again by itself in {left} s"))
@@ -340,6 +353,7 @@ fn credential(
                     {
                         commands.push(Command::Hide);
                     }
+                    countdown(ui, left);
                 } else if ui
                     .small_button(format!("Reveal {}", field_noun(field)))
                     .clicked()

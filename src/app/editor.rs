@@ -6,8 +6,8 @@ use egui::{RichText, Ui};
 
 use super::command::Command;
 use super::editor_fields::{
-    custom_field_rows, date_row, entered, ip_rows, keygen_row, problem, secret_row, text_row,
-    touched,
+    DatePresets, custom_field_rows, date_row, entered, ip_rows, keygen_row, problem, secret_row,
+    text_row, touched,
 };
 use super::entry_form::{EditorState, Problems, STANDARD_PERMISSIONS};
 use super::shortcuts::{self, Action};
@@ -26,6 +26,9 @@ pub(crate) fn editor_dialog(
     commands: &mut Vec<Command>,
 ) -> bool {
     let mut cancel = false;
+    // Esc with a date picker's calendar open closes only the calendar (which reads it).
+    let escape_for_picker =
+        state.date_picker_open && ctx.input(|i| i.key_pressed(egui::Key::Escape));
     // Taken before the form sees it: Ctrl+Enter in Notes saves, it adds no line.
     let mut save =
         !state.confirm_discard && ctx.input_mut(|i| shortcuts::consume(i, Action::SaveForm));
@@ -92,7 +95,7 @@ pub(crate) fn editor_dialog(
         ctx.request_repaint();
         return false;
     }
-    if cancel || response.should_close() {
+    if cancel || (!escape_for_picker && response.should_close()) {
         if state.has_changes() {
             state.confirm_discard = true;
             ctx.request_repaint();
@@ -139,6 +142,7 @@ fn form(
 ) {
     let preset = providers.find(&state.provider).cloned();
     let mut submit = false;
+    let mut picker_open = false;
     egui::Grid::new("editor-grid")
         .num_columns(2)
         .spacing([12.0, 6.0])
@@ -279,8 +283,9 @@ fn form(
                 &mut state.created,
                 &problems.created,
                 state.today,
-                false,
+                DatePresets::Back,
                 &mut submit,
+                &mut picker_open,
             );
             state.touched.expires |= date_row(
                 ui,
@@ -288,8 +293,9 @@ fn form(
                 &mut state.expires,
                 &problems.expires,
                 state.today,
-                true,
+                DatePresets::Ahead,
                 &mut submit,
+                &mut picker_open,
             );
             state.touched.last_used |= date_row(
                 ui,
@@ -297,8 +303,9 @@ fn form(
                 &mut state.last_used,
                 &problems.last_used,
                 state.today,
-                false,
+                DatePresets::None,
                 &mut submit,
+                &mut picker_open,
             );
             let days = text_row(
                 ui,
@@ -332,6 +339,7 @@ fn form(
             ui.end_row();
         });
     state.submit |= submit;
+    state.date_picker_open = picker_open;
 }
 
 /// The rows of the credential's parts, as its kind has them.

@@ -198,8 +198,18 @@ pub(super) fn secret_row(
     touch
 }
 
-/// A date field with egui_extras' date picker beside it (and, for `presets`, "+30 days",
-/// "+90 days", "+365 days" from today), its problem under it. The text stays the one truth:
+/// Which quick dates a date field offers beside its picker.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum DatePresets {
+    None,
+    /// "+30 days", "+90 days", "+365 days" from today (an expiry).
+    Ahead,
+    /// "-30 days", "-90 days", "-365 days": that long before today (a creation date).
+    Back,
+}
+
+/// A date field with egui_extras' date picker beside it (and its [`DatePresets`], counted
+/// from today), its problem under it. `picker_open` is set while its calendar shows. The text stays the one truth:
 /// the picker shows the day [`DateInput`] reads from it and writes `YYYY-MM-DD` back, which
 /// the same rule reads when saving. Returns whether it was touched.
 #[allow(clippy::too_many_arguments)]
@@ -209,8 +219,9 @@ pub(super) fn date_row(
     text: &mut String,
     error: &Option<String>,
     today: NaiveDate,
-    presets: bool,
+    presets: DatePresets,
     submit: &mut bool,
+    picker_open: &mut bool,
 ) -> bool {
     let label = ui.label(title);
     let mut touch = false;
@@ -241,19 +252,29 @@ pub(super) fn date_row(
                     .calendar_week(false),
             )
             .on_hover_text(format!("Pick the {} date", title.to_lowercase()));
+            // The calendar is an area of the id egui_extras' DatePickerButton makes from its salt.
+            let layer =
+                egui::LayerId::new(egui::Order::Foreground, ui.make_persistent_id(Some(title)));
+            *picker_open |= ui.ctx().memory(|m| m.areas().is_visible(&layer));
             if picked != before {
                 *text = picked.to_string();
                 touch = true;
             }
         }
-        if presets {
+        let (sign, before) = match presets {
+            DatePresets::None => (0, ""),
+            DatePresets::Ahead => (1, "from today"),
+            DatePresets::Back => (-1, "before today"),
+        };
+        if sign != 0 {
             for days in [30, 90, 365] {
+                let label = if sign > 0 { "+" } else { "-" };
                 if ui
-                    .small_button(format!("+{days} days"))
-                    .on_hover_text(format!("{days} days from today"))
+                    .small_button(format!("{label}{days} days"))
+                    .on_hover_text(format!("{days} days {before}"))
                     .clicked()
                 {
-                    *text = date_text(today + chrono::Duration::days(days));
+                    *text = date_text(today + chrono::Duration::days(sign * days));
                     touch = true;
                 }
             }

@@ -83,6 +83,8 @@ pub(crate) struct EditorState {
     pub attempted: bool,
     /// Enter in a single-line field asked to save (read once by the dialog).
     pub submit: bool,
+    /// A date picker's calendar was open in the last frame: Esc closes only the calendar.
+    pub date_picker_open: bool,
     /// The user chose the credential kind by hand: a provider typed later leaves it.
     pub kind_by_hand: bool,
     /// The user ticked or typed permissions by hand: a provider typed later leaves them.
@@ -206,6 +208,7 @@ impl EditorState {
             touched: Touched::default(),
             attempted: false,
             submit: false,
+            date_picker_open: false,
             today,
             kind_by_hand: false,
             permissions_by_hand: false,
