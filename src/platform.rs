@@ -40,3 +40,66 @@ mod tests {
         assert_eq!(unsafe { libc::prctl(libc::PR_GET_DUMPABLE, 0, 0, 0, 0) }, 0);
     }
 }
+
+/// An operating system error about `path` as a sentence the user can act on, without the
+/// bare "(os error 2)": "writing /x/out.csv failed: the folder /x does not exist". `action`
+/// is what was being done ("writing", "creating a temporary file in" — ending in " in" when
+/// `path` is the folder). The store's and the transfer's I/O errors (so the CLI and the app)
+/// all print through this.
+pub fn io_sentence(action: &str, path: &std::path::Path, error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    let shown = path.display();
+    let folder = if action.ends_with(" in") {
+        Some(path)
+    } else {
+        path.parent().filter(|p| !p.as_os_str().is_empty())
+    };
+    let reason = match error.kind() {
+        ErrorKind::NotFound => match folder {
+            Some(dir) if !dir.is_dir() => format!("the folder {} does not exist", dir.display()),
+            _ => format!("{shown} does not exist"),
+        },
+        ErrorKind::PermissionDenied => {
+            "permission denied (you may not read or write there)".to_owned()
+        }
+        ErrorKind::IsADirectory => format!("{shown} is a folder, not a file"),
+        ErrorKind::NotADirectory => "a part of the path is a file, not a folder".to_owned(),
+        ErrorKind::StorageFull => "no space left: the disk is full".to_owned(),
+        ErrorKind::ReadOnlyFilesystem => "the file system is read-only".to_owned(),
+        ErrorKind::AlreadyExists => format!("{shown} already exists"),
+        // The kind's words ("file too large", …) without the OS error number.
+        kind => kind.to_string(),
+    };
+    format!("{action} {shown} failed: {reason}")
+}
+
+#[cfg(test)]
+mod io_sentence_tests {
+    use super::io_sentence;
+    use std::io::{Error, ErrorKind};
+    use std::path::Path;
+
+    #[test]
+    fn a_missing_folder_is_named_and_no_os_error_number_shows() {
+        let e = Error::from_raw_os_error(2);
+        let text = io_sentence("writing", Path::new("/no/such/dir/out.csv"), &e);
+        assert_eq!(
+            text,
+            "writing /no/such/dir/out.csv failed: the folder /no/such/dir does not exist"
+        );
+        let text = io_sentence("creating a temporary file in", Path::new("/no/dir"), &e);
+        assert!(
+            text.ends_with("the folder /no/dir does not exist"),
+            "{text}"
+        );
+        let denied = io_sentence("writing", Path::new("/x"), &Error::from_raw_os_error(13));
+        assert!(!denied.contains("os error"), "{denied}");
+        assert!(denied.contains("permission denied"), "{denied}");
+        let other = io_sentence(
+            "reading",
+            Path::new("/x"),
+            &Error::from(ErrorKind::FileTooLarge),
+        );
+        assert_eq!(other, "reading /x failed: file too large");
+    }
+}

@@ -143,7 +143,7 @@ pub enum StoreError {
         path: PathBuf,
     },
     /// An operating system error, with what keyward was doing.
-    #[error("{action} {path}: {source}")]
+    #[error("{}", crate::platform::io_sentence(action, path, source))]
     Io {
         /// What was being done ("reading", "writing the temporary file for", …).
         action: &'static str,

@@ -205,7 +205,7 @@ pub enum TransferError {
         path: PathBuf,
     },
     /// An operating system error.
-    #[error("{action} {path}: {source}")]
+    #[error("{}", crate::platform::io_sentence(action, path, source))]
     Io {
         /// What was being done.
         action: &'static str,

@@ -93,12 +93,12 @@ fn poll_pick(pick: &mut Option<PickJob>, path: &mut String) -> bool {
         None => false,
     }
 }
-/// Writes the export the dialog describes on a worker thread; its passwords are wiped.
+/// Writes the export the dialog describes on a worker thread. The password fields keep their
+/// text (a failed export is retried without typing them again); closing the dialog wipes them.
 pub(crate) fn start_export(state: &mut ExportState, vault: &Vault, waker: &Waker) {
     let path = PathBuf::from(state.path.trim());
     let format = state.format;
-    let password = (format == Format::Kdbx).then(|| state.password.take_secret());
-    state.repeat.wipe();
+    let password = (format == Format::Kdbx).then(|| copy_secret(&state.password));
     let overwrite = state.overwrite;
     let vault = vault.clone();
     state.error = None;
