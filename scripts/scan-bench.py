@@ -126,11 +126,15 @@ def main():
     cfg = os.path.join(work, ".secretlintrc.json")
     open(cfg, "w").write('{"rules":[{"id":"@secretlint/secretlint-rule-preset-recommend"}]}')
     t = time.perf_counter()
-    out = subprocess.run([secretlint, "--secretlintrc", cfg, "--format", "json", "--no-color", f"{corpus}/**/*"], capture_output=True, text=True, cwd=os.path.dirname(os.path.dirname(os.path.dirname(secretlint))))
+    # Through a file: node cuts a large stdout short when secretlint exits.
+    report = os.path.join(work, "secretlint.json")
+    out = subprocess.run([secretlint, "--secretlintrc", cfg, "--format", "json", "--no-color", "--output", report, f"{corpus}/**/*"], capture_output=True, text=True, cwd=os.path.dirname(os.path.dirname(os.path.dirname(secretlint))))
     st = time.perf_counter() - t
+    out.stdout = open(report).read() if os.path.exists(report) else out.stdout
     found = set()
     try:
-        for f in json.loads(out.stdout):
+        data, _ = json.JSONDecoder().raw_decode(out.stdout.strip())
+        for f in data:
             for m in f.get("messages", []):
                 found.add((os.path.relpath(f["filePath"], corpus), m["loc"]["start"]["line"]))
     except json.JSONDecodeError:
