@@ -94,12 +94,18 @@ impl Sodium {
     }
 }
 
+#[cfg(unix)]
 fn cpu_time() -> Duration {
     // SAFETY: getrusage writes into the struct we pass.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+#[cfg(not(unix))]
+fn cpu_time() -> Duration {
+    unimplemented!("this benchmark reads CPU time with getrusage: run it on Linux or macOS")
 }
 
 /// One derivation's wall time and CPU time (all threads).

@@ -139,6 +139,7 @@ fn realistic_vault(n: usize) -> Vault {
 }
 
 /// Process CPU time (user + system), all threads.
+#[cfg(unix)]
 fn cpu_time() -> Duration {
     // SAFETY: getrusage fills the zeroed struct it is given; RUSAGE_SELF is always valid.
     let usage = unsafe {
@@ -150,6 +151,11 @@ fn cpu_time() -> Duration {
         Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
     };
     tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+#[cfg(not(unix))]
+fn cpu_time() -> Duration {
+    unimplemented!("this benchmark reads CPU time with getrusage: run it on Linux or macOS")
 }
 
 /// Runs `f` `reps` times and returns the median wall time (and the last result).
@@ -182,16 +188,14 @@ fn random_array<const N: usize>() -> [u8; N] {
 /// The durable write of `VaultFile::save`, step for step: temporary file (0600, exclusive),
 /// write, fsync, hard-link backup, rename over the vault, fsync of the folder.
 fn durable_write(path: &Path, bytes: &[u8]) {
-    use std::os::unix::fs::OpenOptionsExt;
     let dir = path.parent().expect("folder");
     let name = path.file_name().expect("name").to_string_lossy();
     let tmp = dir.join(format!(".{name}.{}.bench.tmp", std::process::id()));
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&tmp)
-        .expect("temporary file");
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&tmp).expect("temporary file");
     file.write_all(bytes).expect("write");
     file.sync_all().expect("fsync");
     drop(file);
@@ -210,6 +214,7 @@ fn durable_write(path: &Path, bytes: &[u8]) {
 
 /// CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID): unlike wall time, it hardly
 /// changes when other processes compete for the cores.
+#[cfg(unix)]
 fn thread_cpu() -> Duration {
     let mut ts = libc::timespec {
         tv_sec: 0,
@@ -218,6 +223,11 @@ fn thread_cpu() -> Duration {
     // SAFETY: `ts` is a valid, writable timespec; the clock id is a constant Linux knows.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+#[cfg(not(unix))]
+fn thread_cpu() -> Duration {
+    unimplemented!("this benchmark reads CPU time with clock_gettime: run it on Linux or macOS")
 }
 
 /// A point in time, by the wall clock and by this thread's CPU clock.

@@ -4,18 +4,27 @@
 //! - The secrets go only into the child's environment: never argv, never a file.
 //! - The child's stdout and stderr pass through a [`Masker`] that replaces every injected
 //!   value with [`MASK`], also when a value arrives split across several writes.
-//! - SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to keyward are forwarded to the child; the
-//!   child's exit code is returned (death by signal N gives 128 + N, as shells do).
+//! - Unix: SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to keyward are forwarded to the child;
+//!   the child's exit code is returned (death by signal N gives 128 + N, as shells do).
+//! - Windows: keyward outlives Ctrl+C and Ctrl+Break (the console sends them to the child
+//!   too) so it can return the child's exit code; the child runs in a job object that is
+//!   killed when keyward dies or returns, so it never outlives keyward.
 
 use std::io::{self, Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, Ordering};
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 use crate::secret::SecretString;
 use crate::vault::Field;
+
+#[cfg(unix)]
+#[path = "exec/unix.rs"]
+mod sys;
+#[cfg(windows)]
+#[path = "exec/windows.rs"]
+mod sys;
 
 /// What an injected value is replaced with in the child's output.
 pub const MASK: &str = "<concealed by keyward>";
@@ -339,59 +348,6 @@ impl Masker {
     }
 }
 
-/// The child that [`run`] is waiting for, for the signal handler; 0 when none.
-static CHILD_PID: AtomicI32 = AtomicI32::new(0);
-/// A signal that arrived before the child's pid was known; forwarded once it is.
-static PENDING_SIGNAL: AtomicI32 = AtomicI32::new(0);
-
-const FORWARDED: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
-
-extern "C" fn forward_signal(
-    signal: libc::c_int,
-    info: *mut libc::siginfo_t,
-    _context: *mut libc::c_void,
-) {
-    // A signal the kernel made for the terminal's foreground group (Ctrl+C) already reached
-    // the child, which is in the same group: forward only signals sent by a process
-    // (kill(2), si_code <= 0), so the child gets each signal once.
-    // SAFETY: the kernel passes a valid siginfo_t to an SA_SIGINFO handler.
-    let sent_by_kernel = !info.is_null() && unsafe { (*info).si_code } > 0;
-    if sent_by_kernel {
-        return;
-    }
-    let pid = CHILD_PID.load(Ordering::SeqCst);
-    if pid > 0 {
-        // SAFETY: kill is async-signal-safe.
-        unsafe {
-            libc::kill(pid, signal);
-        }
-    } else {
-        PENDING_SIGNAL.store(signal, Ordering::SeqCst);
-    }
-}
-
-fn install_forwarding() {
-    for signal in FORWARDED {
-        // SAFETY: a zeroed sigaction is valid; the handler only touches atomics and kill.
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = forward_signal as *const () as libc::sighandler_t;
-            action.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
-            libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(signal, &action, std::ptr::null_mut());
-        }
-    }
-}
-
-fn restore_default_signals() {
-    for signal in FORWARDED {
-        // SAFETY: resets the disposition installed by install_forwarding.
-        unsafe {
-            libc::signal(signal, libc::SIG_DFL);
-        }
-    }
-}
-
 /// How to run the child.
 pub struct Launch<'a> {
     /// The program and its arguments.
@@ -420,26 +376,14 @@ pub fn run(launch: &Launch<'_>) -> Result<u8, ExecError> {
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
     }
 
-    install_forwarding();
-    let mut child = match cmd.spawn() {
-        Ok(c) => c,
-        Err(e) => {
-            restore_default_signals();
-            return Err(ExecError::Spawn {
-                program: program.clone(),
-                reason: e.to_string(),
-            });
-        }
-    };
+    // Ctrl+C and termination requests reach the child while keyward waits (sys::Supervisor).
+    let mut supervisor = sys::Supervisor::install();
+    let mut child = cmd.spawn().map_err(|e| ExecError::Spawn {
+        program: program.clone(),
+        reason: e.to_string(),
+    })?;
     drop(cmd);
-    CHILD_PID.store(child.id() as i32, Ordering::SeqCst);
-    let pending = PENDING_SIGNAL.swap(0, Ordering::SeqCst);
-    if pending != 0 {
-        // SAFETY: sends a signal to our own child.
-        unsafe {
-            libc::kill(child.id() as i32, pending);
-        }
-    }
+    supervisor.watch(&child);
 
     let mut pumps = Vec::new();
     if let Some(values) = launch.mask {
@@ -462,10 +406,9 @@ pub fn run(launch: &Launch<'_>) -> Result<u8, ExecError> {
         // A pump thread that panicked has nothing left to write.
         let _ = p.join();
     }
-    CHILD_PID.store(0, Ordering::SeqCst);
-    restore_default_signals();
+    drop(supervisor);
     let status = status.map_err(|e| ExecError::Wait(e.to_string()))?;
-    Ok(exit_code(status))
+    Ok(sys::exit_code(status))
 }
 
 /// Copies `from` to `to` through a [`Masker`]. When `to` fails (a closed pipe), the read
@@ -489,16 +432,6 @@ fn pump(mut from: impl Read, to: &mut impl Write, values: &[SecretString]) {
         }
     }
     let _ = masker.finish(to).and_then(|()| to.flush());
-}
-
-/// The shell's convention: the exit code, or 128 + N for death by signal N.
-fn exit_code(status: std::process::ExitStatus) -> u8 {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => (code & 0xff) as u8,
-        (None, Some(signal)) => (128 + signal).clamp(0, 255) as u8,
-        _ => 1,
-    }
 }
 
 #[cfg(test)]
@@ -671,12 +604,5 @@ mod tests {
         let err = parse_template("A=1\nB keyward://x\n", "t.env").expect_err("no =");
         assert!(err.to_string().starts_with("t.env:2:"), "{err}");
         assert!(parse_template("A=keyward://x/colour\n", "t").is_err());
-    }
-
-    #[test]
-    fn exit_codes_follow_the_shell() {
-        use std::os::unix::process::ExitStatusExt;
-        assert_eq!(exit_code(std::process::ExitStatus::from_raw(42 << 8)), 42);
-        assert_eq!(exit_code(std::process::ExitStatus::from_raw(15)), 143);
     }
 }

@@ -1,7 +1,9 @@
 //! Process hardening that does not fit anywhere else.
 
 /// Turns off core dumps so that a crash cannot write decrypted secrets to disk
-/// (`PR_SET_DUMPABLE` 0 and `RLIMIT_CORE` 0 on Linux). Returns a warning to show when that
+/// (`PR_SET_DUMPABLE` 0 and `RLIMIT_CORE` 0 on Linux; on Windows no crash dialog and no
+/// heap in a Windows Error Reporting dump: `SetErrorMode(SEM_NOGPFAULTERRORBOX)` and
+/// `WerSetFlags(WER_FAULT_REPORTING_FLAG_NOHEAP)`). Returns a warning to show when that
 /// failed; failure is not fatal.
 pub fn disable_core_dumps() -> Option<String> {
     #[cfg(target_os = "linux")]
@@ -18,6 +20,25 @@ pub fn disable_core_dumps() -> Option<String> {
             return Some(format!(
                 "warning: could not disable core dumps ({}); a crash could write secrets to disk",
                 std::io::Error::last_os_error()
+            ));
+        }
+    }
+    #[cfg(windows)]
+    {
+        use windows_sys::Win32::System::Diagnostics::Debug::{
+            SEM_FAILCRITICALERRORS, SEM_NOGPFAULTERRORBOX, SetErrorMode,
+        };
+        use windows_sys::Win32::System::ErrorReporting::{
+            WER_FAULT_REPORTING_FLAG_NOHEAP, WerSetFlags,
+        };
+        // SAFETY: process-wide flags with constant arguments.
+        let wer = unsafe {
+            SetErrorMode(SEM_FAILCRITICALERRORS | SEM_NOGPFAULTERRORBOX);
+            WerSetFlags(WER_FAULT_REPORTING_FLAG_NOHEAP)
+        };
+        if wer < 0 {
+            return Some(format!(
+                "warning: could not keep secrets out of crash reports (HRESULT {wer:#x})"
             ));
         }
     }
@@ -101,5 +122,19 @@ mod io_sentence_tests {
             &Error::from(ErrorKind::FileTooLarge),
         );
         assert_eq!(other, "reading /x failed: file too large");
+    }
+}
+
+#[cfg(all(test, windows))]
+mod windows_tests {
+    use windows_sys::Win32::System::Diagnostics::Debug::{SEM_NOGPFAULTERRORBOX, SetErrorMode};
+
+    #[test]
+    fn no_crash_dialog_afterwards() {
+        assert_eq!(super::disable_core_dumps(), None);
+        // SetErrorMode returns the previous mode: set it again to read it.
+        // SAFETY: process-wide flag with a constant argument.
+        let mode = unsafe { SetErrorMode(SEM_NOGPFAULTERRORBOX) };
+        assert_ne!(mode & SEM_NOGPFAULTERRORBOX, 0, "mode {mode:#x}");
     }
 }

@@ -1,6 +1,10 @@
 //! End-to-end tests of the command line (PRODUCT §5, issue 2): the real binary, run in a
 //! temporary folder against a vault made with fast KDF settings.
 
+// Unix file modes, signals and /proc: these run on Linux and macOS. The Windows build is
+// tested end to end under Wine by scripts/wine-cli.sh.
+#![cfg(unix)]
+
 mod common;
 
 use chrono::{DateTime, Duration, Utc};

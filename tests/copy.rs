@@ -5,6 +5,10 @@
 //!
 //! Needs `Xvfb` and `xclip` (Debian packages `xvfb`, `xclip`; .ci/run installs them).
 
+// Unix file modes, signals and /proc: these run on Linux and macOS. The Windows build is
+// tested end to end under Wine by scripts/wine-cli.sh.
+#![cfg(unix)]
+
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};

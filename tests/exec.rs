@@ -3,6 +3,10 @@
 //!
 //! Needs `python3` (Debian package `python3`) for the byte-at-a-time writer.
 
+// Unix file modes, signals and /proc: these run on Linux and macOS. The Windows build is
+// tested end to end under Wine by scripts/wine-cli.sh.
+#![cfg(unix)]
+
 mod common;
 
 use std::io::{BufRead, BufReader, Read};

@@ -4,9 +4,15 @@
 //!
 //! The CLI-level versions of these live in the CLI tests; here the library is called directly.
 
+// Unix file modes, signals and /proc: these run on Linux and macOS. The Windows build is
+// tested end to end under Wine by scripts/wine-cli.sh.
+#![cfg(unix)]
+
 use std::fs;
+#[cfg(target_os = "linux")]
 use std::io;
 use std::path::{Path, PathBuf};
+#[cfg(target_os = "linux")]
 use std::process::Command;
 
 use chrono::{TimeZone, Utc};
@@ -602,6 +608,7 @@ fn big_vault(base: &Vault) -> Vault {
 }
 
 /// A command that re-runs this test binary for one (ignored) helper test.
+#[cfg(target_os = "linux")]
 fn helper_process(test: &str) -> Command {
     let mut cmd = Command::new(std::env::current_exe().expect("the test binary"));
     cmd.args([
@@ -615,6 +622,7 @@ fn helper_process(test: &str) -> Command {
 }
 
 const FSIZE_ENV: &str = "KEYWARD_TEST_FSIZE_VAULT";
+#[cfg(target_os = "linux")]
 const FSIZE_LIMIT: u64 = 64 * 1024;
 
 #[cfg(target_os = "linux")]

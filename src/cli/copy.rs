@@ -12,11 +12,24 @@ use crate::secret::SecretString;
 /// secret still on it.
 static STOP: AtomicBool = AtomicBool::new(false);
 
+#[cfg(unix)]
 extern "C" fn request_stop(_signal: libc::c_int) {
     STOP.store(true, Ordering::SeqCst);
 }
 
+/// Windows: Ctrl+C, Ctrl+Break and closing the console ask to stop the same way.
+#[cfg(windows)]
+unsafe extern "system" fn request_stop(_event: u32) -> windows_sys::core::BOOL {
+    STOP.store(true, Ordering::SeqCst);
+    1
+}
+
 fn clear_on_signals() {
+    // SAFETY: the handler only stores to an atomic.
+    #[cfg(windows)]
+    unsafe {
+        windows_sys::Win32::System::Console::SetConsoleCtrlHandler(Some(request_stop), 1);
+    }
     #[cfg(unix)]
     for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         // SAFETY: the handler only stores to an atomic, which is async-signal-safe.

@@ -420,11 +420,14 @@ pub(super) fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
         use std::os::unix::fs::DirBuilderExt;
         builder.mode(0o700);
     }
-    builder.create(dir).map_err(|source| StoreError::Io {
-        action: "creating the folder",
-        path: dir.to_owned(),
-        source,
-    })
+    builder
+        .create(dir)
+        .and_then(|()| super::replace::restrict_to_owner(dir))
+        .map_err(|source| StoreError::Io {
+            action: "creating the folder",
+            path: dir.to_owned(),
+            source,
+        })
 }
 
 /// Removes `.<vault name>.*.tmp` files beside the vault: only the lock holder writes them,
@@ -490,6 +493,8 @@ fn write_atomically(path: &Path, bytes: &[u8], keep_backup: bool) -> Result<(), 
         let mut file = options
             .open(&tmp)
             .map_err(|e| save_error("could not save (creating the temporary file beside)", e))?;
+        super::replace::restrict_to_owner(&tmp)
+            .map_err(|e| save_error("could not save (making owner-only the file beside)", e))?;
         file.write_all(bytes)
             .map_err(|e| save_error("could not save (writing the temporary file beside)", e))?;
         file.sync_all()
@@ -499,7 +504,8 @@ fn write_atomically(path: &Path, bytes: &[u8], keep_backup: bool) -> Result<(), 
             keep_previous_version(path, &dir)
                 .map_err(|e| save_error("could not save (keeping the backup of)", e))?;
         }
-        fs::rename(&tmp, path).map_err(|e| save_error("could not save (replacing)", e))?;
+        super::replace::replace_file(&tmp, path)
+            .map_err(|e| save_error("could not save (replacing)", e))?;
         sync_dir(&dir).map_err(|e| save_error("could not save (flushing the folder of)", e))
     })();
     if result.is_err() {
@@ -531,7 +537,7 @@ fn keep_previous_version(path: &Path, dir: &Path) -> io::Result<()> {
         out.write_all(&fs::read(path)?)?;
         out.sync_all()?;
     }
-    let renamed = fs::rename(&tmp, &backup);
+    let renamed = super::replace::replace_file(&tmp, &backup);
     if renamed.is_err() {
         let _ = fs::remove_file(&tmp);
     }

@@ -12,6 +12,7 @@ mod lock;
 mod payload;
 mod read;
 mod recovery;
+mod replace;
 mod stamp;
 pub mod strength;
 mod sync;
