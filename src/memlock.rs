@@ -210,6 +210,28 @@ impl<T: Zeroize> Locked<T> {
     }
 }
 
+impl<T: Zeroize> std::ops::Deref for Locked<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+impl<T: Zeroize> std::ops::DerefMut for Locked<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.value
+    }
+}
+
+/// A clone is a second locked copy (plain data only), filled in place.
+impl<T: Zeroize + Copy + Default> Clone for Locked<T> {
+    fn clone(&self) -> Self {
+        let mut copy = Self::new_default();
+        *copy.expose_mut() = *self.expose();
+        copy
+    }
+}
+
 impl<T: Zeroize + Default> Default for Locked<T> {
     fn default() -> Self {
         Self::new_default()

@@ -6,11 +6,13 @@ use std::fmt;
 use argon2::{Algorithm, Argon2, Params, Version};
 use zeroize::Zeroizing;
 
+use crate::memlock::Locked;
 use crate::secret::SecretString;
 
-/// A derived 256-bit key; zeroized on drop, never printed.
+/// A derived 256-bit key: in locked memory while it lives (best effort, [`Locked`]),
+/// zeroized on drop, never printed.
 #[derive(Clone)]
-pub struct DerivedKey(pub(crate) Zeroizing<[u8; KEY_LEN]>);
+pub struct DerivedKey(pub(crate) Locked<[u8; KEY_LEN]>);
 
 impl fmt::Debug for DerivedKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -22,7 +24,14 @@ impl DerivedKey {
     /// A key from its bytes, derived elsewhere: for tests and the fuzz targets, which must
     /// not pay for Argon2 on every input.
     pub fn from_bytes(bytes: [u8; KEY_LEN]) -> Self {
-        DerivedKey(Zeroizing::new(bytes))
+        DerivedKey(Locked::new(bytes))
+    }
+
+    /// The key copied into locked memory from a buffer that wipes itself.
+    pub(crate) fn from_buffer(bytes: &Zeroizing<[u8; KEY_LEN]>) -> Self {
+        let mut key = Locked::<[u8; KEY_LEN]>::new_default();
+        key.copy_from_slice(&bytes[..]);
+        DerivedKey(key)
     }
 }
 
@@ -444,7 +453,7 @@ pub fn derive_key(
         Err(_) => run(),
     };
     result
-        .map(DerivedKey)
+        .map(|key| DerivedKey::from_buffer(&key))
         .map_err(|e| KdfError::Argon2(e.to_string()))
 }
 

@@ -195,7 +195,7 @@ fn composite(argon: &DerivedKey, file: &KeyFile) -> DerivedKey {
     hasher.update(&file.0[..]);
     let mut out = Zeroizing::new([0u8; KEY_LEN]);
     out.copy_from_slice(&hasher.finalize());
-    DerivedKey(out)
+    DerivedKey::from_buffer(&out)
 }
 
 #[cfg(test)]
@@ -226,6 +226,22 @@ mod tests {
             *composite(&argon, with_file.key_file.as_ref().expect("kf")).0
         );
         assert!(format!("{b:?}").contains(crate::secret::REDACTED));
+    }
+
+    /// The session's key lives in locked memory (best effort: this machine's tests run where
+    /// mlock is allowed, as tests/memory.rs assumes), with and without a key file, and so
+    /// does a clone of it.
+    #[test]
+    fn the_derived_key_is_locked_in_ram() {
+        let plain = Credentials::from(SecretString::from("pw"));
+        let mut with_file = plain.clone();
+        with_file.key_file = Some(KeyFile::from_bytes(b"some key file bytes").expect("key"));
+        for credentials in [&plain, &with_file] {
+            let key = VaultKey::derive(credentials, [3; SALT_LEN], fast()).expect("derive");
+            assert!(key.key.0.is_locked());
+            assert!(key.clone().key.0.is_locked());
+            assert!(key.same_as(&key.clone()));
+        }
     }
 
     #[test]
