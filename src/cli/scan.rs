@@ -131,7 +131,24 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<u8, CliError> {
         scan::scan(&args.paths, &needles, &options, &Progress::default())
     };
     let elapsed = started.elapsed();
+    report_out(args, &report, &needles, detectors.as_deref(), elapsed)?;
+    if args.add
+        && let Some(detectors) = &detectors
+    {
+        return add_unknown(ctx, args, detectors, &report, file.as_mut(), &mut vault);
+    }
+    drop(vault);
+    Ok(exit_code(&report))
+}
 
+/// The report on stdout (JSON or a line per hit) and the summary on stderr.
+fn report_out(
+    args: &ScanArgs,
+    report: &ScanReport,
+    needles: &Needles,
+    detectors: Option<&Detectors>,
+    elapsed: std::time::Duration,
+) -> Result<(), CliError> {
     if args.json {
         print(&output::json(&ScanJson {
             hits: &report.hits,
@@ -143,23 +160,22 @@ pub fn scan(ctx: &mut Context, args: &ScanArgs) -> Result<u8, CliError> {
             secrets_searched: needles.len(),
             not_searched_too_short: &needles.too_short,
             errors: &report.errors,
-            unknown_rules: detectors.as_ref().map(|d| d.rules.len()),
+            unknown_rules: detectors.map(|d| d.rules.len()),
         }))?;
     } else {
-        print(&hit_lines(&report))?;
+        print(&hit_lines(report))?;
     }
-    summary(&report, &needles, args, elapsed);
-    if args.add
-        && let Some(detectors) = &detectors
-    {
-        return add_unknown(ctx, args, detectors, &report, file.as_mut(), &mut vault);
-    }
-    drop(vault);
-    Ok(if report.hits.is_empty() {
+    summary(report, needles, args, elapsed);
+    Ok(())
+}
+
+/// Exit 1 when anything was found.
+fn exit_code(report: &ScanReport) -> u8 {
+    if report.hits.is_empty() {
         EXIT_OK
     } else {
         EXIT_FINDINGS
-    })
+    }
 }
 
 fn hit_lines(report: &ScanReport) -> String {
@@ -380,26 +396,6 @@ fn finish(
     };
     let started = Instant::now();
     let report = staged(args, needles, &options)?;
-    if args.json {
-        print(&output::json(&ScanJson {
-            hits: &report.hits,
-            files_scanned: report.files_scanned,
-            bytes_scanned: report.bytes_scanned,
-            git_repositories: &report.git_repositories,
-            git_blobs_scanned: report.git_blobs_scanned,
-            binary_files_skipped: report.binary_files_skipped,
-            secrets_searched: 0,
-            not_searched_too_short: &[],
-            errors: &report.errors,
-            unknown_rules: detectors.map(|d| d.rules.len()),
-        }))?;
-    } else {
-        print(&hit_lines(&report))?;
-    }
-    summary(&report, needles, args, started.elapsed());
-    Ok(if report.hits.is_empty() {
-        EXIT_OK
-    } else {
-        EXIT_FINDINGS
-    })
+    report_out(args, &report, needles, detectors, started.elapsed())?;
+    Ok(exit_code(&report))
 }

@@ -142,21 +142,26 @@ pub fn find_unknown(detectors: &Detectors, data: &[u8]) -> Vec<Found> {
     found
 }
 
+/// The nearest hit of `found[i]`'s pair rule within its reach, if any.
+fn partner(detectors: &Detectors, found: &[Found], i: usize) -> Option<usize> {
+    let rule = &detectors.rules[found[i].rule];
+    let want = rule.pair?;
+    found
+        .iter()
+        .enumerate()
+        .filter(|(j, f)| *j != i && f.rule == want)
+        .filter(|(_, f)| f.line.abs_diff(found[i].line) <= rule.pair_lines)
+        .min_by_key(|(_, f)| f.line.abs_diff(found[i].line))
+        .map(|(j, _)| j)
+}
+
 /// Drops the hits that need a partner and have none near them.
 fn pair_up(detectors: &Detectors, mut found: Vec<Found>) -> Vec<Found> {
-    let partner = |found: &[Found], i: usize| -> Option<usize> {
-        let rule = &detectors.rules[found[i].rule];
-        let want = rule.pair?;
-        found
-            .iter()
-            .enumerate()
-            .filter(|(j, f)| *j != i && f.rule == want)
-            .filter(|(_, f)| f.line.abs_diff(found[i].line) <= rule.pair_lines)
-            .min_by_key(|(_, f)| f.line.abs_diff(found[i].line))
-            .map(|(j, _)| j)
-    };
     let keep: Vec<bool> = (0..found.len())
-        .map(|i| !detectors.rules[found[i].rule].spec.pair_required || partner(&found, i).is_some())
+        .map(|i| {
+            !detectors.rules[found[i].rule].spec.pair_required
+                || partner(detectors, &found, i).is_some()
+        })
         .collect();
     let mut i = 0;
     found.retain(|_| {
@@ -169,16 +174,7 @@ fn pair_up(detectors: &Detectors, mut found: Vec<Found>) -> Vec<Found> {
 /// Links each hit to the nearest hit of its pair rule within reach.
 fn link_pairs(detectors: &Detectors, found: &mut [Found]) {
     for i in 0..found.len() {
-        let rule = &detectors.rules[found[i].rule];
-        found[i].pair = rule.pair.and_then(|want| {
-            found
-                .iter()
-                .enumerate()
-                .filter(|(j, f)| *j != i && f.rule == want)
-                .filter(|(_, f)| f.line.abs_diff(found[i].line) <= rule.pair_lines)
-                .min_by_key(|(_, f)| f.line.abs_diff(found[i].line))
-                .map(|(j, _)| j)
-        });
+        found[i].pair = partner(detectors, found, i);
     }
     // A paired hit takes the provider its partner found near it (ccxt names the exchange
     // once for both halves).
