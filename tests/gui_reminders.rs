@@ -300,3 +300,26 @@ fn choosing_a_provider_preset_shapes_the_form() {
     assert_eq!(entry.provider, "binance");
     assert!(entry.permissions.iter().any(|p| p.as_str() == "margin"));
 }
+
+/// Issue 12 item 10: the app's advice says what to click; the CLI's (with its commands) is
+/// for `keyward audit`.
+#[test]
+fn the_audit_view_says_what_to_click_not_which_command_to_run() {
+    let mut gui = Gui::unlocked();
+    gui.click("Audit");
+    assert!(
+        gui.has_label_containing("then click Rotate… in the key's panel"),
+        "an overdue rotation says where to click"
+    );
+    assert!(
+        gui.has_label_containing("click Edit and set Expires")
+            || gui.has_label_containing("then Edit › Expires here"),
+        "a missing expiry says where to click"
+    );
+    for command in ["`keyward", "keyward rotate", "keyward edit", "--expires"] {
+        assert!(
+            !gui.has_label_containing(command),
+            "the app's audit names a CLI command: {command}"
+        );
+    }
+}

@@ -89,7 +89,7 @@ pub(crate) fn audit_ui(
                             ui.add(egui::Label::new(&finding.reason).truncate());
                             ui.add(
                                 egui::Label::new(
-                                    RichText::new(format!("Fix: {}", finding.fix)).weak(),
+                                    RichText::new(format!("Fix: {}", finding.app_fix())).weak(),
                                 )
                                 .truncate(),
                             );

@@ -22,8 +22,39 @@ pub struct Finding {
     pub code: String,
     /// Why it matters, one line.
     pub reason: String,
-    /// What to do, one line.
+    /// What to do, one line, as a CLI user does it (may name a `keyward` command).
     pub fix: String,
+    /// What to do in the desktop app (what to click), when it differs from [`Finding::fix`];
+    /// not part of the CLI's JSON.
+    #[serde(skip)]
+    pub fix_in_app: Option<String>,
+}
+
+impl Finding {
+    /// The advice the desktop app shows: what to click, never a CLI command.
+    pub fn app_fix(&self) -> &str {
+        self.fix_in_app.as_deref().unwrap_or(&self.fix)
+    }
+}
+
+/// The app's wording of the findings whose CLI advice names a command.
+fn fix_in_app(code: &str, key_page: &str, provider_expires_keys: bool) -> Option<String> {
+    Some(match code {
+        "found_in_plain_text" => "replace the value in that file with a keyward:// reference, \
+             click Rotate… in the key's panel, then Edit and remove the found-in-plain-text tag"
+            .to_owned(),
+        "rotation_overdue" => {
+            format!(
+                "create a new key at the provider{key_page}, then click Rotate… in the key's panel"
+            )
+        }
+        "no_expiry" if provider_expires_keys => {
+            "this provider can expire keys: set an expiry there, then Edit › Expires here"
+                .to_owned()
+        }
+        "no_expiry" => "click Edit and set Expires, or rotate on schedule".to_owned(),
+        _ => return None,
+    })
 }
 
 impl Serialize for Severity {
@@ -78,6 +109,7 @@ pub fn audit(vault: &Vault, providers: &Providers, now: DateTime<Utc>) -> Vec<Fi
                 ),
                 fix: "use one key per task: create a separate key at the provider for each use"
                     .into(),
+                fix_in_app: None,
             });
         }
     }
@@ -104,6 +136,11 @@ fn entry_findings(
     out: &mut Vec<Finding>,
 ) {
     let settings = &vault.settings;
+    let preset = providers.find(&entry.provider);
+    let key_page = preset
+        .map(|p| format!(" ({})", p.key_page))
+        .unwrap_or_default();
+    let expires_keys = preset.is_some_and(|p| p.supports_expiry);
     let mut push = |severity, code: &str, reason: String, fix: String| {
         out.push(Finding {
             name: entry.name.clone(),
@@ -111,12 +148,9 @@ fn entry_findings(
             code: code.to_owned(),
             reason,
             fix,
+            fix_in_app: fix_in_app(code, &key_page, expires_keys),
         })
     };
-    let preset = providers.find(&entry.provider);
-    let key_page = preset
-        .map(|p| format!(" ({})", p.key_page))
-        .unwrap_or_default();
 
     if entry.status == Status::Compromised {
         let open = entry
@@ -229,7 +263,7 @@ fn entry_findings(
             Severity::Low,
             "no_expiry",
             "no expiry date: a forgotten copy works forever".into(),
-            if preset.is_some_and(|p| p.supports_expiry) {
+            if expires_keys {
                 "this provider can expire keys: set an expiry there and with `keyward edit \
                  --expires`"
                     .into()
@@ -474,7 +508,7 @@ mod tests {
         let expiring = |e: &mut Entry| e.expires_at = Some(now + Duration::days(200));
         let providers = Providers::builtin();
         type Setup = fn(&mut Entry, DateTime<Utc>);
-        let cases: [(&str, Setup, &[&str]); 8] = [
+        let cases: [(&str, Setup, &[&str]); 9] = [
             ("clean", |_, _| {}, &[]),
             (
                 "compromised",
@@ -516,6 +550,11 @@ mod tests {
                 &["expired"],
             ),
             ("no-expiry", |e, _| e.expires_at = None, &["no_expiry"]),
+            (
+                "found-in-a-file",
+                |e, _| e.tags.push("found-in-plain-text".into()),
+                &["found_in_plain_text"],
+            ),
         ];
         for (name, setup, expected) in cases {
             let mut e = shared(name, &format!("secret-{name}"), fresh);
@@ -526,6 +565,12 @@ mod tests {
             assert_eq!(codes(&findings, name), expected.to_vec(), "{name}");
             for f in &findings {
                 assert!(!f.reason.is_empty() && !f.fix.is_empty(), "{name}: {f:?}");
+                // The app's advice says what to click, never a CLI command.
+                assert!(
+                    !f.app_fix().contains('`') && !f.app_fix().contains("keyward "),
+                    "{name}: {}",
+                    f.app_fix()
+                );
             }
         }
     }
