@@ -8,7 +8,6 @@
 
 use std::fmt;
 use std::fs;
-use std::io;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
@@ -44,11 +43,7 @@ impl KeyFile {
     pub fn read(path: &Path) -> Result<KeyFile, StoreError> {
         let bytes = Zeroizing::new(fs::read(path).map_err(|e| StoreError::BadKeyFile {
             path: path.to_owned(),
-            why: if e.kind() == io::ErrorKind::NotFound {
-                "there is no such file".to_owned()
-            } else {
-                format!("it could not be read ({e})")
-            },
+            why: crate::platform::io_sentence("reading", path, &e),
         })?);
         Self::from_bytes(&bytes).map_err(|e| StoreError::BadKeyFile {
             path: path.to_owned(),
