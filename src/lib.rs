@@ -18,6 +18,7 @@ pub mod exec;
 pub mod inject;
 pub mod keys;
 pub mod memlock;
+pub mod mount;
 pub mod platform;
 pub mod presets;
 pub mod scan;

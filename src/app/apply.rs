@@ -195,6 +195,7 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
             }
         }
         Command::StopScan => session.scan.stop(),
+        Command::ScanAdd(c) => return super::scan_add::apply(session, c, env.waker, now),
         Command::Sync(command) => {
             return sync_apply::apply_sync(session, command, env.waker, now, env.forget_widgets);
         }

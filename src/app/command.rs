@@ -179,8 +179,22 @@ pub(crate) enum Command {
     StartScan,
     /// Stop the running scan.
     StopScan,
+    /// "Add to vault" on an unknown hit of the scan: preview, add, cancel.
+    ScanAdd(ScanAdd),
     /// Locking, the recovery file, the offers at unlock, the trash, merging another vault.
     Sync(SyncCommand),
+}
+
+/// "Add to vault" on an unknown hit of the leak scan (`scan --unknown --add` in the app).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ScanAdd {
+    /// Plan the keys for the hit at this index of the results (and the other half of its
+    /// pair), and show them: the dry run.
+    Preview(usize),
+    /// Create the keys the preview shows, and save.
+    Confirm,
+    /// Close the preview; nothing changes.
+    Cancel,
 }
 
 /// What the views ask for about keeping every change: locking without losing one, merging

@@ -41,6 +41,7 @@ mod list;
 mod main_window;
 mod prefs;
 mod reminders;
+mod scan_add;
 mod scan_view;
 mod settings;
 mod shortcuts;

@@ -1,7 +1,8 @@
 //! The leak scan view, "Scan a folder…" (PRODUCT §9): a folder, the options of
 //! `keyward scan`, the scan on a worker thread with live counters, and the places found
-//! linked to their keys, each with "Mark compromised". The walk and the matching are
-//! [`crate::scan`]'s; a hit names the key and the part, never the secret.
+//! linked to their keys, each with "Mark compromised"; with "Keys not in the vault", the
+//! keys found by pattern too, each with "Add to vault" ([`super::scan_add`]). The walk and
+//! the matching are [`crate::scan`]'s; a hit names the key and the part, never the secret.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,10 +13,11 @@ use eframe::egui;
 use egui::{Align, Layout, RichText, Ui};
 use egui_extras::{Column, TableBuilder};
 
-use super::command::{Command, DialogRequest, FilePick};
+use super::command::{Command, DialogRequest, FilePick, ScanAdd};
 use super::jobs::{Job, PickJob};
+use super::scan_add::{Preview, preview_ui};
 use super::widgets::{display_path, field_noun};
-use crate::scan::{self, Hit, Location, Owner, Progress, ScanReport};
+use crate::scan::{self, Detectors, Hit, HitStatus, Location, Owner, Progress, ScanReport};
 use crate::vault::{Status, Vault};
 
 /// The scan view's state; dropped (and a running scan stopped) on lock.
@@ -26,10 +28,14 @@ pub(crate) struct ScanState {
     pub no_ignore: bool,
     pub git: bool,
     pub binary: bool,
+    /// Also look for keys the vault does not hold, by pattern (`scan --unknown`).
+    pub unknown: bool,
     pub pick: Option<PickJob>,
     pub running: Option<Running>,
     pub done: Option<Finished>,
     pub error: Option<String>,
+    /// "Add to vault": the keys it would create, shown before anything changes.
+    pub adding: Option<Preview>,
 }
 
 /// A scan in progress.
@@ -40,6 +46,7 @@ pub(crate) struct Running {
     pub folder: PathBuf,
     pub searched: usize,
     pub too_short: Vec<Owner>,
+    pub detectors: Option<Arc<Detectors>>,
 }
 
 impl Drop for Running {
@@ -57,6 +64,17 @@ pub(crate) struct Finished {
     pub searched: usize,
     pub too_short: Vec<Owner>,
     pub stopped: bool,
+    /// The key patterns the scan used ("Keys not in the vault"); "Add to vault" plans with
+    /// the same ones.
+    pub detectors: Option<Arc<Detectors>>,
+}
+
+impl Finished {
+    /// Hits of keys the vault does not hold.
+    pub fn unknown_hits(&self) -> usize {
+        let unknown = |h: &&Hit| h.status == HitStatus::Unknown;
+        self.report.hits.iter().filter(unknown).count()
+    }
 }
 
 impl ScanState {
@@ -131,8 +149,9 @@ pub(crate) fn scan_ui(
         ui.label(
             RichText::new(
                 "Finds every file where a stored secret (secret, token, passphrase, private \
-                 key) appears in plain text, as `keyward scan` does. Results name the key and \
-                 the part, never the secret.",
+                 key) appears in plain text, as `keyward scan` does, and with \"Keys not in \
+                 the vault\" the keys it does not hold, by their providers' formats. Results \
+                 name the key and the part, never the secret.",
             )
             .weak(),
         );
@@ -181,6 +200,14 @@ pub(crate) fn scan_ui(
                 );
             ui.add_enabled(idle, egui::Checkbox::new(&mut state.binary, "Binary files"))
                 .on_hover_text("Also list secrets found in binary files");
+            ui.add_enabled(
+                idle,
+                egui::Checkbox::new(&mut state.unknown, "Keys not in the vault"),
+            )
+            .on_hover_text(
+                "Also find keys the vault does not hold, by their providers' published formats \
+                 (AWS, GitHub, Stripe, exchanges, private keys…), each with \"Add to vault\"",
+            );
         });
         if let Some(error) = &state.error {
             ui.colored_label(ui.visuals().error_fg_color, error);
@@ -227,6 +254,10 @@ pub(crate) fn scan_ui(
         if done.report.hits.is_empty() {
             return;
         }
+        if let Some(preview) = &state.adding {
+            ui.add_space(4.0);
+            preview_ui(ui, preview, done, commands);
+        }
         ui.add_space(4.0);
         let line = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
         TableBuilder::new(ui)
@@ -246,7 +277,8 @@ pub(crate) fn scan_ui(
             })
             .body(|body| {
                 body.rows(line, done.report.hits.len(), |mut row| {
-                    let Some(hit) = done.report.hits.get(row.index()) else {
+                    let index = row.index();
+                    let Some(hit) = done.report.hits.get(index) else {
                         return;
                     };
                     let entry = vault.get(&hit.entry);
@@ -254,6 +286,10 @@ pub(crate) fn scan_ui(
                     row.col(|ui| {
                         ui.add(egui::Label::new(RichText::new(&place).monospace()).truncate());
                     });
+                    if hit.status == HitStatus::Unknown {
+                        unknown_row(&mut row, hit, index, commands);
+                        return;
+                    }
                     row.col(|ui| match entry {
                         Some(entry) => {
                             if ui
@@ -300,10 +336,57 @@ pub(crate) fn scan_ui(
     });
 }
 
+/// A key the vault does not hold: the provider and the rule, and "Add to vault…".
+fn unknown_row(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    hit: &Hit,
+    index: usize,
+    commands: &mut Vec<Command>,
+) {
+    row.col(|ui| {
+        let provider = if hit.provider.is_empty() {
+            "unknown key".to_owned()
+        } else {
+            format!("unknown {} key", hit.provider)
+        };
+        ui.label(RichText::new(provider).italics())
+            .on_hover_text(format!("Not in the vault; found by the rule {}", hit.rule));
+    });
+    row.col(|ui| {
+        ui.label(field_noun(hit.field));
+    });
+    row.col(|ui| {
+        if matches!(hit.location, Location::Git { .. }) {
+            ui.label(RichText::new("in git history").weak())
+                .on_hover_text("Only a value in a file on disk can be added");
+        } else if ui
+            .button("Add to vault…")
+            .on_hover_text(
+                "Store this key (and its pair) with the provider's preset; shows what will be \
+                 created first",
+            )
+            .clicked()
+        {
+            commands.push(Command::ScanAdd(ScanAdd::Preview(index)));
+        }
+    });
+}
+
 /// What the scan covered and what it left out.
 fn summary(ui: &mut Ui, done: &Finished) {
     let report = &done.report;
-    let hits = report.hits.len();
+    let unknown = done.unknown_hits();
+    let hits = report.hits.len() - unknown;
+    if unknown > 0 {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!(
+                "{unknown} place(s) hold a key the vault does not hold (found by its \
+                 provider's format): \"Add to vault…\" stores it, tagged {}.",
+                scan::adopt::FOUND_TAG
+            ),
+        );
+    }
     let text = if hits == 0 {
         format!(
             "No stored secret found in {} ({} secret value(s) searched).",

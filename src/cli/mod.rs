@@ -11,6 +11,7 @@ mod hook;
 mod inject;
 mod input;
 mod keys;
+mod mount;
 mod output;
 mod reports;
 mod scan;
@@ -199,6 +200,9 @@ pub enum Command {
     /// Fill keyward://NAME/field references in a text file (JSON, YAML, .env, ...); writes
     /// OUT atomically with mode 0600
     Inject(inject::InjectArgs),
+    /// Serve the filled template through a FIFO at PATH while keyward runs (Linux, macOS),
+    /// for programs that insist on reading a .env: the secrets never sit in a regular file
+    Mount(mount::MountArgs),
     /// Git hooks: `hook install` writes a pre-commit hook that runs `scan --staged --unknown`
     #[command(subcommand)]
     Hook(hook::HookCommand),
@@ -435,6 +439,7 @@ pub fn run(cli: Cli) -> u8 {
         Command::Exec(args) => exec::exec(&mut ctx, &args),
         Command::Scan(args) => scan::scan(&mut ctx, &args),
         Command::Inject(args) => inject::inject(&mut ctx, &args),
+        Command::Mount(args) => mount::mount(&mut ctx, &args),
         Command::Hook(command) => hook::hook(&command),
     };
     match result {

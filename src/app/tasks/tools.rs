@@ -299,11 +299,24 @@ pub(crate) fn start_scan(state: &mut ScanState, vault: &Vault, waker: &Waker) {
         return;
     }
     let needles = Needles::from_vault(vault);
-    if needles.is_empty() {
-        state.error = Some(format!(
-            "Nothing to search for: no stored secret is {} characters or longer.",
-            scan::MIN_SECRET_LEN
-        ));
+    let detectors = if state.unknown {
+        match scan::Detectors::builtin() {
+            Ok(d) => Some(Arc::new(d)),
+            Err(e) => {
+                state.error = Some(format!("The built-in key patterns are broken: {e}"));
+                return;
+            }
+        }
+    } else {
+        None
+    };
+    if needles.is_empty() && detectors.is_none() {
+        state.error = Some(
+            format!(
+                "Nothing to search for: no stored secret is {} characters or longer.",
+                scan::MIN_SECRET_LEN
+            ) + " Tick \"Keys not in the vault\" to look for key patterns.",
+        );
         return;
     }
     let searched = needles.len();
@@ -314,7 +327,7 @@ pub(crate) fn start_scan(state: &mut ScanState, vault: &Vault, waker: &Waker) {
         binary: state.binary,
         git: state.git,
         threads: 0,
-        unknown: None,
+        unknown: detectors.clone(),
     };
     let progress = Arc::new(Progress::default());
     let worker_progress = Arc::clone(&progress);
@@ -326,6 +339,7 @@ pub(crate) fn start_scan(state: &mut ScanState, vault: &Vault, waker: &Waker) {
         report
     });
     state.done = None;
+    state.adding = None;
     state.running = Some(Running {
         job,
         progress,
@@ -333,6 +347,7 @@ pub(crate) fn start_scan(state: &mut ScanState, vault: &Vault, waker: &Waker) {
         folder,
         searched,
         too_short,
+        detectors,
     });
 }
 
@@ -358,18 +373,30 @@ pub(super) fn poll_scan(state: &mut ScanState) -> Option<StatusLine> {
         searched: running.searched,
         too_short: std::mem::take(&mut running.too_short),
         stopped,
+        detectors: running.detectors.take(),
     };
     let hits = finished.report.hits.len();
+    let unknown = finished.unknown_hits();
     let status = if stopped {
         StatusLine::info(format!("Scan stopped: {hits} place(s) found so far"))
     } else if hits == 0 {
         StatusLine::info(format!(
-            "Scan finished: no stored secret found in {}",
+            "Scan finished: no {} found in {}",
+            if finished.detectors.is_some() {
+                "secret"
+            } else {
+                "stored secret"
+            },
             display_path(&finished.folder)
+        ))
+    } else if unknown == 0 {
+        StatusLine::error(format!(
+            "Scan finished: {hits} place(s) hold a stored secret in plain text"
         ))
     } else {
         StatusLine::error(format!(
-            "Scan finished: {hits} place(s) hold a stored secret in plain text"
+            "Scan finished: {} place(s) hold a stored secret, {unknown} a key not in the vault",
+            hits - unknown
         ))
     };
     state.done = Some(finished);
