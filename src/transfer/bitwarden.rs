@@ -6,7 +6,8 @@
 //! `login.totp`, the other parts and the key's own fields as custom fields (type 1 hidden
 //! when protected, else 0 text). Values longer than Bitwarden's server accepts are named in
 //! the report. Import: logins and SSH key items; folders and collections become tags; other
-//! item types (secure notes, cards, identities) are left out and counted.
+//! item types (secure notes, cards, identities, bank accounts, driver's licenses, passports) are
+//! left out and counted.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -371,10 +372,15 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<(Vec<Record>, TransferReport)
     let folders = names(&export.folders);
     let collections = names(&export.collections);
     let mut report = TransferReport::new();
-    let mut left_out: [(u8, &str, usize); 4] = [
+    // Bank accounts, driver's licences and passports (types 6 to 8) are Bitwarden's newer
+    // item types (bitwarden/clients' spec data has them).
+    let mut left_out: [(u8, &str, usize); 7] = [
         (TYPE_SECURE_NOTE, "secure note", 0),
         (TYPE_CARD, "card", 0),
         (TYPE_IDENTITY, "identity", 0),
+        (6, "bank account", 0),
+        (7, "driver's license", 0),
+        (8, "passport", 0),
         (0, "item of an unknown type", 0),
     ];
     let mut records = Vec::new();
@@ -386,7 +392,7 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<(Vec<Record>, TransferReport)
             let slot = left_out
                 .iter()
                 .position(|(t, _, _)| *t == item.kind)
-                .unwrap_or(3);
+                .unwrap_or(left_out.len() - 1);
             left_out[slot].2 += 1;
             continue;
         }
@@ -467,18 +473,21 @@ fn to_record(
             let text = u.uri?;
             Some((text, u.match_kind))
         });
+        let mut rules = false;
         if let Some((first, rule)) = uris.next() {
             rec.url = first;
-            if rule.is_some() {
-                rec.unsupported.push("URI match rule".into());
-            }
+            rules |= rule.is_some();
         }
-        for (n, (uri, _)) in uris.enumerate() {
+        for (n, (uri, rule)) in uris.enumerate() {
+            rules |= rule.is_some();
             rec.fields.push(CustomField::new(
                 format!("URL {}", n + 2),
                 uri.as_str(),
                 false,
             ));
+        }
+        if rules {
+            rec.unsupported.push("URI match rule".into());
         }
         if login.fido2_credentials.is_some_and(|p| !p.is_empty()) {
             rec.unsupported.push("passkey".into());

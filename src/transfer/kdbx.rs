@@ -139,14 +139,16 @@ fn database_key(key: &Key<'_>) -> Result<DatabaseKey, TransferError> {
     Ok(db_key)
 }
 
-/// The entries of a KDBX 3.1 or 4 file (recycle bin and history left out); attachments are
-/// listed in each record's `unsupported`, so the import report counts them.
+/// The entries of a KDBX 3.1 or 4 file (recycle bin and history left out), handed to `sink`
+/// in document order, as soon as each is read where keyward's own reader reads the file;
+/// attachments are listed in each record's `unsupported`, so the import report counts them.
 pub fn import(
     bytes: &[u8],
     path: &Path,
     key: &Key<'_>,
     allow_slow_kdf: bool,
-) -> Result<Vec<Record>, TransferError> {
+    sink: &mut dyn FnMut(Record),
+) -> Result<(), TransferError> {
     let damaged = |what: &str| damaged(path, what);
     match kdbx_header::kind(bytes) {
         Kind::Kdbx(_) => {}
@@ -155,7 +157,10 @@ pub fn import(
                 password: key.password,
                 key_file: key.key_file,
             };
-            return super::kdb::import(bytes, path, &key, allow_slow_kdf);
+            super::kdb::import(bytes, path, &key, allow_slow_kdf)?
+                .into_iter()
+                .for_each(sink);
+            return Ok(());
         }
         Kind::Unknown if bytes.len() < 12 && bytes.starts_with(&[0x03, 0xd9]) => {
             return Err(damaged("the file is truncated"));
@@ -176,12 +181,15 @@ pub fn import(
         })?;
     }
     if header.major <= 4 {
-        match super::kdbx_read::read(bytes, path, key, HEADER_MISMATCH)? {
-            super::kdbx_read::Read::Records(records) => return Ok(records),
+        match super::kdbx_read::read(bytes, path, key, HEADER_MISMATCH, sink)? {
+            super::kdbx_read::Read::Done => return Ok(()),
             super::kdbx_read::Read::Other => {}
         }
     }
-    import_with_crate(bytes, path, key, &header)
+    import_with_crate(bytes, path, key, &header)?
+        .into_iter()
+        .for_each(sink);
+    Ok(())
 }
 
 /// The entries of a KDBX file read by the `keepass` crate (what [`super::kdbx_read`] does
@@ -384,7 +392,7 @@ mod tests {
             password: Some(&password),
             key_file: None,
         };
-        match import(file, Path::new("t.kdbx"), &key, false) {
+        match import(file, Path::new("t.kdbx"), &key, false, &mut drop) {
             Err(e) => e,
             Ok(_) => panic!("a header-only file imported"),
         }
@@ -447,7 +455,11 @@ mod tests {
             key_file: None,
         };
         let bytes = export(&vault, &key).expect("export");
-        let records = import(bytes.expose(), Path::new("t.kdbx"), &key, false).expect("import");
+        let mut records = Vec::new();
+        import(bytes.expose(), Path::new("t.kdbx"), &key, false, &mut |r| {
+            records.push(r)
+        })
+        .expect("import");
         let back = record::to_entry(
             records[0].clone(),
             1,

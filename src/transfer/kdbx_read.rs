@@ -18,36 +18,32 @@ use std::io::{BufReader, Read as _};
 use std::path::Path;
 use std::rc::Rc;
 
-use aes::Aes256;
-use aes::cipher::{BlockModeDecrypt, KeyIvInit, StreamCipher};
-use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256, Sha512};
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use super::kdbx::Key;
+use super::kdbx_blocks::{
+    AES256, Decrypting, HashedBlocks, HmacBlocks, Inner, NOT_KEEPASS, Outer, hmac, sha512,
+};
 use super::kdbx_header::{
     self, KDF_AES_3, KDF_AES_4, KDF_ARGON2D, KDF_ARGON2ID, number, uuid, variant_dictionary,
 };
 use super::keepass::{aes_kdf, damaged, sha256};
-use super::keepass_xml_read::{self, InnerStream};
+use super::keepass_xml_read;
 use super::record::Record;
 use super::{TransferError, keyfile};
 
-const AES256: [u8; 16] = uuid(0x31c1_f2e6_bf71_4350_be58_0521_6afc_5aff);
 const CHACHA20: [u8; 16] = uuid(0xd603_8a2b_8b6f_4cb5_a524_339a_31db_b59a);
-/// The fixed nonce of KDBX 3.1's Salsa20 inner stream.
-const SALSA20_NONCE: [u8; 8] = [0xe8, 0x30, 0x09, 0x4b, 0x97, 0x20, 0x5d, 0x2a];
 
 /// What the reader made of a file.
+#[derive(Debug, PartialEq, Eq)]
 pub(super) enum Read {
-    /// The entries.
-    Records(Vec<Record>),
-    /// A cipher, key derivation or inner stream this reader does not cover.
+    /// The entries went to the sink.
+    Done,
+    /// A cipher, key derivation or inner stream this reader does not cover; the sink was not
+    /// called.
     Other,
 }
-
-/// What [`read`] must say about a file whose content is not a KeePass database.
-pub(super) const NOT_KEEPASS: &str = "the decrypted content is not a valid KeePass database";
 
 /// The key derivation a header asks for.
 enum Kdf<'a> {
@@ -65,12 +61,14 @@ enum Kdf<'a> {
     },
 }
 
-/// Reads a KDBX file of major version 2, 3 or 4 (the work factor already checked).
+/// Reads a KDBX file of major version 2, 3 or 4 (the work factor already checked), handing
+/// each entry to `sink` as soon as it is read (see [`keepass_xml_read::read`]).
 pub(super) fn read(
     bytes: &[u8],
     path: &Path,
     key: &Key<'_>,
     header_mismatch: &str,
+    sink: &mut dyn FnMut(Record),
 ) -> Result<Read, TransferError> {
     let damaged = |what: &str| damaged(path, what);
     let wrong = || TransferError::WrongPassword {
@@ -133,7 +131,7 @@ pub(super) fn read(
     let master = sha256(&[master_seed, &transformed[..]]);
     let outer = Outer::new(cipher, &master[..], iv).ok_or_else(|| damaged("bad header"))?;
     let failure: Rc<Cell<Option<&'static str>>> = Rc::new(Cell::new(None));
-    let parsed = if major >= 4 {
+    if major >= 4 {
         let stored = bytes
             .get(end..end + 64)
             .ok_or_else(|| damaged("the file is truncated"))?;
@@ -172,7 +170,15 @@ pub(super) fn read(
             return Ok(Read::Other);
         };
         let input = BufReader::with_capacity(64 * 1024, plain);
-        xml(input, &mut stream, None, &failure, path, header_mismatch)?
+        xml(
+            input,
+            &mut stream,
+            None,
+            &failure,
+            path,
+            header_mismatch,
+            sink,
+        )?
     } else {
         let body = &bytes[end..];
         // The start bytes first, on their own: a wrong key must say so, even where the
@@ -225,9 +231,10 @@ pub(super) fn read(
             &failure,
             path,
             header_mismatch,
+            sink,
         )?
-    };
-    Ok(Read::Records(parsed.records))
+    }
+    Ok(Read::Done)
 }
 
 /// Runs the XML reader over the decrypted stream; errors become "damaged". Custom fields
@@ -239,9 +246,14 @@ fn xml(
     failure: &Cell<Option<&'static str>>,
     path: &Path,
     header_mismatch: &str,
-) -> Result<keepass_xml_read::Parsed, TransferError> {
-    let read = keepass_xml_read::read(input, Some(stream), header_sha256);
-    let mut parsed = read.map_err(|e| {
+    sink: &mut dyn FnMut(Record),
+) -> Result<(), TransferError> {
+    let mut sorted = |mut r: Record| {
+        r.fields.sort_by(|a, b| a.name.cmp(&b.name));
+        sink(r);
+    };
+    let read = keepass_xml_read::read(input, Some(stream), header_sha256, &mut sorted);
+    read.map_err(|e| {
         if let Some(what) = failure.get() {
             return damaged(path, what);
         }
@@ -253,11 +265,7 @@ fn xml(
         } else {
             damaged(path, &format!("{NOT_KEEPASS} ({})", e.what))
         }
-    })?;
-    for r in &mut parsed.records {
-        r.fields.sort_by(|a, b| a.name.cmp(&b.name));
-    }
-    Ok(parsed)
+    })
 }
 
 /// KDBX 4's inner header: (inner stream id, its key); binaries skipped (the XML's
@@ -364,269 +372,6 @@ fn transform(composite: &[u8; 32], kdf: &Kdf<'_>) -> Option<Zeroizing<[u8; 32]>>
             ran.ok()
         }
     }
-}
-
-/// The outer cipher, decrypting a stream of chunks in order.
-enum Outer {
-    Aes(Box<cbc::Decryptor<Aes256>>),
-    ChaCha(Box<chacha20::ChaCha20>),
-}
-
-impl Outer {
-    fn new(cipher: &[u8], key: &[u8], iv: &[u8]) -> Option<Outer> {
-        if cipher == AES256 {
-            cbc::Decryptor::<Aes256>::new_from_slices(key, iv)
-                .ok()
-                .map(|d| Outer::Aes(Box::new(d)))
-        } else {
-            chacha20::ChaCha20::new_from_slices(key, iv)
-                .ok()
-                .map(|c| Outer::ChaCha(Box::new(c)))
-        }
-    }
-
-    /// Decrypts `data` in place; `last` strips CBC padding. The plaintext's length, or why not.
-    fn decrypt(&mut self, data: &mut [u8], last: bool) -> Result<usize, &'static str> {
-        match self {
-            Outer::ChaCha(c) => {
-                c.apply_keystream(data);
-                Ok(data.len())
-            }
-            Outer::Aes(d) => {
-                if !data.len().is_multiple_of(16) {
-                    return Err("the file is truncated");
-                }
-                for chunk in data.chunks_exact_mut(16) {
-                    let block: &mut [u8; 16] = chunk.try_into().map_err(|_| NOT_KEEPASS)?;
-                    d.decrypt_block(block.into());
-                }
-                if !last {
-                    return Ok(data.len());
-                }
-                let pad = usize::from(*data.last().ok_or("the file is truncated")?);
-                let ok = (1..=16).contains(&pad)
-                    && pad <= data.len()
-                    && data[data.len() - pad..]
-                        .iter()
-                        .all(|b| usize::from(*b) == pad);
-                if ok {
-                    Ok(data.len() - pad)
-                } else {
-                    Err(
-                        "the file is truncated or damaged: its last cipher block does not \
-                         decrypt",
-                    )
-                }
-            }
-        }
-    }
-}
-
-/// The inner stream of protected values.
-enum Inner {
-    None,
-    Salsa(Box<salsa20::Salsa20>),
-    ChaCha(Box<chacha20::ChaCha20>),
-}
-
-impl Inner {
-    fn new(id: u64, key: &[u8]) -> Option<Inner> {
-        match id {
-            0 => Some(Inner::None),
-            2 => {
-                let key = sha256(&[key]);
-                salsa20::Salsa20::new_from_slices(&key[..], &SALSA20_NONCE)
-                    .ok()
-                    .map(|s| Inner::Salsa(Box::new(s)))
-            }
-            3 => {
-                let hash = Zeroizing::new(sha512(&[key]));
-                chacha20::ChaCha20::new_from_slices(&hash[..32], &hash[32..44])
-                    .ok()
-                    .map(|c| Inner::ChaCha(Box::new(c)))
-            }
-            _ => None,
-        }
-    }
-}
-
-impl InnerStream for Inner {
-    fn apply(&mut self, data: &mut [u8]) {
-        match self {
-            Inner::None => {}
-            Inner::Salsa(s) => s.apply_keystream(data),
-            Inner::ChaCha(c) => c.apply_keystream(data),
-        }
-    }
-}
-
-/// KDBX 4's payload: blocks of (HMAC-SHA256, size, ciphertext), ended by an empty block;
-/// read as the decrypted bytes.
-struct HmacBlocks<'a> {
-    data: &'a [u8],
-    index: u64,
-    key: Zeroizing<[u8; 64]>,
-    outer: Outer,
-    out: Zeroizing<Vec<u8>>,
-    at: usize,
-    done: bool,
-    failure: Rc<Cell<Option<&'static str>>>,
-}
-
-impl HmacBlocks<'_> {
-    /// The next block's (stored HMAC, size) at the front of `data`.
-    fn head(data: &[u8]) -> Option<(&[u8], usize)> {
-        let size = u32::from_le_bytes(data.get(32..36)?.try_into().ok()?) as usize;
-        Some((&data[..32], size))
-    }
-
-    fn next_block(&mut self) -> Result<(), &'static str> {
-        let (mac, size) = Self::head(self.data).ok_or("the file is truncated")?;
-        let block = self
-            .data
-            .get(36..36 + size)
-            .ok_or("the file is truncated")?;
-        let index = self.index.to_le_bytes();
-        let size_bytes = (size as u32).to_le_bytes();
-        let expected = hmac(&self.key, self.index, &[&index, &size_bytes, block]);
-        if expected[..] != mac[..] {
-            return Err("a block of the file fails its HMAC check: the file is damaged");
-        }
-        self.data = &self.data[36 + size..];
-        self.index += 1;
-        if size == 0 {
-            self.done = true;
-            return Ok(());
-        }
-        let last = Self::head(self.data).is_none_or(|(_, next)| next == 0);
-        self.out.clear();
-        self.out.extend_from_slice(block);
-        let len = self.outer.decrypt(&mut self.out, last)?;
-        self.out.truncate(len);
-        self.at = 0;
-        Ok(())
-    }
-}
-
-impl std::io::Read for HmacBlocks<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.at == self.out.len() && !self.done {
-            if let Err(what) = self.next_block() {
-                self.failure.set(Some(what));
-                return Err(std::io::Error::other(what));
-            }
-        }
-        Ok(drain(&self.out, &mut self.at, buf))
-    }
-}
-
-/// KDBX 3.1's ciphertext read as plaintext, 64 KiB at a time.
-struct Decrypting<'a> {
-    data: &'a [u8],
-    outer: Outer,
-    out: Zeroizing<Vec<u8>>,
-    at: usize,
-    failure: Rc<Cell<Option<&'static str>>>,
-}
-
-impl std::io::Read for Decrypting<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.at == self.out.len() && !self.data.is_empty() {
-            let take = self.data.len().min(64 * 1024);
-            let last = take == self.data.len();
-            self.out.clear();
-            self.out.extend_from_slice(&self.data[..take]);
-            self.data = &self.data[take..];
-            match self.outer.decrypt(&mut self.out, last) {
-                Ok(len) => self.out.truncate(len),
-                Err(what) => {
-                    self.failure.set(Some(what));
-                    return Err(std::io::Error::other(what));
-                }
-            }
-            self.at = 0;
-        }
-        Ok(drain(&self.out, &mut self.at, buf))
-    }
-}
-
-/// KDBX 3.1's hashed block stream: blocks of (index, SHA-256, size, data), ended by an
-/// empty block.
-struct HashedBlocks<'a> {
-    source: Decrypting<'a>,
-    out: Zeroizing<Vec<u8>>,
-    at: usize,
-    done: bool,
-    failure: Rc<Cell<Option<&'static str>>>,
-}
-
-impl HashedBlocks<'_> {
-    fn next_block(&mut self) -> Result<(), &'static str> {
-        let truncated = "the file is truncated";
-        let mut head = [0u8; 40];
-        self.source.read_exact(&mut head).map_err(|_| truncated)?;
-        let size = u32::from_le_bytes([head[36], head[37], head[38], head[39]]) as usize;
-        if size == 0 {
-            self.done = true;
-            return Ok(());
-        }
-        if size > self.source.data.len() + self.source.out.len() {
-            return Err(truncated);
-        }
-        self.out.clear();
-        self.out.resize(size, 0);
-        self.source
-            .read_exact(&mut self.out)
-            .map_err(|_| truncated)?;
-        if Sha256::digest(&self.out[..])[..] != head[4..36] {
-            return Err("a block of the file fails its hash check: the file is damaged");
-        }
-        self.at = 0;
-        Ok(())
-    }
-}
-
-impl std::io::Read for HashedBlocks<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.at == self.out.len() && !self.done {
-            if let Err(what) = self.next_block() {
-                if self.failure.get().is_none() {
-                    self.failure.set(Some(what));
-                }
-                return Err(std::io::Error::other(what));
-            }
-        }
-        Ok(drain(&self.out, &mut self.at, buf))
-    }
-}
-
-/// Copies what `buf` takes of the decrypted block `out` from `at` on: the tail of every
-/// block reader's `read`.
-fn drain(out: &[u8], at: &mut usize, buf: &mut [u8]) -> usize {
-    let n = buf.len().min(out.len() - *at);
-    buf[..n].copy_from_slice(&out[*at..*at + n]);
-    *at += n;
-    n
-}
-
-/// HMAC-SHA256 of `parts` under block `index`'s key (KDBX 4: SHA-512 of the index and the
-/// HMAC key; the header's index is `u64::MAX`).
-fn hmac(key: &[u8; 64], index: u64, parts: &[&[u8]]) -> [u8; 32] {
-    let block_key = Zeroizing::new(sha512(&[&index.to_le_bytes(), &key[..]]));
-    let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&block_key[..])
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-    for p in parts {
-        mac.update(p);
-    }
-    mac.finalize().into_bytes().into()
-}
-
-fn sha512(parts: &[&[u8]]) -> [u8; 64] {
-    let mut hash = Sha512::new();
-    for p in parts {
-        hash.update(p);
-    }
-    hash.finalize().into()
 }
 
 #[cfg(test)]

@@ -50,19 +50,32 @@ fn normalised(mut records: Vec<Record>) -> Vec<Record> {
     records
 }
 
-fn ours(bytes: &[u8], password: &str, key_file: Option<&[u8]>) -> Result<Read, TransferError> {
+/// What the reader made of the file, and the records it handed to its sink.
+fn ours(
+    bytes: &[u8],
+    password: &str,
+    key_file: Option<&[u8]>,
+) -> Result<(Read, Vec<Record>), TransferError> {
     let password = SecretString::from(password);
     let key = Key {
         password: Some(&password),
         key_file,
     };
-    read(bytes, Path::new("t.kdbx"), &key, "header hash mismatch")
+    let mut records = Vec::new();
+    let read = read(
+        bytes,
+        Path::new("t.kdbx"),
+        &key,
+        "header hash mismatch",
+        &mut |r| records.push(r),
+    )?;
+    Ok((read, records))
 }
 
-fn records(read: Result<Read, TransferError>) -> Vec<Record> {
+fn records(read: Result<(Read, Vec<Record>), TransferError>) -> Vec<Record> {
     match read {
-        Ok(Read::Records(r)) => r,
-        Ok(Read::Other) => panic!("left to the crate"),
+        Ok((Read::Done, r)) => r,
+        Ok((Read::Other, r)) => panic!("left to the crate, {} records read first", r.len()),
         Err(e) => panic!("refused: {e}"),
     }
 }
@@ -151,7 +164,7 @@ fn kdbx4(n: usize) -> Vec<u8> {
         .to_vec()
 }
 
-fn refusal(read: Result<Read, TransferError>) -> TransferError {
+fn refusal(read: Result<(Read, Vec<Record>), TransferError>) -> TransferError {
     match read {
         Err(e) => e,
         Ok(_) => panic!("a damaged file was read"),

@@ -125,11 +125,16 @@ fn escape(text: &str) -> Option<String> {
     Some(out)
 }
 
-/// The entries of a KeePass 2 XML file (history versions and the recycle bin left out).
-pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
+/// The entries of a KeePass 2 XML file (history versions and the recycle bin left out),
+/// handed to `sink` in document order as they are read.
+pub fn import(
+    bytes: &[u8],
+    path: &Path,
+    sink: &mut dyn FnMut(Record),
+) -> Result<(), TransferError> {
     let text = utf8(bytes, path, Format::KeepassXml)?;
     let offset = bytes.len() - text.len();
-    let parsed = keepass_xml_read::read(text.as_bytes(), None, None).map_err(|e| {
+    keepass_xml_read::read(text.as_bytes(), None, None, sink).map_err(|e| {
         let position = e.at.map(|at| {
             let at = usize::try_from(at).unwrap_or(usize::MAX);
             let (line, column) = line_column(bytes, offset.saturating_add(at));
@@ -145,8 +150,7 @@ pub fn import(bytes: &[u8], path: &Path) -> Result<Vec<Record>, TransferError> {
             format: Format::KeepassXml,
             what,
         }
-    })?;
-    Ok(parsed.records)
+    })
 }
 
 #[cfg(test)]

@@ -5,8 +5,9 @@
 //! document order, as KeePass wrote them.
 //!
 //! Element names are matched to a small [`Tag`] set without allocating, the text of an
-//! element is gathered in one reused buffer, and group paths are built once at the end from
-//! a flat table ([`Groups`]), so time and memory stay linear in the file.
+//! element is gathered in one reused buffer, and each entry goes to the caller's sink as soon
+//! as its group's place is known ([`Emitter`]), so time and memory stay linear in the file
+//! and the records of a large file are never all held at once.
 
 use std::io::BufRead;
 
@@ -15,7 +16,8 @@ use chrono::{DateTime, Utc};
 use quick_xml::events::{BytesStart, Event};
 use zeroize::{Zeroize, Zeroizing};
 
-use super::keepass::{MAX_GROUP_TAG, OTP_FIELD, legacy_totp_uri};
+use super::keepass::{OTP_FIELD, legacy_totp_uri};
+use super::keepass_xml_groups::{Emitter, Groups};
 use super::record::{CustomField, Record};
 use crate::secret::SecretString;
 use crate::vault::parse_date;
@@ -28,12 +30,6 @@ const SECONDS_YEAR_ONE_TO_EPOCH: i64 = 62_135_596_800;
 pub(super) trait InnerStream {
     /// Decrypts `data` in place with the next `data.len()` bytes of the key stream.
     fn apply(&mut self, data: &mut [u8]);
-}
-
-/// What the reader found.
-pub(super) struct Parsed {
-    /// The entries (history versions and the recycle bin left out), in document order.
-    pub records: Vec<Record>,
 }
 
 /// Why the XML could not be read: `what` (may be empty) and the byte position of a syntax
@@ -127,12 +123,14 @@ struct Pending {
 /// Reads a KeePass 2 XML document from `input`. `inner` decrypts `Protected="True"` values
 /// (a kdbx); without it such values are refused, as a plain XML file has them in clear.
 /// `header_sha256`: a `Meta` › `HeaderHash` must hold it (KDBX 3.1), checked as soon as it
-/// is read, before any protected value.
+/// is read, before any protected value. The entries (history versions and the recycle bin
+/// left out) go to `sink` in document order; on an error the caller drops what it was given.
 pub(super) fn read<R: BufRead>(
     input: R,
     mut inner: Option<&mut dyn InnerStream>,
     header_sha256: Option<&[u8]>,
-) -> Result<Parsed, XmlError> {
+    sink: &mut dyn FnMut(Record),
+) -> Result<(), XmlError> {
     let mut reader = quick_xml::Reader::from_reader(input);
     reader.config_mut().expand_empty_elements = true;
     reader.config_mut().trim_text(false);
@@ -148,9 +146,11 @@ pub(super) fn read<R: BufRead>(
     let mut groups = Groups::default();
     let mut open_groups: Vec<(usize, usize)> = Vec::new();
     let mut pending: Option<Pending> = None;
-    let mut records: Vec<(Record, usize)> = Vec::new();
+    let mut emitter = Emitter::new(sink);
     let mut recycle_bin: Option<String> = None;
     let mut recycle_enabled = true;
+    // `Meta` has been read: the recycle bin is known.
+    let mut meta_read = false;
     let mut saw_root = false;
     // The open element carries Protected="True" (its text is base64 of encrypted bytes).
     let mut encrypted = false;
@@ -241,7 +241,8 @@ pub(super) fn read<R: BufRead>(
                             if let Some(mut done) = pending.take() {
                                 done.record.expires = done.expiry.filter(|_| done.expires);
                                 legacy_totp(&mut done.record);
-                                records.push((done.record, done.group));
+                                let bin = meta_read.then(|| bin_of(&recycle_bin, recycle_enabled));
+                                emitter.entry(done.record, done.group, &groups, bin);
                             }
                         }
                         (Tag::Binary, _, 1) => p.record.unsupported.push("attachment".to_owned()),
@@ -257,7 +258,7 @@ pub(super) fn read<R: BufRead>(
                             p.record.created = Some(xml_date(&text).ok_or_else(|| {
                                 XmlError::said(format!(
                                     "entry {}: bad CreationTime",
-                                    records.len() + 1
+                                    emitter.count + 1
                                 ))
                             })?);
                         }
@@ -288,11 +289,13 @@ pub(super) fn read<R: BufRead>(
                 } else if let Some(&(g, gd)) = open_groups.last() {
                     if depth == gd + 1 {
                         match tag {
-                            Tag::Uuid => groups.uuid[g] = text.trim().to_owned(),
-                            Tag::Name => groups.name[g] = text.as_str().to_owned(),
+                            Tag::Uuid => groups.set_uuid(g, &text),
+                            Tag::Name => groups.set_name(g, &text),
                             _ => {}
                         }
                     }
+                } else if tag == Tag::Meta && depth == 1 {
+                    meta_read = true;
                 } else if parent == Some(Tag::Meta) && depth == 2 {
                     match tag {
                         Tag::RecycleBinUuid => recycle_bin = Some(text.trim().to_owned()),
@@ -351,21 +354,14 @@ pub(super) fn read<R: BufRead>(
              {roots} <Root> and {root_groups} root <Group>"
         )));
     }
-    let bin = recycle_bin.filter(|b| recycle_enabled && b != "AAAAAAAAAAAAAAAAAAAAAA==");
-    let in_bin = groups.in_bin(bin.as_deref());
-    let paths = groups.paths();
-    let records = records
-        .into_iter()
-        .filter(|(_, g)| !in_bin[*g])
-        .map(|(mut r, g)| {
-            r.group.clone_from(&paths[g]);
-            if !r.group.is_empty() {
-                r.tags.push(r.group.clone());
-            }
-            r
-        })
-        .collect();
-    Ok(Parsed { records })
+    emitter.finish(&groups, bin_of(&recycle_bin, recycle_enabled));
+    Ok(())
+}
+
+/// The recycle bin's UUID as `Meta` gives it, if the bin is in use.
+fn bin_of(uuid: &Option<String>, enabled: bool) -> Option<&str> {
+    uuid.as_deref()
+        .filter(|b| enabled && *b != "AAAAAAAAAAAAAAAAAAAAAA==")
 }
 
 impl Tag {
@@ -418,61 +414,6 @@ fn decrypt(text: &mut Zeroizing<String>, stream: &mut dyn InnerStream) -> Result
     };
     raw.zeroize();
     Ok(is_text)
-}
-
-/// Every group of the file in document order (a parent before its children), so memory stays
-/// linear in the file however deep the groups nest.
-#[derive(Default)]
-struct Groups {
-    uuid: Vec<String>,
-    name: Vec<String>,
-    parent: Vec<Option<usize>>,
-}
-
-impl Groups {
-    fn push(&mut self, parent: Option<usize>) -> usize {
-        self.uuid.push(String::new());
-        self.name.push(String::new());
-        self.parent.push(parent);
-        self.parent.len() - 1
-    }
-
-    /// Per group: whether it is the recycle bin or inside it.
-    fn in_bin(&self, bin: Option<&str>) -> Vec<bool> {
-        let mut inside = Vec::with_capacity(self.uuid.len());
-        for (i, uuid) in self.uuid.iter().enumerate() {
-            let parent = self.parent[i].is_some_and(|p| inside.get(p) == Some(&true));
-            inside.push(parent || bin == Some(uuid.as_str()));
-        }
-        inside
-    }
-
-    /// The path of every group below the root group ("Exchanges/Spot"); see [`Self::path`].
-    fn paths(&self) -> Vec<String> {
-        (0..self.parent.len()).map(|g| self.path(g)).collect()
-    }
-
-    /// The path of group `g` below the root group ("Exchanges/Spot"), cut to its last groups
-    /// (after "…/") when longer than [`MAX_GROUP_TAG`].
-    fn path(&self, g: usize) -> String {
-        let mut names: Vec<&str> = Vec::new();
-        let mut len = 0;
-        let mut at = Some(g);
-        while let Some(i) = at {
-            at = self.parent[i];
-            if at.is_none() {
-                break; // the root group itself
-            }
-            len += self.name[i].len() + 1;
-            if len > MAX_GROUP_TAG && !names.is_empty() {
-                names.push("…");
-                break;
-            }
-            names.push(self.name[i].as_str());
-        }
-        names.reverse();
-        names.join("/")
-    }
 }
 
 fn attr_true(start: &BytesStart<'_>, name: &str) -> bool {
@@ -584,12 +525,86 @@ mod tests {
              </Group></Root></KeePassFile>"
         );
         let mut dec = Counter(7);
-        let parsed = read(xml.as_bytes(), Some(&mut dec), None).expect("parse");
-        assert_eq!(parsed.records.len(), 2);
-        assert_eq!(parsed.records[0].password.expose(), "first secret");
-        assert_eq!(parsed.records[1].fields[0].value.expose(), "second");
-        assert!(parsed.records[1].fields[0].protected);
+        let mut records = Vec::new();
+        read(xml.as_bytes(), Some(&mut dec), None, &mut |r| {
+            records.push(r)
+        })
+        .expect("parse");
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].password.expose(), "first secret");
+        assert_eq!(records[1].fields[0].value.expose(), "second");
+        assert!(records[1].fields[0].protected);
         // Without the stream the same file is refused, never read as base64 garbage.
-        assert!(read(xml.as_bytes(), None, None).is_err());
+        assert!(read(xml.as_bytes(), None, None, &mut drop).is_err());
+    }
+    /// The records `read` hands to its sink for `xml` (every one, or those before an error).
+    fn sunk(xml: &str) -> (Vec<Record>, bool) {
+        let mut records = Vec::new();
+        let ok = read(xml.as_bytes(), None, None, &mut |r| records.push(r)).is_ok();
+        (records, ok)
+    }
+
+    const META: &str = "<Meta><RecycleBinUUID>BIN</RecycleBinUUID></Meta>";
+
+    #[test]
+    fn entries_stream_out_once_their_group_is_known() {
+        // A file cut after its second entry: both were handed over before the error, so a
+        // large file's records are not all held until its end.
+        let xml = format!(
+            "<KeePassFile>{META}<Root><Group><UUID>R</UUID><Name>Root</Name>\
+             <Group><UUID>G</UUID><Name>Exchanges</Name>\
+             <Entry><String><Key>Title</Key><Value>a</Value></String></Entry>\
+             <Entry><String><Key>Title</Key><Value>b</Value></String></Entry>\
+             <Entry><String><Key>Title</Key><Value>c</Value>"
+        );
+        let (records, ok) = sunk(&xml);
+        assert!(!ok, "a truncated file is refused");
+        let titles: Vec<&str> = records.iter().map(|r| r.title.as_str()).collect();
+        assert_eq!(titles, ["a", "b"]);
+        assert_eq!(records[0].group, "Exchanges");
+        assert_eq!(records[0].tags, ["Exchanges"]);
+    }
+
+    #[test]
+    fn entries_read_before_their_place_is_known_wait_for_the_end_in_order() {
+        // The group's name after its first entry, Meta (naming the bin) after Root: nothing
+        // can be placed early; at the end the same paths and bin apply, in document order.
+        let xml = "<KeePassFile><Root><Group><UUID>R</UUID><Name>Root</Name>\
+             <Group><UUID>G</UUID>\
+             <Entry><String><Key>Title</Key><Value>a</Value></String></Entry>\
+             <Name>Late</Name>\
+             <Entry><String><Key>Title</Key><Value>b</Value></String></Entry></Group>\
+             <Group><UUID>BIN</UUID><Name>Bin</Name>\
+             <Entry><String><Key>Title</Key><Value>deleted</Value></String></Entry></Group>\
+             <Entry><String><Key>Title</Key><Value>c</Value></String></Entry>\
+             </Group></Root><Meta><RecycleBinUUID>BIN</RecycleBinUUID></Meta></KeePassFile>";
+        let (records, ok) = sunk(xml);
+        assert!(ok);
+        let placed: Vec<(&str, &str)> = records
+            .iter()
+            .map(|r| (r.title.as_str(), r.group.as_str()))
+            .collect();
+        assert_eq!(placed, [("a", "Late"), ("b", "Late"), ("c", "")]);
+        // The same file cut before its end hands over nothing: every entry was waiting.
+        let cut = &xml[..xml.find("<Meta>").expect("meta")];
+        let (records, ok) = sunk(cut);
+        assert!(!ok && records.is_empty(), "{} handed over", records.len());
+    }
+
+    #[test]
+    fn the_recycle_bin_is_left_out_when_streaming_too() {
+        let xml = format!(
+            "<KeePassFile>{META}<Root><Group><UUID>R</UUID><Name>Root</Name>\
+             <Group><UUID>BIN</UUID><Name>Recycle Bin</Name>\
+             <Group><UUID>S</UUID><Name>Sub</Name>\
+             <Entry><String><Key>Title</Key><Value>gone</Value></String></Entry></Group>\
+             <Entry><String><Key>Title</Key><Value>gone too</Value></String></Entry></Group>\
+             <Entry><String><Key>Title</Key><Value>kept</Value></String></Entry>\
+             </Group></Root></KeePassFile>"
+        );
+        let (records, ok) = sunk(&xml);
+        assert!(ok);
+        let titles: Vec<&str> = records.iter().map(|r| r.title.as_str()).collect();
+        assert_eq!(titles, ["kept"]);
     }
 }

@@ -14,12 +14,14 @@ mod dotenv;
 mod generic_csv;
 mod kdb;
 mod kdbx;
+mod kdbx_blocks;
 /// Public so that the fuzz targets (fuzz/) can keep the key derivation of their inputs cheap.
 #[doc(hidden)]
 pub mod kdbx_header;
 mod kdbx_read;
 mod keepass;
 mod keepass_xml;
+mod keepass_xml_groups;
 mod keepass_xml_read;
 mod keepassxc_csv;
 pub mod keyfile;
@@ -309,6 +311,13 @@ pub fn import(
     now: DateTime<Utc>,
 ) -> Result<Imported, TransferError> {
     let mut report = TransferReport::new();
+    // Each record becomes an entry as soon as it is read, so the records of a large kdbx or
+    // KeePass XML file are never all held beside the entries made of them.
+    let mut entries: Vec<Entry> = Vec::new();
+    let mut add = |r: Record, report: &mut TransferReport| {
+        let index = entries.len() + 1;
+        entries.push(record::to_entry(r, index, now, report));
+    };
     let records = match format {
         Format::Kdbx => {
             if options.password.is_none() && options.key_file.is_none() {
@@ -320,9 +329,14 @@ pub fn import(
                 password: options.password.as_ref(),
                 key_file: options.key_file.as_ref().map(|k| k.expose()),
             };
-            kdbx::import(bytes, path, &key, options.allow_slow_kdf)?
+            let allow = options.allow_slow_kdf;
+            kdbx::import(bytes, path, &key, allow, &mut |r| add(r, &mut report))?;
+            Vec::new()
         }
-        Format::KeepassXml => keepass_xml::import(bytes, path)?,
+        Format::KeepassXml => {
+            keepass_xml::import(bytes, path, &mut |r| add(r, &mut report))?;
+            Vec::new()
+        }
         Format::BitwardenJson => {
             let (records, found) = bitwarden::import(bytes, path)?;
             report.merge(found);
@@ -333,11 +347,10 @@ pub fn import(
         Format::Dotenv => dotenv::import(bytes, path)?,
         Format::Csv => generic_csv::import(bytes, path, &options.columns)?,
     };
-    let entries = records
-        .into_iter()
-        .enumerate()
-        .map(|(i, r)| record::to_entry(r, i + 1, now, &mut report))
-        .collect();
+    for r in records {
+        add(r, &mut report);
+    }
+    entries.shrink_to_fit();
     Ok(Imported { entries, report })
 }
 
