@@ -62,6 +62,19 @@ fn assert_apart(widgets: &[(String, egui::Rect)], width: f32) {
     }
 }
 
+/// One style for the top bar (issue 12 item 14): every button and the search box are one
+/// height, centred on one line.
+fn assert_one_height(widgets: &[(String, egui::Rect)]) {
+    let (first, rect) = &widgets[0];
+    for (name, other) in widgets {
+        assert!(
+            (other.height() - rect.height()).abs() < 0.5
+                && (other.center().y - rect.center().y).abs() < 0.5,
+            "{name} {other:?} is as high as {first} {rect:?}, on the same line"
+        );
+    }
+}
+
 fn assert_headers_inside(gui: &Gui, width: f32) {
     let rects: Vec<(String, egui::Rect)> = HEADERS
         .iter()
@@ -94,7 +107,9 @@ fn at_800_by_600_the_toolbar_folds_into_a_menu_and_nothing_overlaps() {
         !gui.has_label("Import…") && !gui.has_label("Scan a folder…"),
         "the folded buttons are not drawn in the bar"
     );
-    assert_apart(&toolbar(&gui, &["?", "Lock", "More…", "New key"]), 800.0);
+    let bar = toolbar(&gui, &["?", "Lock", "More…", "New key"]);
+    assert_apart(&bar, 800.0);
+    assert_one_height(&bar);
     assert_headers_inside(&gui, 800.0);
 
     // The folded buttons are one click away and still work.
@@ -141,7 +156,9 @@ fn at_1280_by_800_with_a_key_open_every_column_header_can_be_seen() {
         "Reminders",
         "New key",
     ];
-    assert_apart(&toolbar(&gui, &all), 1280.0);
+    let bar = toolbar(&gui, &all);
+    assert_apart(&bar, 1280.0);
+    assert_one_height(&bar);
 }
 
 #[test]

@@ -14,6 +14,9 @@ use super::shortcuts::{self, Action};
 use crate::vault::providers::{Provider, Providers};
 use crate::vault::{CredentialKind, Environment};
 
+/// The editor's width where the window has room: the label column and the widest row.
+const DIALOG_WIDTH: f32 = 640.0;
+
 /// Draws the editor dialog. Returns true when it should close: Cancel, Esc, a click beside
 /// it or the window's close button, at once for an unchanged form, after "Discard changes?"
 /// for a changed one. Esc while a drop-down is open closes only the drop-down. Save, Ctrl+Enter
@@ -40,7 +43,9 @@ pub(crate) fn editor_dialog(
     };
     let max_height = ctx.content_rect().height() * 0.8;
     let response = egui::Modal::new(egui::Id::unique("editor-dialog")).show(ctx, |ui| {
-        ui.set_width(560.0);
+        // As wide as the widest row (a date with its presets, a secret with its toggle), and
+        // never wider than the window.
+        ui.set_width((ctx.content_rect().width() - 48.0).clamp(360.0, DIALOG_WIDTH));
         ui.heading(&title);
         ui.add_space(4.0);
         // A fixed height: the dialog keeps its place and size as messages come and go; the

@@ -86,6 +86,10 @@ pub(super) fn custom_field_rows(
                     .labelled_by(label.id);
                 touch |= touched(&name) || touched(&value);
                 *submit |= entered(&name) || entered(&value);
+            });
+            // Its flag and its remove button on a line of their own: on one line with the
+            // name and value the row is wider than the dialog.
+            ui.horizontal(|ui| {
                 ui.checkbox(&mut row.protected, format!("Protect field {n}"))
                     .on_hover_text(
                         "A protected value is masked, never searched, kept out of notes",
@@ -168,7 +172,7 @@ pub(super) fn secret_row(
     let shown_id = egui::Id::unique(("editor-secret-shown", title));
     let mut shown = ui.data(|d| d.get_temp::<bool>(shown_id)).unwrap_or(false);
     let mut touch = false;
-    ui.horizontal(|ui| {
+    let row = |ui: &mut Ui| {
         let edit = if multiline {
             egui::TextEdit::multiline(buffer).desired_rows(3)
         } else {
@@ -193,7 +197,13 @@ pub(super) fn secret_row(
         {
             shown = !shown;
         }
-    });
+    };
+    // A tall field hangs from the row's top: centred on it, it would reach into the row above.
+    if multiline {
+        ui.horizontal_top(row);
+    } else {
+        ui.horizontal(row);
+    }
     ui.data_mut(|d| d.insert_temp(shown_id, shown));
     touch
 }
@@ -229,7 +239,7 @@ pub(super) fn date_row(
         let response = ui
             .add(
                 egui::TextEdit::singleline(text)
-                    .hint_text("YYYY-MM-DD (empty: none)")
+                    .hint_text("YYYY-MM-DD or empty")
                     .desired_width(170.0),
             )
             .labelled_by(label.id);

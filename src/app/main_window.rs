@@ -8,6 +8,7 @@ use egui::{Align, Layout, Ui};
 use super::command::{Command, DialogRequest, LockReason, Page};
 use super::detail::{self, DetailContext};
 use super::state::Session;
+use super::style::{TOOLBAR_HEIGHT, toolbar_button, toolbar_spacing};
 use super::{audit_view, conflict_view, dialogs, list, reminders, scan_view, settings, trash_view};
 
 /// Draws the unlocked main window for `session`.
@@ -126,6 +127,8 @@ fn buttons_width(ui: &Ui, labels: &[&str]) -> f32 {
 
 fn top_bar(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
     egui::Panel::top("top-bar").show(ui, |ui| {
+        // One kind of button, one height, one gap (`style.rs`).
+        toolbar_spacing(ui);
         ui.add_space(4.0);
         // What the left side needs besides the search box: the name, a separator, the label,
         // the Clear button while there is a search.
@@ -157,7 +160,9 @@ fn top_bar(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
                 .add(
                     egui::TextEdit::singleline(&mut session.view.search)
                         .hint_text("name, provider, tag, key id (Ctrl+F)")
-                        .desired_width(search_width),
+                        .desired_width(search_width)
+                        .min_size(egui::vec2(0.0, TOOLBAR_HEIGHT))
+                        .align(egui::Align2::LEFT_CENTER),
                 )
                 .labelled_by(label.id);
             if session.view.focus_search {
@@ -167,38 +172,41 @@ fn top_bar(ui: &mut Ui, session: &mut Session, commands: &mut Vec<Command>) {
             if search.changed() && session.page != Page::Keys {
                 commands.push(Command::ShowPage(Page::Keys));
             }
-            if !session.view.search.is_empty() && ui.button("Clear search").clicked() {
+            if !session.view.search.is_empty()
+                && ui.add(toolbar_button("Clear search", false)).clicked()
+            {
                 session.view.search.clear();
             }
             ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                 if ui
-                    .button("?")
+                    .add(toolbar_button("?", false))
                     .on_hover_text("Keyboard shortcuts and About (F1)")
                     .clicked()
                 {
                     commands.push(Command::ShowHelp(Some(super::shortcuts::Help::Shortcuts)));
                 }
                 if ui
-                    .button("Lock")
+                    .add(toolbar_button("Lock", false))
                     .on_hover_text("Lock the vault (Ctrl+L)")
                     .clicked()
                 {
                     commands.push(Command::Lock(LockReason::Button));
                 }
                 if fold {
-                    ui.menu_button(MORE, |ui| {
-                        // A menu lists top to bottom.
-                        ui.with_layout(Layout::top_down_justified(Align::Min), |ui| {
-                            folding_buttons(ui, session.page, commands, true);
-                        });
-                    })
-                    .response
-                    .on_hover_text("Reminders, audit, scan, export, import, settings");
+                    egui::containers::menu::MenuButton::from_button(toolbar_button(MORE, false))
+                        .ui(ui, |ui| {
+                            // A menu lists top to bottom.
+                            ui.with_layout(Layout::top_down_justified(Align::Min), |ui| {
+                                folding_buttons(ui, session.page, commands, true);
+                            });
+                        })
+                        .0
+                        .on_hover_text("Reminders, audit, scan, export, import, settings");
                 } else {
                     folding_buttons(ui, session.page, commands, false);
                 }
                 if ui
-                    .button("New key")
+                    .add(toolbar_button("New key", false))
                     .on_hover_text("Add a key (Ctrl+N)")
                     .clicked()
                 {
@@ -228,7 +236,7 @@ fn folding_buttons(ui: &mut Ui, page: Page, commands: &mut Vec<Command>, in_menu
                 .on_hover_text("Rotation due dates and expiries by date"),
             "Import…" => {
                 let response = ui
-                    .button(label)
+                    .add(toolbar_button(label, false))
                     .on_hover_text("Add keys from another password manager's file");
                 if response.clicked() {
                     commands.push(Command::OpenDialog(DialogRequest::Import));
@@ -237,7 +245,7 @@ fn folding_buttons(ui: &mut Ui, page: Page, commands: &mut Vec<Command>, in_menu
             }
             _ => {
                 let response = ui
-                    .button(label)
+                    .add(toolbar_button(label, false))
                     .on_hover_text("Write the keys for another password manager");
                 if response.clicked() {
                     commands.push(Command::OpenDialog(DialogRequest::Export));
@@ -261,7 +269,7 @@ fn page_button(
     commands: &mut Vec<Command>,
 ) -> egui::Response {
     let open = current == page;
-    let response = ui.add(egui::Button::selectable(open, text));
+    let response = ui.add(toolbar_button(text, open));
     if response.clicked() {
         commands.push(Command::ShowPage(if open { Page::Keys } else { page }));
     }

@@ -14,7 +14,8 @@
 //! - one file per view, drawing only and pushing commands: `unlock.rs`, `list.rs` (sidebar
 //!   and table), `detail.rs`, `editor.rs` (over the form state of `entry_form.rs`),
 //!   `reminders.rs`, `audit_view.rs`, `transfer_view.rs`, `signature.rs`, `scan_view.rs`,
-//!   `settings.rs`, `status.rs`; small widgets in `widgets.rs`.
+//!   `settings.rs`, `status.rs`; small widgets in `widgets.rs`; the type scale and the
+//!   top bar's button in `style.rs`.
 //!
 //! A view edits the text, ticks and choices of its own widgets in place (egui's idiom);
 //! everything else (the vault, the page, dialogs, the clipboard, jobs) is a command. The
@@ -49,6 +50,7 @@ mod signals;
 mod signature;
 mod state;
 mod status;
+mod style;
 mod sync_apply;
 mod sync_view;
 mod tasks;
@@ -169,6 +171,7 @@ impl KeywardApp {
     /// screen that creates a vault.
     pub fn new(ctx: &egui::Context, prefs: AppPrefs, options: AppOptions) -> Self {
         ctx.set_theme(prefs.theme.preference());
+        style::apply(ctx);
         let now = options.clock.now();
         let mut state = AppState::new(
             prefs,
