@@ -22,23 +22,7 @@ done
 rustup target list --installed 2>/dev/null | grep -qx x86_64-pc-windows-gnu \
   || fail "the Rust target x86_64-pc-windows-gnu is missing (rustup target add x86_64-pc-windows-gnu)"
 
-export WINEPREFIX="$PWD/target/wine-prefix"
-export WINEDEBUG=-all
-export WINEDLLOVERRIDES="mscoree,mshtml="   # no Mono / Gecko install dialogs
-if [ ! -f "$WINEPREFIX/system.reg" ]; then
-  echo "== wine: creating the prefix $WINEPREFIX (once)"
-  mkdir -p "$WINEPREFIX"
-  timeout 300 wineboot -i </dev/null >/dev/null 2>&1 || fail "wineboot -i did not finish"
-  timeout 120 wineserver -w || true
-fi
-
-# Wine 8 has no bcryptprimitives.dll (ProcessPrng), which Rust's std needs on Windows: a
-# test-only shim (scripts/wine/bcryptprimitives.c) goes into the prefix, never into a package.
-shim="$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
-if [ ! -f "$shim" ] || [ scripts/wine/bcryptprimitives.c -nt "$shim" ]; then
-  x86_64-w64-mingw32-gcc -shared -O2 -o "$shim" scripts/wine/bcryptprimitives.c -ladvapi32 \
-    || fail "could not build the bcryptprimitives.dll shim"
-fi
+. scripts/wine/prefix.sh   # WINEPREFIX=target/wine-prefix, made once; the std shim
 
 echo "== cross-building keyward.exe (x86_64-pc-windows-gnu)"
 cargo build --target x86_64-pc-windows-gnu --bin keyward

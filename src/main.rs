@@ -13,6 +13,10 @@ fn main() -> ExitCode {
     if let Some(warning) = keyward::platform::disable_core_dumps() {
         eprintln!("keyward: {warning}");
     }
-    let cli = keyward::cli::Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(code) = keyward::cli::run_generator(&args) {
+        return ExitCode::from(code);
+    }
+    let cli = keyward::cli::Cli::parse_from(args);
     ExitCode::from(keyward::cli::run(cli))
 }

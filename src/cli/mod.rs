@@ -7,6 +7,7 @@ mod args;
 mod copy;
 mod entries;
 mod exec;
+mod generate;
 mod hook;
 mod inject;
 mod input;
@@ -25,6 +26,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 pub use args::{AddArgs, EditArgs, KdfArgs, MetaArgs, PasswdArgs, RotateArgs};
+pub use generate::{completions, man_pages, run_generator};
 pub use input::Input;
 
 use crate::secret::SecretString;
