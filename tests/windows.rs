@@ -106,3 +106,25 @@ fn saves_succeed_while_another_process_reads() {
     let get = s.run(&["get", "bot"], None, "");
     assert_eq!(String::from_utf8_lossy(&get.stdout).trim(), "value-6");
 }
+
+#[test]
+fn mount_says_it_is_not_available_and_makes_nothing() {
+    let s = Sandbox::new();
+    let dir = s.vault.parent().expect("dir").to_owned();
+    let template = dir.join("t.tpl");
+    std::fs::write(&template, "T=keyward://nobody\n").expect("template");
+    let target = dir.join("app.env");
+    let run = s.run(
+        &["mount", &target.to_string_lossy(), "--env-file"],
+        Some(&template),
+        "",
+    );
+    assert_eq!(run.status.code(), Some(2), "exit 2 (usage): {run:?}");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("only Linux and macOS"), "{stderr}");
+    assert!(
+        stderr.contains("keyward exec --env-file"),
+        "says what to use: {stderr}"
+    );
+    assert!(!target.exists(), "nothing made at PATH");
+}
