@@ -68,22 +68,43 @@ impl ClipboardBackend for Box<dyn ClipboardBackend> {
 ///
 /// Keep this value alive while the copied value must be served: on X11 the owning process
 /// answers every paste, and the value vanishes when it exits.
+///
+/// A clear also closes the connection (the next copy opens a new one): on X11 the thread
+/// that served pastes and the connection's buffers still hold pieces of the last value
+/// after it is replaced, and only closing frees (and so, with keyward's allocator, wipes)
+/// them. Measured by tests/memory_x11.rs. arboard shares one X11 connection among all its
+/// handles in a process, so this frees it only when no other handle is open (the desktop
+/// app's window keeps one for text fields).
 pub struct SystemClipboard {
-    inner: arboard::Clipboard,
+    inner: Option<arboard::Clipboard>,
 }
 
 impl SystemClipboard {
     /// Connects to the system clipboard.
     pub fn new() -> Result<Self, ClipboardError> {
+        Ok(SystemClipboard {
+            inner: Some(Self::connect()?),
+        })
+    }
+
+    fn connect() -> Result<arboard::Clipboard, ClipboardError> {
         arboard::Clipboard::new()
-            .map(|inner| SystemClipboard { inner })
             .map_err(|e| ClipboardError(format!("cannot open the system clipboard ({e})")))
+    }
+
+    fn open(&mut self) -> Result<&mut arboard::Clipboard, ClipboardError> {
+        if self.inner.is_none() {
+            self.inner = Some(Self::connect()?);
+        }
+        self.inner
+            .as_mut()
+            .ok_or_else(|| ClipboardError("cannot open the system clipboard".into()))
     }
 }
 
 impl ClipboardBackend for SystemClipboard {
     fn set_secret(&mut self, text: &str) -> Result<(), ClipboardError> {
-        let set = self.inner.set();
+        let set = self.open()?.set();
         #[cfg(all(
             unix,
             not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
@@ -107,7 +128,7 @@ impl ClipboardBackend for SystemClipboard {
     }
 
     fn text(&mut self) -> Result<Option<Zeroizing<String>>, ClipboardError> {
-        match self.inner.get_text() {
+        match self.open()?.get_text() {
             Ok(text) => Ok(Some(Zeroizing::new(text))),
             Err(arboard::Error::ContentNotAvailable) => Ok(None),
             Err(e) => Err(ClipboardError(format!(
@@ -117,9 +138,13 @@ impl ClipboardBackend for SystemClipboard {
     }
 
     fn clear(&mut self) -> Result<(), ClipboardError> {
-        self.inner
+        let cleared = self
+            .open()?
             .clear()
-            .map_err(|e| ClipboardError(format!("could not clear the clipboard ({e})")))
+            .map_err(|e| ClipboardError(format!("could not clear the clipboard ({e})")));
+        // Closed after the clear has been served (see the type's documentation).
+        self.inner = None;
+        cleared
     }
 }
 

@@ -345,6 +345,52 @@ fn a_save_derives_no_key() {
     );
 }
 
+/// `keyward passwd` derives what it must and nothing more: the old key once (the open, which
+/// is the check of the old password) and the new key once (the save). It used to derive
+/// three: the open, the old password again to check it, and the new key.
+#[test]
+fn passwd_derives_the_old_key_once_and_the_new_key_once() {
+    use clap::Parser;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = new_vault(dir.path(), &["a", "b"]);
+    let old = dir.path().join("old.txt");
+    fs::write(&old, format!("{PASSWORD}\n")).expect("write");
+    let new = dir.path().join("new.txt");
+    fs::write(&new, "a brand new master password for passwd\n").expect("write");
+    let [vault, old_file, new_file] = [&path, &old, &new].map(|p| p.to_str().expect("path"));
+    let cli = keyward::cli::Cli::try_parse_from([
+        "keyward",
+        "--vault",
+        vault,
+        "--password-file",
+        old_file,
+        "passwd",
+        "--new-password-file",
+        new_file,
+        "--kdf-memory-mib",
+        "1",
+        "--kdf-iterations",
+        "1",
+        "--kdf-parallelism",
+        "1",
+    ])
+    .expect("arguments");
+    let before = keyward::store::kdf::derivations_on_this_thread();
+    assert_eq!(keyward::cli::run(cli), 0, "passwd succeeds");
+    let derived = keyward::store::kdf::derivations_on_this_thread() - before;
+    assert_eq!(
+        derived, 2,
+        "passwd derived {derived} keys, not 2 (old once, new once)"
+    );
+    let again = SecretString::from("a brand new master password for passwd");
+    let (_, vault) = VaultFile::open(&path, again).expect("the new password opens it");
+    assert_eq!(vault.entries.len(), 2);
+    assert!(
+        VaultFile::open(&path, pw()).is_err(),
+        "the old one no longer does"
+    );
+}
+
 #[test]
 fn save_refuses_when_another_writer_replaced_the_file() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -166,7 +166,46 @@ impl Read for RawStdin {
         }
     }
 
-    #[cfg(not(unix))]
+    #[cfg(windows)]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        use windows_sys::Win32::Foundation::{
+            ERROR_BROKEN_PIPE, ERROR_NO_DATA, INVALID_HANDLE_VALUE,
+        };
+        use windows_sys::Win32::Storage::FileSystem::ReadFile;
+        use windows_sys::Win32::System::Console::{GetStdHandle, STD_INPUT_HANDLE};
+        // `std::io::Stdin` reads ahead into its own buffer (8 KiB), so what follows the
+        // password line would be gone from the handle exec's child inherits. ReadFile on the
+        // handle itself reads at most `buf.len()` bytes (one, from `next_line`).
+        // SAFETY: GetStdHandle has no preconditions.
+        let handle = unsafe { GetStdHandle(STD_INPUT_HANDLE) };
+        if handle.is_null() || handle == INVALID_HANDLE_VALUE {
+            return Ok(0);
+        }
+        let len = u32::try_from(buf.len()).unwrap_or(u32::MAX);
+        let mut read = 0u32;
+        // SAFETY: `buf` is ours and at least `len` bytes long; no OVERLAPPED (a synchronous
+        // read), `read` receives the count.
+        let ok = unsafe {
+            ReadFile(
+                handle,
+                buf.as_mut_ptr(),
+                len,
+                &mut read,
+                std::ptr::null_mut(),
+            )
+        };
+        if ok == 0 {
+            let e = io::Error::last_os_error();
+            // The writer of a pipe closed it: end of input, as std treats it.
+            return match e.raw_os_error() {
+                Some(c) if c == ERROR_BROKEN_PIPE as i32 || c == ERROR_NO_DATA as i32 => Ok(0),
+                _ => Err(e),
+            };
+        }
+        Ok(read as usize)
+    }
+
+    #[cfg(not(any(unix, windows)))]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         // Elsewhere std's stdin (buffered: exec's child may not get what follows).
         io::stdin().read(buf)

@@ -110,7 +110,7 @@ pub fn passwd(ctx: &mut Context, args: &PasswdArgs) -> Result<u8, CliError> {
         (None, true) => None,
         (None, false) => old.key_file.clone(),
     };
-    let (mut file, mut vault) = ctx.open_locked_with(old.clone())?;
+    let (mut file, mut vault) = ctx.open_locked_with(old)?;
     let current = file.kdf();
     let kdf = match preset {
         Some(preset) => preset.params(),
@@ -128,9 +128,11 @@ pub fn passwd(ctx: &mut Context, args: &PasswdArgs) -> Result<u8, CliError> {
     let new = input::new_master_password(args.new_password_file.as_deref(), false, &mut ctx.input)?;
     warn_about_setup(&new, kdf);
     let with_key_file = new_key_file.is_some();
-    // The one rule for a change of credentials, as the app's Settings use it.
-    file.change_credentials(&old, Credentials::new(new, new_key_file), kdf)?;
-    drop(old);
+    // Opening the vault with `old` (moved in and dropped there) derived its key: that was the check of the current
+    // credentials, so they are not derived a second time (`change_credentials`, which the
+    // app's Settings use, checks a password typed again on an open vault). The save
+    // derives the new key: two derivations in all.
+    file.set_credentials(Credentials::new(new, new_key_file), kdf)?;
     ctx.save(&mut file, &mut vault)?;
     if with_key_file {
         eprintln!("The vault needs its key file (--key-file) from now on.");

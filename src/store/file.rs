@@ -1,12 +1,11 @@
 //! The vault on disk: open, atomic and durable save, backup, lock file, change detection.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use super::error::{CryptoError, StoreError};
+use super::fingerprint::{fingerprint, fingerprint_of_file};
 use super::guard::refuse_vault_target;
 use super::kdf::KdfParams;
 use super::key::{Credentials, VaultKey};
@@ -249,10 +248,11 @@ impl VaultFile {
         Ok(())
     }
 
-    /// Changes the credentials after checking the current ones: the one rule for `keyward
-    /// passwd` and the app's Settings. `current` must derive this vault's key (one
+    /// Changes the credentials after checking the current ones, typed again on a vault that
+    /// is already open (the app's Settings). `current` must derive this vault's key (one
     /// derivation), else [`StoreError::WrongCurrentPassword`] and nothing changes; the new key
-    /// is derived by the next save ([`VaultFile::set_credentials`]).
+    /// is derived by the next save ([`VaultFile::set_credentials`], which `keyward passwd`
+    /// calls directly: opening the vault with the current password was its check).
     pub fn change_credentials(
         &mut self,
         current: &Credentials,
@@ -314,7 +314,7 @@ impl VaultFile {
             return Err(e);
         }
         self.fingerprint = Some(fingerprint(&bytes));
-        self.last = vault.clone();
+        stamp::keep_as_saved(&mut self.last, vault);
         if self.password_changed {
             let backup = backup_path(&self.path);
             match fs::remove_file(&backup) {
@@ -371,25 +371,6 @@ impl VaultFile {
             Err(StoreError::ChangedOnDisk {
                 path: self.path.clone(),
             })
-        }
-    }
-}
-
-pub(super) fn fingerprint(bytes: &[u8]) -> [u8; 32] {
-    Sha256::digest(bytes).into()
-}
-
-/// The fingerprint of the file at `path`, read in chunks: no buffer the size of the vault.
-fn fingerprint_of_file(path: &Path) -> io::Result<[u8; 32]> {
-    let mut file = File::open(path)?;
-    let mut hasher = Sha256::new();
-    let mut chunk = vec![0u8; 256 * 1024];
-    loop {
-        match file.read(&mut chunk) {
-            Ok(0) => return Ok(hasher.finalize().into()),
-            Ok(n) => hasher.update(&chunk[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
         }
     }
 }
@@ -546,7 +527,7 @@ fn keep_previous_version(path: &Path, dir: &Path) -> io::Result<()> {
 
 #[cfg(unix)]
 fn sync_dir(dir: &Path) -> io::Result<()> {
-    File::open(dir)?.sync_all()
+    fs::File::open(dir)?.sync_all()
 }
 
 #[cfg(not(unix))]

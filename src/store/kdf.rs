@@ -421,6 +421,17 @@ pub fn bounded_iterations(base: KdfParams) -> u32 {
         .clamp(1, MAX_ITERATIONS)
 }
 
+thread_local! {
+    static DERIVATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// How many times [`derive_key`] has run Argon2id on the calling thread: lets a test count
+/// what a command derives (a whole `keyward passwd` must derive exactly two keys) without
+/// timing it. Per thread, so tests running side by side do not see each other's.
+pub fn derivations_on_this_thread() -> u64 {
+    DERIVATIONS.with(std::cell::Cell::get)
+}
+
 /// Derives the vault key from the password and salt. The lanes run on a thread pool of
 /// `parallelism` threads, so p = 4 really uses four threads.
 pub fn derive_key(
@@ -429,6 +440,7 @@ pub fn derive_key(
     params: KdfParams,
 ) -> Result<DerivedKey, KdfError> {
     params.check()?;
+    DERIVATIONS.with(|n| n.set(n.get() + 1));
     let argon_params = Params::new(
         params.memory_kib,
         params.iterations,

@@ -4,6 +4,7 @@
 mod conflicts;
 mod error;
 mod file;
+mod fingerprint;
 pub mod format;
 mod guard;
 pub mod kdf;
@@ -20,6 +21,7 @@ mod sync;
 pub use conflicts::{conflict_copies, merge_copies, open_copies, remove_merged};
 pub use error::{CryptoError, StoreError};
 pub use file::{VaultFile, backup_path, default_vault_path, lock_path, write_file_atomically};
+pub use fingerprint::{fingerprint, fingerprint_of_file};
 pub use guard::{holds_vault, refuse_vault_target};
 pub use kdf::{KdfParams, KdfPreset};
 pub use key::{Credentials, KeyFile, VaultKey};

@@ -6,7 +6,7 @@ use std::io;
 use std::path::Path;
 
 use super::error::StoreError;
-use super::file::fingerprint;
+use super::fingerprint::fingerprint;
 use super::format::{self, FormatError, Header};
 use super::key::{Credentials, VaultKey};
 use crate::secret::SecretBytes;
