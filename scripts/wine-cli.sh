@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Windows build end to end under Wine (issue 14): cross-builds keyward.exe with mingw-w64,
-# runs the CLI through init, add, get, list, rotate, export and import, exec (masking and exit
-# codes), then the Windows unit tests (file replace, owner-only ACLs, exit codes, crash
-# reporting; store::, exec::, platform::windows_tests) and tests/windows.rs (a second writer refused while the lock is held, saves while
+# runs the CLI through init, add, get, list, rotate, export and import, exec (masking, exit
+# codes, the child's stdin after the password line), then the Windows unit tests (file
+# replace, owner-only ACLs, exit codes, crash reporting; store::, exec::, platform::windows_tests) and tests/windows.rs (a second writer refused while the lock is held, saves while
 # another process reads) with Wine as the test runner.
 #
 # Needs: the x86_64-pc-windows-gnu Rust target, gcc-mingw-w64-x86-64, wine, wine64.
@@ -94,6 +94,18 @@ kwc exec --env X=binance -- no-such-program-keyward
 [ "$rc" != 0 ] && check "exec of a missing program fails (rc $rc)" ok || check "exec missing program" bad
 KEYWARD_PASSWORD_FILE="$work/pw" kwc exec --env X=binance -- cmd /c "if defined KEYWARD_PASSWORD_FILE (echo leaked) else (echo withheld)"
 grep -q withheld <<<"$out" && check "exec withholds KEYWARD_PASSWORD_FILE" ok || check "exec withheld vars ($out)" bad
+# exec keeps stdin (issue 13 item 7): the master password is the first line of stdin (no
+# --password-file); keyward reads exactly that line from the stdin handle and the child
+# (Wine's find.exe, which prints the stdin lines that contain a string) gets the rest.
+set +e
+printf 'correct horse battery staple\nline-for-the-child\n' \
+  | timeout 120 wine "$exe" --vault "$vault" exec --env X=binance -- find "for-the-child" >"$work/out" 2>"$work/err"
+rc=$?
+set -e
+out="$(tr -d '\r' <"$work/out")"
+[ "$rc" = 0 ] && grep -qx 'line-for-the-child' <<<"$out" \
+  && check "exec: the child gets what follows the password line on stdin" ok \
+  || check "exec keeps stdin (rc $rc, out '$out': $(cat "$work/err"))" bad
 # Without --vault the vault lives under %APPDATA%\keyward (directories::BaseDirs::data_dir).
 rm -rf "$WINEPREFIX"/drive_c/users/*/AppData/Roaming/keyward
 set +e
