@@ -1,7 +1,8 @@
 //! The layout at ordinary window sizes (issue 12 item 3), read from the widgets' bounds in
 //! the accessibility tree: at 800×600 the top bar folds into "More…" and no two of its
-//! widgets overlap; at 1280×800 with a key's detail panel open every column header of the
-//! table lies inside the window (and inside the table's part of it).
+//! widgets overlap; with a key's detail panel open every column header of the table lies
+//! inside the window and the table's part of it: beside the panel at 1280×800, above it at
+//! 800×600 (the panel yields).
 
 mod gui_support;
 
@@ -162,10 +163,81 @@ fn at_1280_by_800_with_a_key_open_every_column_header_can_be_seen() {
 }
 
 #[test]
+fn at_800_by_600_the_detail_panel_yields_and_every_column_header_can_be_seen() {
+    let mut gui = Gui::unlocked_sized(egui::vec2(800.0, 600.0));
+    gui.select("binance-bot");
+    assert!(gui.has_label("Rotate…"), "the detail panel is open");
+    assert_headers_inside(&gui, 800.0);
+    // The panel went under the table: the headers and the rows stay above it.
+    let panel_top = button_rect(&gui, "Rotate…").top();
+    let name = button_rect(&gui, "Name");
+    assert!(
+        name.bottom() < panel_top,
+        "{name:?} above the panel at {panel_top}"
+    );
+    for row in ["binance-bot", "github-ci", "kraken-read"] {
+        let rect = button_rect(&gui, row);
+        assert!(
+            rect.bottom() <= panel_top && rect.top() > name.bottom(),
+            "the {row} row {rect:?} shows above the panel at {panel_top}"
+        );
+    }
+    // Another key can be chosen with the panel open.
+    gui.select("kraken-read");
+    assert!(gui.has_label("KRK"), "kraken-read's panel");
+}
+
+#[test]
 fn at_1920_by_1080_nothing_folds_and_the_headers_fit() {
     let mut gui = Gui::unlocked_sized(egui::vec2(1920.0, 1080.0));
     gui.select("github-ci");
     assert!(!gui.has_label("More…"));
     let panel_left = button_rect(&gui, "Rotate…").left();
     assert_headers_inside(&gui, panel_left);
+}
+
+#[test]
+fn the_rotation_bar_never_covers_its_label() {
+    // binance-bot's secret is 120 days old with a 90-day policy: a full bar.
+    for key in ["binance-bot", "github-ci", "kraken-read"] {
+        let mut gui = Gui::unlocked_sized(egui::vec2(1280.0, 800.0));
+        gui.select(key);
+        let bar = gui
+            .harness
+            .get_by(|n| n.role() == Role::ProgressIndicator)
+            .rect();
+        let label = gui
+            .harness
+            .get_by(|n| {
+                n.role() == Role::Label
+                    && (n.label().or_else(|| n.value()))
+                        .is_some_and(|l| l.starts_with("Rotation: "))
+            })
+            .rect();
+        assert!(bar.width() > 10.0, "{key}: the bar shows {bar:?}");
+        assert!(
+            !bar.intersects(label) || bar.intersect(label).area() < 1.0,
+            "{key}: the bar {bar:?} covers its label {label:?}"
+        );
+    }
+}
+
+#[test]
+fn every_row_shows_its_provider_monogram() {
+    let gui = Gui::unlocked_sized(egui::vec2(1280.0, 800.0));
+    for (row, provider) in [
+        ("binance-bot", "Binance"),
+        ("github-ci", "GitHub"),
+        ("kraken-read", "Kraken"),
+    ] {
+        let name = button_rect(&gui, row);
+        let monogram = gui
+            .harness
+            .get_by_label(&format!("{provider} monogram"))
+            .rect();
+        assert!(
+            monogram.right() <= name.left() && (monogram.center().y - name.center().y).abs() < 2.0,
+            "{provider}'s monogram {monogram:?} stands before {row} {name:?}"
+        );
+    }
 }

@@ -10,7 +10,8 @@ use uuid::Uuid;
 use super::command::{Command, Confirm, DialogRequest};
 use super::signature::{self, SignaturePanel};
 use super::widgets::{
-    badge, date, exposure_color, field_noun, field_title, plural, relative_days, urgency_color,
+    badge, date, exposure_color, field_noun, field_title, plural, relative_days, rotation_bar,
+    urgency_color,
 };
 use crate::vault::exposure::{self, PermissionRisk};
 use crate::vault::policy::{self, Urgency};
@@ -47,9 +48,22 @@ pub(crate) struct DetailContext<'a> {
 
 const MASK: &str = "••••••••••••";
 
-/// Draws the right-hand panel for `entry`.
+/// Where the detail panel goes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Placement {
+    /// Beside the table, at most `max` wide (what the table's narrowest columns leave).
+    Right { max: f32 },
+    /// Under the table: the window is too narrow for the panel beside it.
+    Below,
+}
+
+/// The narrowest the panel is beside the table.
+pub(crate) const MIN_WIDTH: f32 = 300.0;
+
+/// Draws the detail panel for `entry` where `placement` says.
 pub(crate) fn detail_panel(
     ui: &mut Ui,
+    placement: Placement,
     entry: &Entry,
     context: &DetailContext<'_>,
     signature: &mut SignaturePanel,
@@ -62,154 +76,162 @@ pub(crate) fn detail_panel(
         changes,
         now,
     } = *context;
-    egui::Panel::right("detail")
-        .default_size(380.0)
-        .min_size(300.0)
-        .show(ui, |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                ui.add_space(6.0);
-                ui.heading(&entry.name);
-                ui.horizontal_wrapped(|ui| {
-                    if !entry.provider.is_empty() {
-                        ui.label(&entry.provider);
-                    }
-                    badge(
-                        ui,
-                        entry.environment.as_str(),
-                        ui.visuals().weak_text_color(),
-                    );
-                    let status_color = match entry.status {
-                        Status::Active => egui::Color32::from_rgb(60, 160, 80),
-                        Status::Revoked => ui.visuals().weak_text_color(),
-                        Status::Compromised => ui.visuals().error_fg_color,
-                    };
-                    badge(ui, entry.status.as_str(), status_color);
-                });
-                if !entry.purpose.is_empty() {
-                    ui.label(RichText::new(&entry.purpose).italics());
+    let panel = match placement {
+        Placement::Right { max } => egui::Panel::right("detail")
+            .default_size(380.0_f32.min(max))
+            .min_size(MIN_WIDTH)
+            .max_size(max.max(MIN_WIDTH)),
+        Placement::Below => {
+            // The table above keeps a few rows.
+            let height = ui.available_height();
+            egui::Panel::bottom("detail-below")
+                .default_size(height * 0.5)
+                .min_size(160.0)
+                .max_size((height - 150.0).max(160.0))
+        }
+    };
+    panel.show(ui, |ui| {
+        egui::ScrollArea::vertical().show(ui, |ui| {
+            ui.add_space(6.0);
+            ui.heading(&entry.name);
+            ui.horizontal_wrapped(|ui| {
+                if !entry.provider.is_empty() {
+                    ui.label(&entry.provider);
                 }
-                actions(ui, entry, commands);
+                badge(
+                    ui,
+                    entry.environment.as_str(),
+                    ui.visuals().weak_text_color(),
+                );
+                let status_color = match entry.status {
+                    Status::Active => egui::Color32::from_rgb(60, 160, 80),
+                    Status::Revoked => ui.visuals().weak_text_color(),
+                    Status::Compromised => ui.visuals().error_fg_color,
+                };
+                badge(ui, entry.status.as_str(), status_color);
+            });
+            if !entry.purpose.is_empty() {
+                ui.label(RichText::new(&entry.purpose).italics());
+            }
+            actions(ui, entry, commands);
+            ui.separator();
+            credential(ui, entry, reveal, now, commands);
+            url_and_fields(ui, entry, reveal, now, commands);
+            signature::signature_ui(ui, signature, entry, providers, changes, commands);
+            ui.separator();
+            permissions(ui, entry);
+            ip_lists(ui, entry);
+            ui.separator();
+            dates(ui, entry, settings, now);
+            if let Some(incident) = &entry.incident {
                 ui.separator();
-                credential(ui, entry, reveal, now, commands);
-                url_and_fields(ui, entry, reveal, now, commands);
-                signature::signature_ui(ui, signature, entry, providers, changes, commands);
-                ui.separator();
-                permissions(ui, entry);
-                ip_lists(ui, entry);
-                ui.separator();
-                dates(ui, entry, settings, now);
-                if let Some(incident) = &entry.incident {
-                    ui.separator();
-                    ui.label(RichText::new("Incident").strong());
-                    ui.label(format!(
-                        "Reported {} ({}){}",
-                        date(incident.reported_at),
-                        relative_days(incident.reported_at, now),
-                        if incident.reason.is_empty() {
-                            String::new()
-                        } else {
-                            format!(": {}", incident.reason)
-                        }
-                    ));
-                    match providers.find(&entry.provider) {
-                        Some(preset) if !preset.key_page.is_empty() => {
-                            ui.horizontal_wrapped(|ui| {
-                                ui.label("Key page:");
-                                ui.hyperlink_to(
-                                    format!("{} API keys", preset.name),
-                                    &preset.key_page,
-                                )
-                                .on_hover_text(&preset.key_page);
-                            });
-                        }
-                        _ => {
-                            ui.label(
-                                RichText::new(
-                                    "No preset for this provider: disable the key on its website.",
-                                )
-                                .weak(),
-                            );
-                        }
-                    }
-                    let open = incident
-                        .checklist
-                        .iter()
-                        .filter(|s| s.done_at.is_none())
-                        .count();
-                    ui.label(if open == 0 {
-                        RichText::new("Every step done.").weak()
+                ui.label(RichText::new("Incident").strong());
+                ui.label(format!(
+                    "Reported {} ({}){}",
+                    date(incident.reported_at),
+                    relative_days(incident.reported_at, now),
+                    if incident.reason.is_empty() {
+                        String::new()
                     } else {
-                        RichText::new(format!(
-                            "{open} step(s) open: the key stays flagged until all are ticked or \
-                             it is revoked."
-                        ))
-                        .color(ui.visuals().warn_fg_color)
-                    });
-                    for (i, step) in incident.checklist.iter().enumerate() {
-                        let mut done = step.done_at.is_some();
-                        if ui.checkbox(&mut done, &step.text).changed() {
-                            commands.push(Command::TickChecklist {
-                                id: entry.id,
-                                item: i,
-                                done,
-                            });
-                        }
+                        format!(": {}", incident.reason)
+                    }
+                ));
+                match providers.find(&entry.provider) {
+                    Some(preset) if !preset.key_page.is_empty() => {
+                        ui.horizontal_wrapped(|ui| {
+                            ui.label("Key page:");
+                            ui.hyperlink_to(format!("{} API keys", preset.name), &preset.key_page)
+                                .on_hover_text(&preset.key_page);
+                        });
+                    }
+                    _ => {
+                        ui.label(
+                            RichText::new(
+                                "No preset for this provider: disable the key on its website.",
+                            )
+                            .weak(),
+                        );
                     }
                 }
-                if !entry.tags.is_empty() {
-                    ui.separator();
-                    ui.horizontal_wrapped(|ui| {
-                        ui.label("Tags:");
-                        for tag in &entry.tags {
-                            badge(ui, &format!("#{tag}"), ui.visuals().hyperlink_color);
-                        }
-                    });
-                }
-                if !entry.notes.is_empty() {
-                    ui.separator();
-                    ui.label(RichText::new("Notes").strong());
-                    ui.label(&entry.notes);
-                }
-                if !entry.history.is_empty() {
-                    ui.separator();
-                    ui.label(RichText::new("Previous secrets").strong());
-                    for (i, item) in entry.history.iter().enumerate().rev() {
-                        ui.horizontal(|ui| {
-                            let mut also = Vec::new();
-                            if let Some(key_id) = &item.key_id {
-                                also.push(format!("key id {key_id}"));
-                            }
-                            if item.passphrase.is_some() {
-                                also.push("passphrase".to_owned());
-                            }
-                            if item.public_key.is_some() {
-                                also.push("public key".to_owned());
-                            }
-                            let also = if also.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" (with its {})", also.join(", "))
-                            };
-                            ui.label(format!(
-                                "{} {} – {}{also}",
-                                field_title(item.field),
-                                date(item.in_use_since),
-                                date(item.replaced_at)
-                            ));
-                            if ui
-                                .small_button(format!("Copy previous secret {}", i + 1))
-                                .clicked()
-                            {
-                                commands.push(Command::CopyHistory {
-                                    id: entry.id,
-                                    index: i,
-                                });
-                            }
+                let open = incident
+                    .checklist
+                    .iter()
+                    .filter(|s| s.done_at.is_none())
+                    .count();
+                ui.label(if open == 0 {
+                    RichText::new("Every step done.").weak()
+                } else {
+                    RichText::new(format!(
+                        "{open} step(s) open: the key stays flagged until all are ticked or \
+                             it is revoked."
+                    ))
+                    .color(ui.visuals().warn_fg_color)
+                });
+                for (i, step) in incident.checklist.iter().enumerate() {
+                    let mut done = step.done_at.is_some();
+                    if ui.checkbox(&mut done, &step.text).changed() {
+                        commands.push(Command::TickChecklist {
+                            id: entry.id,
+                            item: i,
+                            done,
                         });
                     }
                 }
-            });
+            }
+            if !entry.tags.is_empty() {
+                ui.separator();
+                ui.horizontal_wrapped(|ui| {
+                    ui.label("Tags:");
+                    for tag in &entry.tags {
+                        badge(ui, &format!("#{tag}"), ui.visuals().hyperlink_color);
+                    }
+                });
+            }
+            if !entry.notes.is_empty() {
+                ui.separator();
+                ui.label(RichText::new("Notes").strong());
+                ui.label(&entry.notes);
+            }
+            if !entry.history.is_empty() {
+                ui.separator();
+                ui.label(RichText::new("Previous secrets").strong());
+                for (i, item) in entry.history.iter().enumerate().rev() {
+                    ui.horizontal(|ui| {
+                        let mut also = Vec::new();
+                        if let Some(key_id) = &item.key_id {
+                            also.push(format!("key id {key_id}"));
+                        }
+                        if item.passphrase.is_some() {
+                            also.push("passphrase".to_owned());
+                        }
+                        if item.public_key.is_some() {
+                            also.push("public key".to_owned());
+                        }
+                        let also = if also.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (with its {})", also.join(", "))
+                        };
+                        ui.label(format!(
+                            "{} {} – {}{also}",
+                            field_title(item.field),
+                            date(item.in_use_since),
+                            date(item.replaced_at)
+                        ));
+                        if ui
+                            .small_button(format!("Copy previous secret {}", i + 1))
+                            .clicked()
+                        {
+                            commands.push(Command::CopyHistory {
+                                id: entry.id,
+                                index: i,
+                            });
+                        }
+                    });
+                }
+            }
         });
+    });
 }
 
 /// The URL (a link) and the custom fields: plain values shown, protected ones masked (with a
@@ -462,10 +484,8 @@ fn dates(ui: &mut Ui, entry: &Entry, settings: &VaultSettings, now: DateTime<Utc
                 Urgency::Fine => egui::Color32::from_rgb(60, 160, 80),
                 other => urgency_color(ui, other),
             };
-            ui.add(egui::ProgressBar::new(fraction).fill(color).text(format!(
-                "Rotation: {age} of {}",
-                plural(i64::from(period), "day")
-            )));
+            let text = format!("Rotation: {age} of {}", plural(i64::from(period), "day"));
+            rotation_bar(ui, fraction, color, &text);
             if let Some(due) = policy::rotation_due_at(entry, settings) {
                 line(
                     ui,

@@ -1,21 +1,18 @@
-//! The keys page: the sidebar of filters with counts, and the sortable, virtualized table of
-//! keys. What the user chose to see is [`ViewState`]; what was computed from the vault for
+//! The keys page's sidebar of filters with counts, and the rows of the table (`table.rs` draws
+//! them). What the user chose to see is [`ViewState`]; what was computed from the vault for
 //! it (rows, counts, the audit's findings, the reminders' dates) is [`ViewCache`].
 
 use eframe::egui;
 use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
-use egui::{Align, Layout, RichText, Ui};
-use egui_extras::{Column, TableBuilder};
+use egui::{RichText, Ui};
 use uuid::Uuid;
 
 use std::collections::HashSet;
 
 use super::command::{Command, Page, SyncCommand};
-use super::widgets::{date, exposure_color, urgency_color};
 use crate::vault::audit::{self, Finding, ScheduledDate};
-use crate::vault::exposure;
 use crate::vault::policy::{self, Urgency};
 use crate::vault::providers::Providers;
 use crate::vault::{Entry, Status, Vault, VaultSettings};
@@ -104,7 +101,7 @@ pub(crate) enum SortKey {
 }
 
 impl SortKey {
-    const ALL: [SortKey; 8] = [
+    pub(super) const ALL: [SortKey; 8] = [
         SortKey::Name,
         SortKey::Provider,
         SortKey::Environment,
@@ -115,7 +112,7 @@ impl SortKey {
         SortKey::Status,
     ];
 
-    fn title(self) -> &'static str {
+    pub(super) fn title(self) -> &'static str {
         match self {
             SortKey::Name => "Name",
             SortKey::Provider => "Provider",
@@ -343,7 +340,7 @@ pub(crate) fn sidebar_ui(
     commands: &mut Vec<Command>,
 ) {
     // On a narrow window the sidebar yields room to the table.
-    let max = (ui.available_width() * 0.22).clamp(150.0, 320.0);
+    let max = (ui.available_width() * 0.2).clamp(150.0, 320.0);
     egui::Panel::left("filters")
         .default_size(210.0_f32.min(max))
         .max_size(max)
@@ -399,199 +396,4 @@ fn filter_button(ui: &mut Ui, view: &mut ViewState, filter: Filter, label: &str,
     if ui.add(button).clicked() {
         view.filter = filter;
     }
-}
-
-/// Draws the table of the keys `cache` holds for `view`; a click selects a key.
-pub(crate) fn table_ui(
-    ui: &mut Ui,
-    view: &mut ViewState,
-    cache: &ViewCache,
-    vault: &Vault,
-    now: DateTime<Utc>,
-) {
-    let rows = cache.rows();
-    if vault.entries.is_empty() {
-        ui.add_space(30.0);
-        ui.vertical_centered(|ui| {
-            ui.label("No keys yet. Add your first one with \"New key\" (Ctrl+N).");
-        });
-        return;
-    }
-    if rows.is_empty() {
-        ui.label("No key matches the search and filter.");
-        return;
-    }
-    let widths = column_widths(ui);
-    if widths.iter().sum::<f32>() + ui.spacing().item_spacing.x * 8.0 > ui.available_width() {
-        // Not even the narrowest columns fit: the table scrolls sideways.
-        egui::ScrollArea::horizontal()
-            .id_salt("keys-table-scroll")
-            .show(ui, |ui| table(ui, view, rows, vault, now, &widths));
-    } else {
-        table(ui, view, rows, vault, now, &widths);
-    }
-}
-
-/// The width of each column for the room there is. Every column has a narrowest width (its
-/// header with the sort arrow, or the widest short value it shows) and a preferred one; the
-/// clipped columns (name, provider, permissions) give up their extra room first, and the
-/// last column takes what is left over.
-fn column_widths(ui: &Ui) -> [f32; 8] {
-    let strong = egui::TextStyle::Body.resolve(ui.style());
-    let text_width = |text: &str| {
-        ui.painter()
-            .layout_no_wrap(text.to_owned(), strong.clone(), egui::Color32::WHITE)
-            .size()
-            .x
-    };
-    let mono = egui::TextStyle::Monospace.resolve(ui.style());
-    let arrow = ui
-        .painter()
-        .layout_no_wrap("↓".to_owned(), mono, egui::Color32::WHITE)
-        .size()
-        .x
-        + ui.spacing().item_spacing.x
-        + 4.0;
-    let mut min = [0.0_f32; 8];
-    let mut preferred = [0.0_f32; 8];
-    for (i, key) in SortKey::ALL.iter().enumerate() {
-        let header = text_width(key.title()) + arrow;
-        let (sample, extra) = match key {
-            SortKey::Name => (text_width("binance-bot"), 80.0),
-            SortKey::Provider => (text_width("binance"), 30.0),
-            SortKey::Environment => (text_width("other"), 0.0),
-            SortKey::RotationAge => (text_width("9999 d"), 0.0),
-            SortKey::Expiry => (text_width("2026-12-31"), 0.0),
-            SortKey::Ip => (text_width("any IP").max(text_width("99 allowed")), 0.0),
-            SortKey::Permissions => (text_width("read, trade"), 70.0),
-            SortKey::Status => (text_width("compromised"), 0.0),
-        };
-        min[i] = header.max(sample).ceil();
-        preferred[i] = min[i] + extra;
-    }
-    let spacing = ui.spacing().item_spacing.x * 8.0;
-    let room = ui.available_width() - spacing;
-    let (sum_min, sum_preferred) = (min.iter().sum::<f32>(), preferred.iter().sum::<f32>());
-    let mut widths = min;
-    if room >= sum_preferred {
-        widths = preferred;
-        widths[7] += room - sum_preferred;
-    } else if room > sum_min {
-        let share = (room - sum_min) / (sum_preferred - sum_min);
-        for (w, (lo, hi)) in widths.iter_mut().zip(min.iter().zip(preferred)) {
-            *w = lo + (hi - lo) * share;
-        }
-    }
-    widths.map(f32::floor)
-}
-
-fn table(
-    ui: &mut Ui,
-    view: &mut ViewState,
-    rows: &[usize],
-    vault: &Vault,
-    now: DateTime<Utc>,
-    widths: &[f32; 8],
-) {
-    let settings = &vault.settings;
-    let entries = &vault.entries;
-    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
-    let mut builder = TableBuilder::new(ui)
-        .id_salt("keys-table")
-        .striped(true)
-        .sense(egui::Sense::click())
-        .cell_layout(Layout::left_to_right(Align::Center));
-    for width in widths {
-        builder = builder.column(Column::exact(*width).clip(true));
-    }
-    builder
-        .header(22.0, |mut header| {
-            for key in SortKey::ALL {
-                header.col(|ui| {
-                    let sorted = view.sort == key;
-                    let response = ui
-                        .add(egui::Button::new(RichText::new(key.title()).strong()).frame(false))
-                        .on_hover_text(format!("Sort by {}", key.title().to_lowercase()));
-                    if sorted {
-                        let arrow = if view.descending { "↓" } else { "↑" };
-                        ui.label(RichText::new(arrow).monospace().strong());
-                    }
-                    if response.clicked() {
-                        if sorted {
-                            view.descending = !view.descending;
-                        } else {
-                            view.sort = key;
-                            // Oldest secret first is the useful order for ages.
-                            view.descending = key == SortKey::RotationAge;
-                        }
-                    }
-                });
-            }
-        })
-        .body(|body| {
-            body.rows(row_height, rows.len(), |mut row| {
-                let Some(entry) = rows.get(row.index()).and_then(|&i| entries.get(i)) else {
-                    return;
-                };
-                let selected = view.selected == Some(entry.id);
-                row.set_selected(selected);
-                let mut clicked = false;
-                row.col(|ui| {
-                    clicked |= ui
-                        .add(egui::Button::selectable(selected, &entry.name).frame(false))
-                        .clicked();
-                });
-                row.col(|ui| {
-                    ui.label(&entry.provider);
-                });
-                row.col(|ui| {
-                    ui.label(entry.environment.as_str());
-                });
-                row.col(|ui| {
-                    let urgency = policy::rotation_urgency(entry, settings, now);
-                    let days = policy::rotation_age_days(entry, now);
-                    ui.colored_label(urgency_color(ui, urgency), format!("{days} d"));
-                });
-                row.col(|ui| match entry.expires_at {
-                    None => {
-                        ui.label(RichText::new("never").weak());
-                    }
-                    Some(at) => {
-                        let urgency =
-                            policy::expiry_urgency(entry, settings, now).unwrap_or(Urgency::Fine);
-                        ui.colored_label(urgency_color(ui, urgency), date(at));
-                    }
-                });
-                row.col(|ui| {
-                    if let Some(severity) = exposure::unrestricted_severity(entry) {
-                        let note = exposure::unrestricted_note(entry).unwrap_or_default();
-                        ui.colored_label(exposure_color(ui, severity), "any IP")
-                            .on_hover_text(note);
-                    } else {
-                        ui.label(format!("{} allowed", entry.ip_whitelist.len()));
-                    }
-                });
-                row.col(|ui| {
-                    let names: Vec<&str> = entry.permissions.iter().map(|p| p.as_str()).collect();
-                    let moves = entry.permissions.iter().any(|p| p.moves_funds());
-                    let text = names.join(", ");
-                    if moves {
-                        ui.colored_label(ui.visuals().error_fg_color, text);
-                    } else {
-                        ui.label(text);
-                    }
-                });
-                row.col(|ui| {
-                    let text = entry.status.as_str();
-                    match entry.status {
-                        Status::Active => ui.label(text),
-                        Status::Revoked => ui.label(RichText::new(text).weak()),
-                        Status::Compromised => ui.colored_label(ui.visuals().error_fg_color, text),
-                    };
-                });
-                if clicked || row.response().clicked() {
-                    view.selected = if selected { None } else { Some(entry.id) };
-                }
-            });
-        });
 }

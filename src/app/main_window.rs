@@ -6,10 +6,12 @@ use eframe::egui;
 use egui::{Align, Layout, Ui};
 
 use super::command::{Command, DialogRequest, LockReason, Page};
-use super::detail::{self, DetailContext};
+use super::detail::{self, DetailContext, Placement};
 use super::state::Session;
 use super::style::{TOOLBAR_HEIGHT, toolbar_button, toolbar_spacing};
-use super::{audit_view, conflict_view, dialogs, list, reminders, scan_view, settings, trash_view};
+use super::{
+    audit_view, conflict_view, dialogs, list, reminders, scan_view, settings, table, trash_view,
+};
 
 /// Draws the unlocked main window for `session`.
 pub(crate) fn main_window_ui(
@@ -69,7 +71,8 @@ fn page_ui(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>, commands: &mu
     }
 }
 
-/// The keys page: the sidebar, the detail panel of the selected key, and the table.
+/// The keys page: the sidebar, the detail panel of the selected key (beside the table, or
+/// under it in a narrow window), and the table.
 fn keys_page(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>, commands: &mut Vec<Command>) {
     let trashed = session.vault.trash.len();
     list::sidebar_ui(ui, &mut session.view, &session.cache, trashed, commands);
@@ -83,14 +86,36 @@ fn keys_page(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>, commands: &
                     changes: session.changes,
                     now,
                 };
-                detail::detail_panel(ui, entry, &context, &mut session.signature, commands);
+                // The table keeps room for every column at its narrowest: the panel beside it
+                // is at most what is left, and goes under it when not even its narrowest fits.
+                let room = ui.available_width() - table::min_table_width(ui) - 24.0;
+                let placement = if room >= detail::MIN_WIDTH {
+                    Placement::Right { max: room }
+                } else {
+                    Placement::Below
+                };
+                detail::detail_panel(
+                    ui,
+                    placement,
+                    entry,
+                    &context,
+                    &mut session.signature,
+                    commands,
+                );
             }
             // The key went away (another program's change merged): nothing is selected any more.
             None => session.view.selected = None,
         }
     }
     egui::CentralPanel::default().show(ui, |ui| {
-        list::table_ui(ui, &mut session.view, &session.cache, &session.vault, now);
+        table::table_ui(
+            ui,
+            &mut session.view,
+            &session.cache,
+            &session.vault,
+            &session.providers,
+            now,
+        );
     });
 }
 

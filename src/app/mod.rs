@@ -12,7 +12,7 @@
 //! - `main_window.rs` (top bar, banners, page switch) and `dialogs.rs` (the open dialog);
 //!   `conflict_view.rs`, the dialog of fields a merge found changed on both sides;
 //! - one file per view, drawing only and pushing commands: `unlock.rs`, `list.rs` (sidebar
-//!   and table), `detail.rs`, `editor.rs` (over the form state of `entry_form.rs`),
+//!   and rows), `table.rs` (the keys table, with `monogram.rs`), `detail.rs`, `editor.rs` (over the form state of `entry_form.rs`),
 //!   `reminders.rs`, `audit_view.rs`, `transfer_view.rs`, `signature.rs`, `scan_view.rs`,
 //!   `settings.rs`, `status.rs`; small widgets in `widgets.rs`; the type scale and the
 //!   top bar's button in `style.rs`.
@@ -40,6 +40,7 @@ mod icon;
 mod jobs;
 mod list;
 mod main_window;
+mod monogram;
 mod prefs;
 mod reminders;
 mod scan_add;
@@ -53,6 +54,7 @@ mod status;
 mod style;
 mod sync_apply;
 mod sync_view;
+mod table;
 mod tasks;
 mod transfer_view;
 mod trash_view;

@@ -188,6 +188,36 @@ pub fn badge(ui: &mut Ui, text: &str, color: Color32) -> Response {
         .inner
 }
 
+/// The rotation bar: `text` on its own line, and under it a thin bar filled to `fraction`
+/// (0..=1) in `fill`, so that the filling never covers the words. A screen reader reads the
+/// bar as "Rotation progress" with its percentage.
+pub fn rotation_bar(ui: &mut Ui, fraction: f32, fill: Color32, text: &str) -> Response {
+    ui.vertical(|ui| {
+        ui.label(text);
+        let width = ui.available_width().min(320.0);
+        let (rect, response) = ui.allocate_exact_size(egui::vec2(width, 6.0), egui::Sense::hover());
+        let fraction = fraction.clamp(0.0, 1.0);
+        response.widget_info(|| {
+            let mut info = egui::WidgetInfo::labeled(
+                egui::accesskit::Role::ProgressIndicator,
+                true,
+                "Rotation progress",
+            );
+            info.value = Some(f64::from(fraction) * 100.0);
+            info
+        });
+        if ui.is_rect_visible(rect) {
+            let painter = ui.painter();
+            painter.rect_filled(rect, 3.0, ui.visuals().extreme_bg_color);
+            let mut filled = rect;
+            filled.set_width(rect.width() * fraction);
+            painter.rect_filled(filled, 3.0, fill);
+        }
+        response
+    })
+    .inner
+}
+
 /// "1 minute", "5 minutes": a count with its noun, singular for one. The one plural rule of
 /// the app's texts.
 pub fn plural(count: i64, noun: &str) -> String {

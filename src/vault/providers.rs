@@ -113,6 +113,26 @@ pub struct Provider {
     /// Documented rules.
     #[serde(default, rename = "rule")]
     pub rules: Vec<ProviderRule>,
+    /// The colour of its monogram in the app's table, `#RRGGBB`; empty: one made from the id.
+    #[serde(default)]
+    pub color: String,
+}
+
+impl Provider {
+    /// The monogram's colour as red, green, blue, if the preset gives one.
+    pub fn rgb(&self) -> Option<[u8; 3]> {
+        parse_rgb(&self.color)
+    }
+}
+
+/// `#RRGGBB` as three bytes.
+fn parse_rgb(text: &str) -> Option<[u8; 3]> {
+    let hex = text.strip_prefix('#')?;
+    if hex.len() != 6 || !hex.is_ascii() {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some([byte(0)?, byte(2)?, byte(4)?])
 }
 
 #[derive(Deserialize)]
@@ -137,6 +157,9 @@ pub enum PresetsError {
         "provider '{0}' lists no credential kinds: add kinds = [\"shared-secret\"] (or key-pair, token)"
     )]
     NoKinds(String),
+    /// A colour that is not `#RRGGBB` (provider id, the text).
+    #[error("provider '{0}' has color = \"{1}\": write it as \"#RRGGBB\", e.g. \"#1F6FEB\"")]
+    BadColor(String, String),
 }
 
 /// A set of provider presets.
@@ -164,6 +187,9 @@ impl Providers {
             }
             if p.kinds.is_empty() {
                 return Err(PresetsError::NoKinds(p.id.clone()));
+            }
+            if !p.color.is_empty() && p.rgb().is_none() {
+                return Err(PresetsError::BadColor(p.id.clone(), p.color.clone()));
             }
         }
         Ok(Providers {
@@ -325,6 +351,16 @@ mod tests {
         )
         .expect_err("unknown field");
         assert!(err.to_string().contains("colour"), "{err}");
+        let err = Providers::parse(
+            "[[provider]]\nid = \"x\"\nname = \"X\"\nkinds = [\"token\"]\ncolor = \"red\"\n",
+        )
+        .expect_err("bad colour");
+        assert!(err.to_string().contains("#RRGGBB"), "{err}");
+        let good = Providers::parse(
+            "[[provider]]\nid = \"x\"\nname = \"X\"\nkinds = [\"token\"]\ncolor = \"#1f6FEB\"\n",
+        )
+        .expect("a colour");
+        assert_eq!(good.list[0].rgb(), Some([0x1f, 0x6f, 0xeb]));
         assert!(Providers::parse("not toml [").is_err());
     }
 
