@@ -261,14 +261,15 @@ fn file_label(path: &Path) -> String {
 }
 
 impl Plan {
-    /// Adds the planned keys to `vault`: tagged [`FOUND_TAG`], the places in the notes.
+    /// Adds the planned keys to `vault`: tagged [`FOUND_TAG`], the places in the notes. The note
+    /// names no command: the CLI (`scan --unknown --add`) and the app's "Add to vault" both call this.
     pub fn add_to(&self, vault: &mut Vault, now: DateTime<Utc>) -> Result<(), String> {
         for key in &self.keys {
             let mut entry = Entry::new(key.name.clone(), key.credential.clone(), now);
             entry.provider = key.provider.clone();
             entry.set_tags([FOUND_TAG]);
             let mut notes = format!(
-                "Found in plain text by `keyward scan --unknown --add` on {}:",
+                "Found in plain text by a keyward scan on {}:",
                 now.format("%Y-%m-%d")
             );
             for p in &key.places {
