@@ -161,13 +161,14 @@ package_windows() {
   local msi_version="${version%%[-+]*}"
   local msi="$dist/$name.msi"
   rm -f "$msi"
-  wixl -a x64 -D Version="$msi_version" -D ExePath="$work/windows/keyward.exe" \
-    -D IconPath="$work/windows/keyward.ico" -o "$msi" packaging/windows/keyward.wxs >/dev/null \
+  # wixl takes the source files relative to the folder it runs in (absolute ones fail).
+  (cd "$work/windows" && wixl -a x64 -D Version="$msi_version" -D ExePath=keyward.exe \
+    -D IconPath=keyward.ico -o "$msi" "$OLDPWD/packaging/windows/keyward.wxs" >/dev/null) \
     || fail "wixl could not build the MSI from packaging/windows/keyward.wxs"
 
   echo "== windows: msiinfo on the MSI"
   local tables
-  tables="$(msiinfo export "$msi" File; msiinfo export "$msi" Directory; msiinfo export "$msi" Shortcut)" \
+  tables="$({ msiinfo export "$msi" File; msiinfo export "$msi" Directory; msiinfo export "$msi" Shortcut; } | tr -d '\r')" \
     || fail "msiinfo cannot read $msi"
   grep -qP '^keyward\.exe\tKeywardExe\tkeyward\.exe\t' <<<"$tables" || fail "the MSI has no keyward.exe file row"
   grep -qP '^INSTALLDIR\tProgramFiles64Folder\tkeyward$' <<<"$tables" \
