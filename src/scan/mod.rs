@@ -15,6 +15,7 @@ mod history;
 mod needles;
 mod rules;
 mod walk;
+mod window;
 
 use std::path::PathBuf;
 use std::sync::Arc;
