@@ -6,7 +6,8 @@
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
-use super::command::{AskFile, Command, DialogRequest, FilePick, LockReason, Page, SyncCommand};
+use super::chooser::Asker;
+use super::command::{Command, DialogRequest, FilePick, LockReason, Page, SyncCommand};
 use super::detail::{Reveal, Revealed};
 use super::dialogs::{self, Dialog};
 use super::entry_form::EditorState;
@@ -60,7 +61,7 @@ pub(crate) fn apply(state: &mut AppState, command: Command, now: DateTime<Utc>) 
             if let Screen::Unlock(unlock) = &mut state.screen
                 && unlock.pick.is_none()
             {
-                let job = tasks::start_pick(pick, state.ask_file, &state.waker);
+                let job = tasks::start_pick(pick, state.ask_file.clone(), &state.waker);
                 unlock.pick = Some((pick, job));
             }
         }
@@ -74,6 +75,8 @@ pub(crate) fn apply(state: &mut AppState, command: Command, now: DateTime<Utc>) 
                 .clear_now()
                 .map_or_else(|| StatusLine::info("Clipboard cleared"), clear_message);
         }
+        Command::BrowserDone(choice) => state.browser.finish(choice),
+        Command::SetNotifications(on) => state.prefs.notifications = on,
         Command::SetTheme(theme) => {
             state.prefs.theme = theme;
             state.theme_changed = true;
@@ -94,7 +97,7 @@ pub(crate) fn apply(state: &mut AppState, command: Command, now: DateTime<Utc>) 
             let mut env = Env {
                 clipboard,
                 waker,
-                ask_file: *ask_file,
+                ask_file,
                 forget_widgets,
                 now,
             };
@@ -109,7 +112,7 @@ pub(crate) fn apply(state: &mut AppState, command: Command, now: DateTime<Utc>) 
 struct Env<'a> {
     clipboard: &'a mut TimedClipboard,
     waker: &'a Waker,
-    ask_file: AskFile,
+    ask_file: &'a Asker,
     forget_widgets: &'a mut bool,
     now: DateTime<Utc>,
 }
@@ -186,7 +189,7 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
         }
         Command::ExportCalendar => {
             if session.calendar_job.is_none() {
-                tasks::start_calendar(session, now, env.ask_file, env.waker);
+                tasks::start_calendar(session, now, env.ask_file.clone(), env.waker);
             }
         }
         Command::StartScan => {
@@ -206,7 +209,9 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
         | Command::ShowUnlock(_)
         | Command::Lock(_)
         | Command::ClearClipboard
-        | Command::SetTheme(_) => {}
+        | Command::SetTheme(_)
+        | Command::SetNotifications(_)
+        | Command::BrowserDone(_) => {}
     }
     None
 }
@@ -573,7 +578,7 @@ fn pick_in_session(session: &mut Session, pick: FilePick, env: &Env) {
         _ => return,
     };
     if slot.is_none() {
-        *slot = Some(tasks::start_pick(pick, env.ask_file, env.waker));
+        *slot = Some(tasks::start_pick(pick, env.ask_file.clone(), env.waker));
     }
 }
 

@@ -80,7 +80,8 @@ pub(crate) enum FilePick {
 }
 
 /// Asks the user for a file or folder and waits for the answer (`None`: cancelled). The app
-/// uses [`rfd`]'s native dialogs; tests answer without a window.
+/// uses [`rfd`]'s native dialogs (or the built-in browser, `chooser.rs`); tests answer
+/// without a window.
 pub(crate) type AskFile = fn(FilePick) -> Option<PathBuf>;
 
 /// Something a view asks for.
@@ -96,6 +97,10 @@ pub(crate) enum Command {
     ShowUnlock(PathBuf),
     /// Open a file dialog (on a worker thread).
     PickFile(FilePick),
+    /// Turn desktop notifications on or off (an app preference).
+    SetNotifications(bool),
+    /// The built-in file browser closed with this choice (`None`: cancelled).
+    BrowserDone(Option<PathBuf>),
     /// Lock now.
     Lock(LockReason),
     /// Show a page of the main window.

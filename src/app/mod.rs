@@ -28,6 +28,7 @@ use eframe::egui;
 mod about;
 mod apply;
 mod audit_view;
+mod chooser;
 mod clock;
 mod command;
 mod conflict_view;
@@ -36,11 +37,13 @@ mod dialogs;
 mod editor;
 mod editor_fields;
 mod entry_form;
+mod file_browser;
 mod icon;
 mod jobs;
 mod list;
 mod main_window;
 mod monogram;
+mod notify;
 mod prefs;
 mod reminders;
 mod scan_add;
@@ -68,6 +71,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use chrono::{DateTime, Duration, Utc};
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use notify::{DesktopNotifier, NoNotifier, Notifier};
 pub use prefs::{AppPrefs, ThemeChoice};
 pub use signals::stop_flag;
 
@@ -122,6 +126,7 @@ pub fn run(vault_path: Option<PathBuf>) -> Result<(), String> {
             let stop = signals::stop_flag();
             signals::watch(cc.egui_ctx.clone(), stop);
             app.stop_on(stop);
+            app.notify_with(Box::new(DesktopNotifier));
             Ok(Box::new(app))
         }),
     )
@@ -166,6 +171,10 @@ pub struct KeywardApp {
     stop: Option<&'static AtomicBool>,
     /// The stop was carried out and the window asked to close.
     stopped: bool,
+    /// Shows desktop notifications ([`NoNotifier`] unless [`KeywardApp::notify_with`]).
+    notifier: Box<dyn Notifier>,
+    /// The open vault's dates that may pass while the app is open.
+    due_watch: notify::DueWatch,
 }
 
 impl KeywardApp {
@@ -184,6 +193,10 @@ impl KeywardApp {
             tasks::native_file_dialog,
         );
         state.new_vault_kdf = options.new_vault_kdf;
+        let (ask_file, browser) =
+            chooser::BrowserHost::wire(tasks::native_file_dialog, Waker::new(ctx), false);
+        state.ask_file = ask_file;
+        state.browser = browser;
         KeywardApp {
             ctx: ctx.clone(),
             clock: options.clock,
@@ -191,6 +204,8 @@ impl KeywardApp {
             commands: Vec::new(),
             stop: None,
             stopped: false,
+            notifier: Box::new(NoNotifier),
+            due_watch: notify::DueWatch::default(),
         }
     }
 
@@ -200,6 +215,61 @@ impl KeywardApp {
     /// ([`signals::stop_flag`]).
     pub fn stop_on(&mut self, flag: &'static AtomicBool) {
         self.stop = Some(flag);
+    }
+
+    /// Shows desktop notifications with `notifier` (`keyward` passes [`DesktopNotifier`];
+    /// the app made by [`KeywardApp::new`] shows none).
+    pub fn notify_with(&mut self, notifier: Box<dyn Notifier>) {
+        self.notifier = notifier;
+    }
+
+    /// Notifies what fell due since the last look, and the day's summary on unlocking.
+    fn watch_dates(&mut self, now: DateTime<Utc>) {
+        let Screen::Main(session) = &self.state.screen else {
+            self.due_watch.locked();
+            return;
+        };
+        let prefs = &mut self.state.prefs;
+        let notices = if self.due_watch.is_watching() {
+            self.due_watch
+                .tick(&session.vault, now, prefs.notifications)
+                .unwrap_or_default()
+        } else {
+            let summary = self.due_watch.unlocked(
+                &session.vault,
+                now,
+                prefs.notifications,
+                &mut prefs.summary_day,
+            );
+            summary.into_iter().collect()
+        };
+        for notice in notices {
+            self.notifier.notify(&notice.summary, &notice.body);
+        }
+    }
+
+    /// Makes "Choose…" open the built-in file browser, as on a desktop without a file
+    /// chooser (tests; the app finds that out itself).
+    pub fn use_built_in_file_browser(&mut self) {
+        let (ask_file, browser) =
+            chooser::BrowserHost::wire(tasks::native_file_dialog, Waker::new(&self.ctx), true);
+        self.state.ask_file = ask_file;
+        self.state.browser = browser;
+    }
+
+    /// The folder the built-in browser opens in: the vault's, else the home folder.
+    fn browse_start(screen: &Screen) -> PathBuf {
+        let vault = match screen {
+            Screen::Unlock(u) => u.path.clone(),
+            Screen::Create(c) => c.path.clone(),
+            Screen::Main(s) => s.path.clone(),
+        };
+        vault
+            .parent()
+            .filter(|p| p.is_dir())
+            .map(PathBuf::from)
+            .or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().to_path_buf()))
+            .unwrap_or_else(|| PathBuf::from("/"))
     }
 
     /// True once a stop was carried out (locked, clipboard cleared, window asked to close).
@@ -285,7 +355,14 @@ impl KeywardApp {
         if tasks::poll(&mut self.state, now) {
             self.ctx.request_repaint();
         }
+        let unlocked = self.state.session().is_some();
+        self.state.browser.close_if_stale(unlocked);
+        let screen = &self.state.screen;
+        if self.state.browser.poll(|| Self::browse_start(screen)) {
+            self.ctx.request_repaint();
+        }
         apply::tick(&mut self.state, now);
+        self.watch_dates(now);
         self.shortcuts(ui);
         let minimized = ui.input(|i| i.viewport().minimized) == Some(true);
         self.commands
@@ -319,12 +396,18 @@ impl KeywardApp {
             now,
             &mut self.commands,
         );
+        if let Screen::Main(session) = &mut self.state.screen {
+            session.settings.notifications = self.state.prefs.notifications;
+        }
         match &mut self.state.screen {
             Screen::Unlock(state) => unlock::unlock_ui(ui, state, &mut self.commands),
             Screen::Create(state) => unlock::create_ui(ui, state, &mut self.commands),
             Screen::Main(session) => {
                 main_window::main_window_ui(ui, session, now, &mut self.commands);
             }
+        }
+        if let Some(browser) = &mut self.state.browser.open {
+            file_browser::browser_ui(ui.ctx(), browser, &mut self.commands);
         }
     }
 
@@ -366,6 +449,12 @@ impl KeywardApp {
             // The scan's counters move.
             self.ctx
                 .request_repaint_after(std::time::Duration::from_millis(250));
+        }
+        if let Some(next) = self.due_watch.next_look(session.cache.schedule(), now) {
+            // A rotation or expiry passing while the window is idle is noticed.
+            let wait = (next - now).to_std().unwrap_or(std::time::Duration::ZERO);
+            self.ctx
+                .request_repaint_after(wait + std::time::Duration::from_millis(50));
         }
         let minutes = session.vault.settings.idle_lock_minutes;
         if minutes > 0 {

@@ -1,5 +1,5 @@
-//! The settings view: per-vault settings (stored in the vault), the theme (an app preference)
-//! and the key derivation strength.
+//! The settings view: per-vault settings (stored in the vault), the theme and desktop
+//! notifications (app preferences) and the key derivation strength.
 
 use eframe::egui;
 use egui::{RichText, Ui};
@@ -27,6 +27,8 @@ pub(crate) struct SettingsDraft {
     pub repeat: SecretBuffer,
     pub strength: Option<PasswordStrength>,
     pub master_error: Option<String>,
+    /// The app preference, as the frame loop last saw it (not stored in the vault).
+    pub notifications: bool,
 }
 
 impl SettingsDraft {
@@ -40,6 +42,7 @@ impl SettingsDraft {
             repeat: SecretBuffer::default(),
             strength: None,
             master_error: None,
+            notifications: true,
         }
     }
 
@@ -232,6 +235,22 @@ pub(crate) fn settings_ui(
                 if theme != before {
                     commands.push(Command::SetTheme(ThemeChoice::of(theme)));
                 }
+            });
+            ui.horizontal(|ui| {
+                let label = ui.label("Desktop notifications");
+                if ui
+                    .checkbox(&mut draft.notifications, "")
+                    .labelled_by(label.id)
+                    .changed()
+                {
+                    commands.push(Command::SetNotifications(draft.notifications));
+                }
+                ui.label(
+                    RichText::new(
+                        "when a rotation falls due or a key expires, and each day's first unlock",
+                    )
+                    .weak(),
+                );
             });
             ui.add_space(10.0);
             if ui.button("Back to keys").clicked() {

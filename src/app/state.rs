@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 
+use super::chooser::{Asker, BrowserHost};
 use super::command::{AskFile, Page};
 use super::conflict_view::ConflictState;
 use super::detail::Reveal;
@@ -265,8 +266,11 @@ pub(crate) struct AppState {
     pub last_input: DateTime<Utc>,
     /// Wakes the window when a job finishes.
     pub waker: Waker,
-    /// Asks for a file or folder (the native dialog; tests answer themselves).
-    pub ask_file: AskFile,
+    /// Asks for a file or folder (the native dialog or the built-in browser; tests answer
+    /// themselves).
+    pub ask_file: Asker,
+    /// The built-in file browser, where the desktop has no file chooser.
+    pub browser: BrowserHost,
     /// egui's per-widget memory (text editor undo histories) held typed secrets: the frame
     /// loop drops it.
     pub forget_widgets: bool,
@@ -295,7 +299,8 @@ impl AppState {
             orphan_saves: Vec::new(),
             last_input: now,
             waker,
-            ask_file,
+            ask_file: Asker::native(ask_file),
+            browser: BrowserHost::none(),
             forget_widgets: false,
             theme_changed: false,
             kept_view: None,
@@ -311,7 +316,11 @@ impl AppState {
     }
 
     /// True while a worker thread (unlock, create, save, merge, …) is running.
+    /// A pick waiting in the built-in browser waits for the user, not for a thread.
     pub fn is_busy(&self) -> bool {
+        if self.browser.open.is_some() {
+            return false;
+        }
         match &self.screen {
             Screen::Unlock(u) => u.job.is_some(),
             Screen::Create(c) => c.job.is_some(),

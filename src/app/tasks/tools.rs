@@ -9,7 +9,8 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
-use crate::app::command::{AskFile, FilePick};
+use crate::app::chooser::Asker;
+use crate::app::command::FilePick;
 use crate::app::dialogs::Dialog;
 use crate::app::entry_form::EditorState;
 use crate::app::jobs::{self, PickJob, Poll, Waker};
@@ -24,54 +25,27 @@ use crate::secret::{SecretBytes, SecretString};
 use crate::transfer::{self, ExportOptions, Format, ImportOptions, write_private_file};
 use crate::vault::Vault;
 
-/// The file name an export dialog suggests for `format`.
-fn suggested_name(format: Format) -> String {
-    let extension = match format {
-        Format::Kdbx => "kdbx",
-        Format::KeepassXml => "xml",
-        Format::BitwardenJson => "json",
-        _ => "csv",
-    };
-    format!("keyward-export.{extension}")
-}
-
 /// Asks with [`rfd`]'s native dialog what `pick` asks for (on a worker thread: it blocks).
 pub(crate) fn native_file_dialog(pick: FilePick) -> Option<PathBuf> {
-    let dialog = rfd::FileDialog::new();
+    let mut dialog = rfd::FileDialog::new().set_title(pick.title());
+    if let Some(name) = pick.suggested_name() {
+        dialog = dialog.set_file_name(name);
+    }
     match pick {
-        FilePick::OpenVault => dialog
-            .set_title("Open a keyward vault")
-            .add_filter("keyward vault", &["keyward"])
-            .pick_file(),
-        FilePick::NewVault => dialog
-            .set_title("Create a keyward vault")
-            .add_filter("keyward vault", &["keyward"])
-            .set_file_name("vault.keyward")
-            .save_file(),
-        FilePick::ExportTo(format) => dialog
-            .set_title("Export keys to…")
-            .set_file_name(suggested_name(format))
-            .save_file(),
-        FilePick::ImportFrom => dialog.set_title("Import keys from…").pick_file(),
-        FilePick::KeyFile => dialog.set_title("Choose the vault's key file").pick_file(),
-        FilePick::ScanFolder => dialog
-            .set_title("Scan a folder for stored secrets")
-            .pick_folder(),
-        FilePick::SaveCalendar => dialog
-            .set_title("Save the reminders as a calendar")
-            .add_filter("iCalendar", &["ics"])
-            .set_file_name("keyward-reminders.ics")
-            .save_file(),
-        FilePick::MergeFrom => dialog
-            .set_title("Merge another keyward vault")
-            .add_filter("keyward vault", &["keyward"])
-            .pick_file(),
+        FilePick::OpenVault | FilePick::MergeFrom => {
+            dialog.add_filter("keyward vault", &["keyward"]).pick_file()
+        }
+        FilePick::NewVault => dialog.add_filter("keyward vault", &["keyward"]).save_file(),
+        FilePick::ExportTo(_) => dialog.save_file(),
+        FilePick::ImportFrom | FilePick::KeyFile => dialog.pick_file(),
+        FilePick::ScanFolder => dialog.pick_folder(),
+        FilePick::SaveCalendar => dialog.add_filter("iCalendar", &["ics"]).save_file(),
     }
 }
 
 /// Asks `ask` what `pick` asks for on a worker thread (the UI keeps drawing meanwhile).
-pub(crate) fn start_pick(pick: FilePick, ask: AskFile, waker: &Waker) -> PickJob {
-    jobs::spawn(waker, move || ask(pick))
+pub(crate) fn start_pick(pick: FilePick, ask: Asker, waker: &Waker) -> PickJob {
+    jobs::spawn(waker, move || ask.ask(pick))
 }
 
 /// Takes a finished file dialog's choice into `path`. True when a path was chosen.
@@ -247,12 +221,7 @@ fn poll_import_read(state: &mut ImportState) {
 }
 
 /// Asks where to save the calendar (file dialog on a worker thread), then writes it there.
-pub(crate) fn start_calendar(
-    session: &mut Session,
-    now: DateTime<Utc>,
-    ask: AskFile,
-    waker: &Waker,
-) {
+pub(crate) fn start_calendar(session: &mut Session, now: DateTime<Utc>, ask: Asker, waker: &Waker) {
     // Built here: the calendar holds names and dates only, never a secret.
     let ics = crate::calendar::to_ics(
         &crate::calendar::reminders(&session.vault, now),
@@ -260,7 +229,7 @@ pub(crate) fn start_calendar(
         now,
     );
     session.calendar_job = Some(jobs::spawn(waker, move || {
-        let path = ask(FilePick::SaveCalendar)?;
+        let path = ask.ask(FilePick::SaveCalendar)?;
         Some(
             crate::store::write_file_atomically(&path, ics.as_bytes())
                 .map(|()| path)
