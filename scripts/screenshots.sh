@@ -5,9 +5,10 @@
 # window at 800x600, 1920x1080 and 1280x800 with the detail panel open. Then checks
 # the real X clipboard: `kill -TERM` of the app clears the secret it copied (and the app exits
 # cleanly, locked), and `keyward copy` serves the secret with the KDE password-manager hint,
-# and clears it afterwards.
+# and clears it afterwards. And on a desktop with no portal and no zenity, "Open…" shows the
+# app's built-in file browser (read back with tesseract).
 #
-# Needs (Debian): xvfb xauth xdotool imagemagick xclip libgl1-mesa-dri
+# Needs (Debian): xvfb xauth xdotool imagemagick xclip libgl1-mesa-dri tesseract-ocr
 # Usage: scripts/screenshots.sh [--no-screenshots]   (KEYWARD_BIN=path to use another binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -160,10 +161,46 @@ grep -q "stopped by a signal: the vault is locked and the clipboard cleared" "$w
 after=$(xclip -selection clipboard -o 2>/dev/null || true)
 [ "$after" != "bnc-9f8e7d6c5b4a3f2e1d0c" ] || { echo "the clipboard still holds the secret"; exit 1; }
 
+echo "== no portal, no zenity: Choose… opens the built-in file browser"
+# A minimal desktop: no session bus (DBUS_SESSION_BUS_ADDRESS unset, an empty runtime dir)
+# and no zenity on PATH. rfd would return nothing, as a cancel; the app sees that beforehand,
+# says so once on stderr, and "Open…" shows its own browser with the reason (read back
+# from the screen with tesseract).
+if command -v tesseract >/dev/null; then
+  nozenity=$(printf %s "$PATH" | tr : '\n' | while read -r d; do [ -x "$d/zenity" ] || printf '%s:' "$d"; done)
+  mkdir -p "$work/runtime" && chmod 700 "$work/runtime"
+  env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR="$work/runtime" PATH="${nozenity%:}" \
+    LIBGL_ALWAYS_SOFTWARE=1 "$bin" --vault "$vault" >"$work/app2.log" 2>&1 &
+  app_pid=$!
+  window=$(timeout 20 xdotool search --sync --onlyvisible --name '^keyward$' | head -1) || {
+    echo "the window did not appear"; cat "$work/app2.log"; exit 1; }
+  xdotool windowmove "$window" 0 0 windowsize "$window" 1280 800
+  sleep 2
+  import -window root -crop 1280x800+0+0 +repage "$work/fallback-unlock.png"
+  # Where the "Open…" button is: the word's box in tesseract's TSV (left, top, width, height).
+  read -r x y < <(tesseract "$work/fallback-unlock.png" - tsv 2>/dev/null |
+    awk -F'\t' '$12 ~ /^Open/ {print int($7 + $9 / 2), int($8 + $10 / 2); exit}') || true
+  [ -n "${x:-}" ] || { echo "no Open… button found on the unlock screen"; exit 1; }
+  xdotool mousemove "$x" "$y" click 1
+  sleep 3
+  shot file-browser
+  grep -q 'no file chooser on this desktop' "$work/app2.log" || {
+    echo "the app did not say why it uses the built-in browser"; cat "$work/app2.log"; exit 1; }
+  seen=$(tesseract "$work/file-browser.png" - 2>/dev/null | tr '\n' ' ')
+  case "$seen" in
+    *"No file chooser is available"*) echo "   the built-in browser shows, with the reason" ;;
+    *) echo "the built-in browser did not appear (read: $seen)"; exit 1 ;;
+  esac
+  kill -TERM "$app_pid"; wait "$app_pid" || true; app_pid=""
+else
+  [ "${CI:-}" = true ] && { echo "tesseract is missing (apt-get install tesseract-ocr)"; exit 1; }
+  echo "   skipped: tesseract is missing (apt-get install tesseract-ocr)"
+fi
+
 echo "== real X clipboard: keyward copy"
 if ! kw copy --help >/dev/null 2>&1; then
   echo "keyward copy is not built yet: the clipboard check is skipped"
-  echo "xvfb: 5 passed, 0 failed"
+  echo "xvfb: 6 passed, 0 failed"
   exit 0
 fi
 kw copy github-deploy --clear-after 3 </dev/null &
@@ -176,4 +213,4 @@ xclip -selection clipboard -t TARGETS -o | grep -q x-kde-passwordManagerHint || 
 wait "$copy_pid"
 after=$(xclip -selection clipboard -o 2>/dev/null || true)
 [ "$after" != "ghp_demoToken000111222333" ] || { echo "the clipboard still holds the secret"; exit 1; }
-echo "xvfb: 6 passed, 0 failed"
+echo "xvfb: 7 passed, 0 failed"
