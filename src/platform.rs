@@ -62,6 +62,13 @@ mod tests {
     }
 }
 
+/// keyward's config folder, `<config dir>/keyward`: `~/.config/keyward` on Linux,
+/// `%APPDATA%\keyward` on Windows, `~/Library/Application Support/keyward` on macOS. The app's
+/// settings (`app.ron`) and the user's provider presets (`providers.toml`) both live here.
+pub fn config_dir() -> Option<std::path::PathBuf> {
+    directories::BaseDirs::new().map(|d| d.config_dir().join("keyward"))
+}
+
 /// An operating system error about `path` as a sentence the user can act on, without the
 /// bare "(os error 2)": "writing /x/out.csv failed: the folder /x does not exist". `action`
 /// is what was being done ("writing", "creating a temporary file in" — ending in " in" when

@@ -6,7 +6,7 @@ use crate::vault::providers::Providers;
 
 /// The user's presets file: `<config dir>/keyward/providers.toml`.
 pub fn user_presets_path() -> Option<PathBuf> {
-    directories::BaseDirs::new().map(|d| d.config_dir().join("keyward").join("providers.toml"))
+    crate::platform::config_dir().map(|d| d.join("providers.toml"))
 }
 
 /// The built-in presets merged with the user's file. A user file that cannot be read or
@@ -30,4 +30,17 @@ pub fn load() -> (Providers, Option<String>) {
         Err(e) => Some(format!("cannot read {}: {e}", path.display())),
     };
     (providers, warning)
+}
+
+#[cfg(test)]
+mod config_dir_tests {
+    #[test]
+    fn presets_live_in_the_one_config_folder() {
+        let dir = crate::platform::config_dir().expect("a home folder in tests");
+        assert!(dir.ends_with("keyward"), "{}", dir.display());
+        assert_eq!(
+            super::user_presets_path().as_deref(),
+            Some(dir.join("providers.toml").as_path())
+        );
+    }
 }

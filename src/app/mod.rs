@@ -89,8 +89,9 @@ pub fn run(vault_path: Option<PathBuf>) -> Result<(), String> {
         Ok(c) => Box::new(c),
         Err(e) => Box::new(NoClipboard(e)),
     };
-    let persistence_path =
-        directories::ProjectDirs::from("", "", "keyward").map(|d| d.config_dir().join("app.ron"));
+    // The same folder as the provider presets on every system (ProjectDirs would put it in
+    // %APPDATA%\keyward\config on Windows, apart from them).
+    let persistence_path = crate::platform::config_dir().map(|d| d.join("app.ron"));
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("keyward")
         .with_app_id("keyward")
