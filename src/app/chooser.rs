@@ -18,6 +18,7 @@ use super::file_browser::FileBrowser;
 use super::jobs::Waker;
 
 /// The D-Bus name of the desktop portal rfd asks.
+#[cfg(target_os = "linux")]
 const PORTAL: &str = "org.freedesktop.portal.Desktop";
 
 /// What this desktop offers rfd.
@@ -295,9 +296,12 @@ impl FilePick {
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[cfg(target_os = "linux")]
     use std::collections::HashMap;
+    #[cfg(target_os = "linux")]
     use std::sync::atomic::{AtomicBool, Ordering};
 
+    #[cfg(target_os = "linux")]
     fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
         let vars: HashMap<String, OsString> = vars
             .iter()
@@ -307,11 +311,11 @@ mod tests {
     }
 
     /// A folder with an executable `zenity` (a shell script) in it.
+    #[cfg(target_os = "linux")]
     fn folder_with_zenity(executable: bool) -> tempfile::TempDir {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("zenity");
         std::fs::write(&path, "#!/bin/sh\n").expect("write");
-        #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = if executable { 0o755 } else { 0o644 };
