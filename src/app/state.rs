@@ -322,7 +322,9 @@ impl AppState {
             return false;
         }
         match &self.screen {
-            Screen::Unlock(u) => u.job.is_some(),
+            // A pick on its worker thread is busy until it is answered or the built-in
+            // browser shows (above): tests that settle after "Key file…" then see the browser.
+            Screen::Unlock(u) => u.job.is_some() || u.pick.is_some(),
             Screen::Create(c) => c.job.is_some(),
             Screen::Main(s) => s.is_busy(),
         }
