@@ -5,7 +5,7 @@
 #            (man -w, man -l, zcat), the bash completion, the .desktop file, icons and
 #            metainfo where they belong; dpkg -r, then nothing of it is left.
 #            Needs root, and refuses when a keyward package is installed already.
-#   windows  the zip holds keyward.exe; the MSI installs under Wine (msiexec /i /qn) to
+#   windows  the zip holds keyward.exe and the licence texts; the MSI installs under Wine (msiexec /i /qn) to
 #            C:\Program Files\keyward with a Start-menu shortcut, the installed exe runs
 #            (--version, init, add, get), msiexec /x removes the exe, the shortcut and the
 #            App Paths key. Uses scripts/wine-cli.sh's prefix (target/wine-prefix).
@@ -75,7 +75,8 @@ test_deb() {
   fi
   local f
   for f in /usr/share/applications/keyward.desktop /usr/share/metainfo/io.github.keyward.keyward.metainfo.xml \
-    /usr/share/icons/hicolor/256x256/apps/keyward.png /usr/share/icons/hicolor/scalable/apps/keyward.svg \
+    /usr/share/icons/hicolor/256x256/apps/keyward.png /usr/share/icons/hicolor/512x512/apps/keyward.png \
+    /usr/share/icons/hicolor/scalable/apps/keyward.svg \
     /usr/share/zsh/vendor-completions/_keyward /usr/share/fish/vendor_completions.d/keyward.fish \
     /usr/share/doc/keyward/copyright; do
     grep -qxF "$f" <<<"$files" && [ -f "$f" ] && check "installed $f" ok || check "installed $f" bad
@@ -101,6 +102,11 @@ test_windows() {
     || fail "no target/dist/$name.zip and .msi: run scripts/package.sh windows first"
   unzip -Z1 "$dist/$name.zip" | grep -qx keyward.exe && check "$name.zip holds keyward.exe" ok \
     || check "$name.zip has no keyward.exe" bad
+  local l
+  for l in LICENSE-MIT LICENSE-APACHE; do
+    unzip -p "$dist/$name.zip" "$l.txt" | tr -d '\r' | cmp -s - "$l" && check "$name.zip holds $l.txt" ok \
+      || check "$name.zip has no $l.txt, or it differs from $l" bad
+  done
 
   . scripts/wine/prefix.sh
   local installed="$WINEPREFIX/drive_c/Program Files/keyward/keyward.exe"
@@ -115,6 +121,8 @@ test_windows() {
   cleanup+=("timeout 300 wine msiexec /x '$msi_win' /qn >/dev/null 2>&1")
   timeout 300 wine msiexec /i "$msi_win" /qn </dev/null >/dev/null 2>&1 || fail "msiexec /i failed"
   [ -f "$installed" ] && check "installed C:\\Program Files\\keyward\\keyward.exe" ok || check "no $installed" bad
+  [ -f "$(dirname "$installed")/LICENSE-MIT.txt" ] && [ -f "$(dirname "$installed")/LICENSE-APACHE.txt" ] \
+    && check "installed the licence texts beside keyward.exe" ok || check "no licence texts beside $installed" bad
   shortcut_user=("$WINEPREFIX"/drive_c/users/*/AppData/Roaming/Microsoft/Windows/"Start Menu"/Programs/keyward.lnk)
   { [ -f "$shortcut_common" ] || [ -f "${shortcut_user[0]}" ]; } && check "Start-menu shortcut keyward.lnk" ok \
     || check "no Start-menu shortcut keyward.lnk" bad

@@ -73,7 +73,7 @@ package_deb() {
   install -Dm644 packaging/linux/keyward.desktop "$root/usr/share/applications/keyward.desktop"
   install -Dm644 assets/keyward.svg "$root/usr/share/icons/hicolor/scalable/apps/keyward.svg"
   local s
-  for s in 32 64 128 256; do
+  for s in 32 64 128 256 512; do
     install -Dm644 "assets/keyward-$s.png" "$root/usr/share/icons/hicolor/${s}x${s}/apps/keyward.png"
   done
   local metainfo=io.github.keyward.keyward.metainfo.xml
@@ -152,8 +152,13 @@ package_windows() {
 
   mkdir -p "$work/windows"
   cp "$exe" "$work/windows/keyward.exe"
+  # The licence texts, with CRLF line ends so Notepad shows them as written.
+  local l
+  for l in LICENSE-MIT LICENSE-APACHE; do
+    sed 's/$/\r/' "$l" >"$work/windows/$l.txt"
+  done
   rm -f "$dist/$name.zip"
-  (cd "$work/windows" && zip -q -X -9 "$dist/$name.zip" keyward.exe)
+  (cd "$work/windows" && zip -q -X -9 "$dist/$name.zip" keyward.exe LICENSE-MIT.txt LICENSE-APACHE.txt)
   echo "windows: $dist/$name.zip"
 
   convert assets/keyward-{32,64,128,256}.png "$work/windows/keyward.ico"
@@ -171,6 +176,8 @@ package_windows() {
   tables="$({ msiinfo export "$msi" File; msiinfo export "$msi" Directory; msiinfo export "$msi" Shortcut; } | tr -d '\r')" \
     || fail "msiinfo cannot read $msi"
   grep -qP '^keyward\.exe\tKeywardExe\tkeyward\.exe\t' <<<"$tables" || fail "the MSI has no keyward.exe file row"
+  grep -qP '^LICENSE_MIT\tKeywardExe\tLICENSE-MIT\.txt\t' <<<"$tables" || fail "the MSI does not install LICENSE-MIT.txt"
+  grep -qP '^LICENSE_APACHE\tKeywardExe\tLICENSE-APACHE\.txt\t' <<<"$tables" || fail "the MSI does not install LICENSE-APACHE.txt"
   grep -qP '^INSTALLDIR\tProgramFiles64Folder\tkeyward$' <<<"$tables" \
     || fail "the MSI does not install to Program Files\\keyward"
   grep -qP '^KeywardStartMenu\tProgramMenuFolder\tkeyward\t' <<<"$tables" || fail "the MSI has no Start-menu shortcut"
@@ -189,8 +196,15 @@ package_macos() {
   python3 -c 'import plistlib, sys; d = plistlib.load(open(sys.argv[1], "rb")); assert d["CFBundleExecutable"] == "keyward"' \
     "$app/Contents/Info.plist" || fail "packaging/macos/Info.plist is not a valid property list"
   printf 'APPL????' >"$app/Contents/PkgInfo"
-  png2icns "$app/Contents/Resources/keyward.icns" assets/keyward-{32,128,256}.png >/dev/null \
+  # 32 to 1024 pixels: the 512 and 1024 are what Finder and the Dock use on a Retina screen.
+  png2icns "$app/Contents/Resources/keyward.icns" assets/keyward-{32,128,256,512,1024}.png >/dev/null \
     || fail "png2icns could not make keyward.icns"
+  local sizes
+  sizes="$(icns2png -l "$app/Contents/Resources/keyward.icns" 2>/dev/null)" || fail "icns2png cannot read keyward.icns"
+  local px
+  for px in 32x32 128x128 256x256 512x512 1024x1024; do
+    grep -q "$px" <<<"$sizes" || fail "keyward.icns has no $px image"
+  done
   echo "macos: $app (Info.plist, PkgInfo, Resources/keyward.icns)"
 
   if [ "$(uname -s)" != Darwin ]; then

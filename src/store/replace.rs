@@ -110,10 +110,18 @@ mod windows {
         }
     }
 
-    pub(crate) fn restrict_to_owner(path: &Path) -> io::Result<()> {
-        let user = current_user()?;
-        // SAFETY: `user` holds a TOKEN_USER whose SID points into it; the ACL buffer is
-        // sized for one ACE with that SID and 4-byte aligned; the path is NUL-terminated.
+    /// The DACL [`restrict_to_owner`] applies: one entry, full access (inherited by files
+    /// and folders created inside) for the user whose TOKEN_USER is `user`
+    /// ([`current_user`]). Returned as the 4-byte aligned buffer the ACL lives in.
+    pub(crate) fn owner_only_acl(user: &[u64]) -> io::Result<Vec<u32>> {
+        if user.len() * 8 < size_of::<TOKEN_USER>() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a TOKEN_USER",
+            ));
+        }
+        // SAFETY: `user` holds a TOKEN_USER (checked length; 8-byte aligned) whose SID points
+        // into it; the ACL buffer is sized for one ACE with that SID and 4-byte aligned.
         unsafe {
             let sid = (*user.as_ptr().cast::<TOKEN_USER>()).User.Sid;
             let sid_len = GetLengthSid(sid);
@@ -131,19 +139,33 @@ mod windows {
             {
                 return Err(io::Error::last_os_error());
             }
-            let name = wide(path);
-            let status = SetNamedSecurityInfoW(
+            Ok(acl)
+        }
+    }
+
+    /// What [`restrict_to_owner`] asks of `SetNamedSecurityInfoW`: the DACL only, protected
+    /// (nothing inherited from the parent folder).
+    pub(crate) const OWNER_ONLY_INFORMATION: u32 =
+        DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION;
+
+    pub(crate) fn restrict_to_owner(path: &Path) -> io::Result<()> {
+        let mut acl = owner_only_acl(&current_user()?)?;
+        let name = wide(path);
+        // SAFETY: the path is NUL-terminated; the ACL was built by `owner_only_acl` and
+        // lives until the call returns.
+        let status = unsafe {
+            SetNamedSecurityInfoW(
                 name.as_ptr(),
                 SE_FILE_OBJECT,
-                DACL_SECURITY_INFORMATION | PROTECTED_DACL_SECURITY_INFORMATION,
+                OWNER_ONLY_INFORMATION,
                 std::ptr::null_mut(),
                 std::ptr::null_mut(),
-                acl_ptr,
+                acl.as_mut_ptr().cast::<ACL>(),
                 std::ptr::null(),
-            );
-            if status != 0 {
-                return Err(io::Error::from_raw_os_error(status as i32));
-            }
+            )
+        };
+        if status != 0 {
+            return Err(io::Error::from_raw_os_error(status as i32));
         }
         Ok(())
     }
