@@ -44,6 +44,7 @@ mod list;
 mod main_window;
 mod monogram;
 mod notify;
+mod notify_os;
 mod prefs;
 mod reminders;
 mod scan_add;

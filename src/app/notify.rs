@@ -4,9 +4,10 @@
 //! Reminders view and `keyward due`). A notification names keys, never a secret. On or off
 //! in Settings ([`super::AppPrefs::notifications`]).
 //!
-//! On Linux a notification is a D-Bus call to `org.freedesktop.Notifications` on a worker
-//! thread; where no notification service runs (no session bus, no daemon) the app says so
-//! once on stderr and carries on.
+//! A notification is sent on a worker thread by the system's backend (`notify_os.rs`): the
+//! freedesktop D-Bus service on Linux, `osascript` on macOS, a notification-area balloon on
+//! Windows. Where the backend is missing (no session bus, no daemon, no osascript, no
+//! notification area) the app says so once on stderr and carries on.
 
 use chrono::{DateTime, Duration, Local, NaiveDate, Utc};
 
@@ -28,7 +29,7 @@ impl Notifier for NoNotifier {
     fn notify(&self, _summary: &str, _body: &str) {}
 }
 
-/// The desktop's notifications (the freedesktop D-Bus service on Linux; nothing elsewhere).
+/// The desktop's notifications (D-Bus on Linux, osascript on macOS, a balloon on Windows).
 #[derive(Debug, Default, Clone, Copy)]
 pub struct DesktopNotifier;
 
@@ -38,7 +39,7 @@ impl Notifier for DesktopNotifier {
         let spawned = std::thread::Builder::new()
             .name("keyward-notify".into())
             .spawn(move || {
-                if let Err(why) = send(&summary, &body) {
+                if let Err(why) = super::notify_os::send(&summary, &body) {
                     say_once(&why);
                 }
             });
@@ -57,43 +58,6 @@ fn say_once(why: &str) {
             "keyward: desktop notifications are not shown ({why}); the app carries on without them"
         );
     }
-}
-
-#[cfg(target_os = "linux")]
-fn send(summary: &str, body: &str) -> Result<(), String> {
-    use std::collections::HashMap;
-    zbus::block_on(async {
-        let connection = zbus::Connection::session()
-            .await
-            .map_err(|_| "no session bus".to_owned())?;
-        let hints: HashMap<&str, zbus::zvariant::Value<'_>> = HashMap::new();
-        let actions: Vec<&str> = Vec::new();
-        connection
-            .call_method(
-                Some("org.freedesktop.Notifications"),
-                "/org/freedesktop/Notifications",
-                Some("org.freedesktop.Notifications"),
-                "Notify",
-                &(
-                    "keyward",
-                    0u32,
-                    "dialog-password",
-                    summary,
-                    body,
-                    actions,
-                    hints,
-                    -1i32,
-                ),
-            )
-            .await
-            .map(|_| ())
-            .map_err(|_| "no notification service on the session bus".to_owned())
-    })
-}
-
-#[cfg(not(target_os = "linux"))]
-fn send(_summary: &str, _body: &str) -> Result<(), String> {
-    Err("not supported on this system yet".to_owned())
 }
 
 /// One notification to show.
