@@ -1,58 +1,83 @@
 //! Which file chooser "Choose…" opens: the desktop's (rfd: the xdg-desktop-portal over
-//! D-Bus, else zenity) when this desktop has one, else the built-in browser of
+//! D-Bus, else zenity) when this desktop has one that works, else the built-in browser of
 //! `file_browser.rs`.
 //!
 //! rfd 0.17 on Linux asks the portal `org.freedesktop.portal.Desktop` on the session bus and
-//! falls back to running `zenity`; when neither is there it returns nothing, as a cancel
-//! does, so "Choose…" would do nothing. [`detect`] finds that out beforehand (once, on the
-//! first pick's worker thread) and [`Asker::ask`] then sends the pick to the window, which
-//! shows the built-in browser and sends the answer back.
+//! falls back to running `zenity`; when neither works it returns nothing, as a cancel does,
+//! so "Choose…" would do nothing. [`detect`] finds that out beforehand (once, on the first
+//! pick's worker thread): the portal counts only when its FileChooser answers
+//! (`portal_probe.rs`), not merely because its name is on the bus. [`Asker::ask`] then sends
+//! the pick to the window, which shows the built-in browser and sends the answer back. And
+//! when the desktop's chooser returns nothing sooner than [`AT_ONCE`] (no dialog can have
+//! been seen and cancelled that fast: it failed to show), this pick and the later ones go
+//! to the built-in browser too.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use super::command::{AskFile, FilePick};
 use super::file_browser::FileBrowser;
 use super::jobs::Waker;
+pub(crate) use super::portal_probe::{Portal, ProbeAnswer};
 
-/// The D-Bus name of the desktop portal rfd asks.
-#[cfg(target_os = "linux")]
-const PORTAL: &str = "org.freedesktop.portal.Desktop";
+/// A chooser that returns nothing sooner than this showed no dialog: opening one and
+/// having a person see it and cancel it takes longer.
+pub(crate) const AT_ONCE: Duration = Duration::from_millis(250);
+
+/// Why the built-in browser shows after the desktop's chooser returned at once.
+const FAILED_AT_ONCE: &str =
+    "The desktop's file chooser did not open; type a path or browse below.";
 
 /// What this desktop offers rfd.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Desktop {
-    /// The desktop portal is on the session bus (running, or started on demand).
-    pub portal: bool,
+    /// The desktop portal's file chooser.
+    pub portal: Portal,
     /// `zenity` is on the PATH.
     pub zenity: bool,
 }
 
 impl Desktop {
+    /// A desktop with nothing rfd can use.
+    pub const NONE: Desktop = Desktop {
+        portal: Portal::Missing,
+        zenity: false,
+    };
+
     /// True when rfd can show a file chooser here.
     pub fn has_chooser(self) -> bool {
-        self.portal || self.zenity
+        self.portal == Portal::Works || self.zenity
     }
 
     /// Why the built-in browser shows instead, for the user.
     pub fn why_not(self) -> &'static str {
-        "No file chooser is available on this desktop (no portal, no zenity); type a path or \
-         browse below."
+        match self.portal {
+            Portal::Broken(_) => {
+                "The desktop portal's file chooser does not answer and zenity is not installed; \
+                 type a path or browse below."
+            }
+            _ => {
+                "No file chooser is available on this desktop (no portal, no zenity); type a \
+                 path or browse below."
+            }
+        }
     }
 }
 
-/// What this desktop offers, from the environment `var` and the session bus check
-/// `portal_on_bus` (asked only when there is a session bus to ask). Windows and macOS have
-/// their own dialogs.
+/// What this desktop offers, from the environment `var` and the portal's answer `probe`
+/// (asked only when there is a session bus to ask). Windows and macOS have their own
+/// dialogs.
 pub(crate) fn detect(
     var: &dyn Fn(&str) -> Option<OsString>,
-    portal_on_bus: &dyn Fn() -> bool,
+    probe: &dyn Fn() -> ProbeAnswer,
 ) -> Desktop {
     if !cfg!(target_os = "linux") {
         return Desktop {
-            portal: true,
+            portal: Portal::Works,
             zenity: true,
         };
     }
@@ -62,10 +87,12 @@ pub(crate) fn detect(
     // No address and no socket in the runtime dir: there is no session bus to ask.
     let bus = var("DBUS_SESSION_BUS_ADDRESS").is_some_and(|a| !a.is_empty())
         || var("XDG_RUNTIME_DIR").is_some_and(|dir| Path::new(&dir).join("bus").exists());
-    Desktop {
-        portal: bus && portal_on_bus(),
-        zenity,
-    }
+    let portal = if bus {
+        super::portal_probe::judge(&probe())
+    } else {
+        Portal::Missing
+    };
+    Desktop { portal, zenity }
 }
 
 #[cfg(unix)]
@@ -79,43 +106,31 @@ fn is_executable(path: &Path) -> bool {
     path.is_file()
 }
 
-/// True when the session bus has the desktop portal, running or activatable.
+/// The portal's answer on the session bus.
 #[cfg(target_os = "linux")]
-fn portal_on_session_bus() -> bool {
-    zbus::block_on(async {
-        let Ok(connection) = zbus::Connection::session().await else {
-            return false;
-        };
-        let Ok(bus) = zbus::fdo::DBusProxy::new(&connection).await else {
-            return false;
-        };
-        let Ok(name) = zbus::names::BusName::try_from(PORTAL) else {
-            return false;
-        };
-        if bus.name_has_owner(name).await.unwrap_or(false) {
-            return true;
-        }
-        bus.list_activatable_names()
-            .await
-            .is_ok_and(|names| names.iter().any(|n| n.as_str() == PORTAL))
-    })
+fn probe_session_bus() -> ProbeAnswer {
+    super::portal_probe::probe(None)
 }
 
 #[cfg(not(target_os = "linux"))]
-fn portal_on_session_bus() -> bool {
-    true
+fn probe_session_bus() -> ProbeAnswer {
+    ProbeAnswer::Version(1)
 }
 
 /// This desktop, found out once (on a worker thread: the bus is asked). Says once on stderr
-/// when the built-in browser will be used.
+/// when the built-in browser will be used, and why.
 fn this_desktop() -> Desktop {
     static DESKTOP: OnceLock<Desktop> = OnceLock::new();
     *DESKTOP.get_or_init(|| {
-        let desktop = detect(&|name| std::env::var_os(name), &portal_on_session_bus);
+        let desktop = detect(&|name| std::env::var_os(name), &probe_session_bus);
         if !desktop.has_chooser() {
+            let portal = match desktop.portal {
+                Portal::Broken(why) => format!("the portal on the session bus is there but {why}"),
+                _ => "no portal on the session bus".to_owned(),
+            };
             eprintln!(
-                "keyward: no file chooser on this desktop (no portal on the session bus, no \
-                 zenity on PATH): \"Choose…\" opens the built-in file browser"
+                "keyward: no file chooser on this desktop ({portal}, no zenity on PATH): \
+                 \"Choose…\" opens the built-in file browser"
             );
         }
         desktop
@@ -140,6 +155,8 @@ pub(crate) struct Asker {
 #[derive(Clone)]
 struct Fallback {
     desktop: Arc<dyn Fn() -> Desktop + Send + Sync>,
+    /// The desktop's chooser returned nothing at once: it is not used again this run.
+    failed: Arc<AtomicBool>,
     requests: Sender<BrowseRequest>,
     waker: Waker,
 }
@@ -159,15 +176,26 @@ impl Asker {
             return (self.native)(pick);
         };
         let desktop = (fallback.desktop)();
-        if desktop.has_chooser() {
-            return (self.native)(pick);
-        }
-        let (reply, answer) = mpsc::channel();
-        let request = BrowseRequest {
-            pick,
-            why: desktop.why_not(),
-            reply,
+        let why = if fallback.failed.load(Ordering::SeqCst) {
+            FAILED_AT_ONCE
+        } else if desktop.has_chooser() {
+            let asked = Instant::now();
+            let answer = (self.native)(pick);
+            if answer.is_some() || asked.elapsed() >= AT_ONCE {
+                return answer;
+            }
+            if !fallback.failed.swap(true, Ordering::SeqCst) {
+                eprintln!(
+                    "keyward: the desktop's file chooser returned at once without showing \
+                     (portal or zenity failing): \"Choose…\" opens the built-in file browser"
+                );
+            }
+            FAILED_AT_ONCE
+        } else {
+            desktop.why_not()
         };
+        let (reply, answer) = mpsc::channel();
+        let request = BrowseRequest { pick, why, reply };
         fallback.requests.send(request).ok()?;
         fallback.waker.wake();
         // The browser closed without an answer (cancel, lock): nothing chosen.
@@ -195,10 +223,7 @@ impl BrowserHost {
     pub fn wire(native: AskFile, waker: Waker, forced: bool) -> (Asker, BrowserHost) {
         let (requests, rx) = mpsc::channel();
         let desktop: Arc<dyn Fn() -> Desktop + Send + Sync> = if forced {
-            Arc::new(|| Desktop {
-                portal: false,
-                zenity: false,
-            })
+            Arc::new(|| Desktop::NONE)
         } else {
             Arc::new(this_desktop)
         };
@@ -206,6 +231,7 @@ impl BrowserHost {
             native,
             fallback: Some(Fallback {
                 desktop,
+                failed: Arc::new(AtomicBool::new(false)),
                 requests,
                 waker,
             }),
@@ -298,8 +324,6 @@ mod tests {
     use super::*;
     #[cfg(target_os = "linux")]
     use std::collections::HashMap;
-    #[cfg(target_os = "linux")]
-    use std::sync::atomic::{AtomicBool, Ordering};
 
     #[cfg(target_os = "linux")]
     fn env(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> {
@@ -332,15 +356,9 @@ mod tests {
         let path = empty.path().display().to_string();
         let desktop = detect(&env(&[("PATH", &path)]), &|| {
             asked.store(true, Ordering::SeqCst);
-            true
+            ProbeAnswer::Version(4)
         });
-        assert_eq!(
-            desktop,
-            Desktop {
-                portal: false,
-                zenity: false
-            }
-        );
+        assert_eq!(desktop, Desktop::NONE);
         assert!(!desktop.has_chooser());
         assert!(!asked.load(Ordering::SeqCst), "no bus: nothing to ask");
         assert!(desktop.why_not().contains("no portal, no zenity"));
@@ -353,31 +371,73 @@ mod tests {
         let with = folder_with_zenity(true);
         let path = std::env::join_paths([empty.path(), with.path()]).expect("join");
         let path = path.to_string_lossy().into_owned();
-        let desktop = detect(&env(&[("PATH", &path)]), &|| false);
+        let desktop = detect(&env(&[("PATH", &path)]), &no_service);
         assert!(desktop.zenity && desktop.has_chooser());
         let not_executable = folder_with_zenity(false);
         let path = not_executable.path().display().to_string();
-        assert!(!detect(&env(&[("PATH", &path)]), &|| false).zenity);
-        assert!(!detect(&env(&[]), &|| false).zenity, "no PATH at all");
+        assert!(!detect(&env(&[("PATH", &path)]), &no_service).zenity);
+        assert!(!detect(&env(&[]), &no_service).zenity, "no PATH at all");
+    }
+
+    #[cfg(target_os = "linux")]
+    fn answers() -> ProbeAnswer {
+        ProbeAnswer::Version(4)
+    }
+
+    #[cfg(target_os = "linux")]
+    fn no_service() -> ProbeAnswer {
+        ProbeAnswer::NoService
     }
 
     #[cfg(target_os = "linux")]
     #[test]
-    fn the_portal_counts_when_the_session_bus_has_it() {
+    fn a_portal_on_the_bus_without_a_file_chooser_is_no_chooser_and_says_why() {
         let bus = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/1000/bus")];
-        assert!(detect(&env(&bus), &|| true).portal);
-        assert!(!detect(&env(&bus), &|| false).portal);
-        assert!(!detect(&env(&bus), &|| false).has_chooser());
+        // On the bus (owned or activatable), but its FileChooser is not there.
+        let broken = || ProbeAnswer::Error("org.freedesktop.DBus.Error.UnknownInterface".into());
+        let desktop = detect(&env(&bus), &broken);
+        assert_eq!(desktop.portal, Portal::Broken("it has no FileChooser"));
+        assert!(!desktop.has_chooser());
+        assert!(
+            desktop
+                .why_not()
+                .contains("portal's file chooser does not answer")
+        );
+        let slow = || ProbeAnswer::TimedOut;
+        assert!(!detect(&env(&bus), &slow).has_chooser());
+        // With zenity, rfd falls back to it when the portal fails.
+        let with = folder_with_zenity(true);
+        let path = with.path().display().to_string();
+        let both = [bus[0], ("PATH", path.as_str())];
+        assert!(detect(&env(&both), &broken).has_chooser());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_portal_counts_when_its_file_chooser_answers() {
+        let bus = [("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/1000/bus")];
+        assert_eq!(detect(&env(&bus), &answers).portal, Portal::Works);
+        assert_eq!(detect(&env(&bus), &no_service).portal, Portal::Missing);
+        assert!(!detect(&env(&bus), &no_service).has_chooser());
         // No address, but the runtime dir's socket is there: asked.
         let runtime = tempfile::tempdir().expect("temp dir");
         std::fs::write(runtime.path().join("bus"), "").expect("write");
         let dir = runtime.path().display().to_string();
-        assert!(detect(&env(&[("XDG_RUNTIME_DIR", &dir)]), &|| true).portal);
+        assert_eq!(
+            detect(&env(&[("XDG_RUNTIME_DIR", &dir)]), &answers).portal,
+            Portal::Works
+        );
         let none = tempfile::tempdir().expect("temp dir");
         let dir = none.path().display().to_string();
-        assert!(!detect(&env(&[("XDG_RUNTIME_DIR", &dir)]), &|| true).portal);
+        assert_eq!(
+            detect(&env(&[("XDG_RUNTIME_DIR", &dir)]), &answers).portal,
+            Portal::Missing
+        );
         // An empty address is no bus.
-        assert!(!detect(&env(&[("DBUS_SESSION_BUS_ADDRESS", "")]), &|| true).portal);
+        assert_eq!(
+            detect(&env(&[("DBUS_SESSION_BUS_ADDRESS", "")]), &answers).portal,
+            Portal::Missing
+        );
     }
 
     fn never(_: FilePick) -> Option<PathBuf> {
@@ -437,9 +497,10 @@ mod tests {
             native: native_answer,
             fallback: Some(Fallback {
                 desktop: Arc::new(|| Desktop {
-                    portal: false,
+                    portal: Portal::Missing,
                     zenity: true,
                 }),
+                failed: Arc::default(),
                 requests,
                 waker: Waker::default(),
             }),
@@ -448,5 +509,76 @@ mod tests {
             asker.ask(FilePick::KeyFile),
             Some(PathBuf::from("/native/choice"))
         );
+    }
+
+    /// An asker whose desktop has a chooser that `native` plays, and the window's end.
+    fn with_chooser(native: AskFile) -> (Asker, Receiver<BrowseRequest>) {
+        let (requests, rx) = mpsc::channel();
+        let asker = Asker {
+            native,
+            fallback: Some(Fallback {
+                desktop: Arc::new(|| Desktop {
+                    portal: Portal::Works,
+                    zenity: false,
+                }),
+                failed: Arc::default(),
+                requests,
+                waker: Waker::default(),
+            }),
+        };
+        (asker, rx)
+    }
+
+    fn nothing_at_once(_: FilePick) -> Option<PathBuf> {
+        None
+    }
+
+    fn cancelled_by_a_person(_: FilePick) -> Option<PathBuf> {
+        std::thread::sleep(AT_ONCE + Duration::from_millis(50));
+        None
+    }
+
+    /// Waits for the pick `asker` sends to the window and answers it with `choice`.
+    fn answer_in_window(rx: &Receiver<BrowseRequest>, choice: &str) -> &'static str {
+        let request = rx
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the pick reached the built-in browser");
+        request
+            .reply
+            .send(Some(PathBuf::from(choice)))
+            .expect("reply");
+        request.why
+    }
+
+    #[test]
+    fn a_chooser_that_returns_nothing_at_once_gives_way_to_the_built_in_browser() {
+        let (asker, rx) = with_chooser(nothing_at_once);
+        let first = asker.clone();
+        let worker = std::thread::spawn(move || first.ask(FilePick::ImportFrom));
+        assert_eq!(answer_in_window(&rx, "/typed/a.csv"), FAILED_AT_ONCE);
+        assert_eq!(
+            worker.join().expect("worker"),
+            Some(PathBuf::from("/typed/a.csv"))
+        );
+        // The next pick goes straight to the built-in browser.
+        let worker = std::thread::spawn(move || asker.ask(FilePick::OpenVault));
+        assert_eq!(answer_in_window(&rx, "/typed/v.keyward"), FAILED_AT_ONCE);
+        assert_eq!(
+            worker.join().expect("worker"),
+            Some(PathBuf::from("/typed/v.keyward"))
+        );
+    }
+
+    #[test]
+    fn a_cancel_that_took_a_person_s_time_is_a_cancel() {
+        let (asker, rx) = with_chooser(cancelled_by_a_person);
+        assert_eq!(asker.ask(FilePick::ImportFrom), None);
+        assert!(rx.try_recv().is_err(), "no built-in browser");
+        let (asker, rx) = with_chooser(native_answer);
+        assert_eq!(
+            asker.ask(FilePick::ImportFrom),
+            Some(PathBuf::from("/native/choice"))
+        );
+        assert!(rx.try_recv().is_err());
     }
 }

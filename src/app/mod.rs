@@ -45,6 +45,7 @@ mod main_window;
 mod monogram;
 mod notify;
 mod notify_os;
+mod portal_probe;
 mod prefs;
 mod reminders;
 mod scan_add;
