@@ -2,7 +2,8 @@
 //! the accessibility tree: at 800×600 the top bar folds into "More…" and no two of its
 //! widgets overlap; with a key's detail panel open every column header of the table lies
 //! inside the window and the table's part of it: beside the panel at 1280×800, above it at
-//! 800×600 (the panel yields).
+//! 800×600 (the panel yields); and at 800×600 the cells of the last column too, the widest
+//! status included, whatever the table is sorted by (no sideways scroll).
 
 mod gui_support;
 
@@ -239,5 +240,63 @@ fn every_row_shows_its_provider_monogram() {
             monogram.right() <= name.left() && (monogram.center().y - name.center().y).abs() < 2.0,
             "{provider}'s monogram {monogram:?} stands before {row} {name:?}"
         );
+    }
+}
+
+/// The sample vault with kraken-read compromised: its Status cell shows the widest status.
+fn with_a_compromised_key(size: egui::Vec2) -> Gui {
+    let mut vault = sample_vault();
+    let kraken = vault
+        .entries
+        .iter_mut()
+        .find(|e| e.name == "kraken-read")
+        .expect("kraken-read");
+    kraken.status = keyward::vault::Status::Compromised;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("vault.keyward");
+    keyward::store::VaultFile::create(&path, PASSWORD.into(), fast_kdf(), &vault).expect("create");
+    let mut gui = Gui::on_sized(dir, path, size);
+    gui.unlock(PASSWORD);
+    gui
+}
+
+/// Issue 12: at 800×600 in a real window the Status column was cut at the window's edge and
+/// the table scrolled sideways, while the headers alone (checked above) still fitted. Every
+/// cell of the last column, the widest status included, must lie inside the window.
+#[test]
+fn at_800_by_600_the_last_column_fits_without_a_sideways_scroll() {
+    // Sorted by a column whose header is its widest part, the arrow needs room too.
+    for (open, sort) in [
+        (false, None),
+        (true, None),
+        (true, Some("Rotation age")),
+        (false, Some("Permissions")),
+        (true, Some("Provider")),
+    ] {
+        let mut gui = with_a_compromised_key(egui::vec2(800.0, 600.0));
+        if let Some(header) = sort {
+            gui.click(header);
+        }
+        if open {
+            gui.select("binance-bot");
+            assert!(gui.has_label("Rotate…"), "the detail panel is open");
+        }
+        assert_headers_inside(&gui, 800.0);
+        let status = button_rect(&gui, "Status");
+        let cells: Vec<egui::Rect> = gui
+            .harness
+            .query_all_by_label("compromised")
+            .chain(gui.harness.query_all_by_label("active"))
+            .filter(|n| n.accesskit_node().role() == Role::Label)
+            .map(|n| n.rect())
+            .filter(|r| (r.left() - status.left()).abs() < 1.0)
+            .collect();
+        assert!(cells.len() >= 3, "the Status cells of the rows: {cells:?}");
+        for cell in cells {
+            assert!(
+                cell.right() <= 800.0,
+                "a Status cell {cell:?} ends inside the 800-wide window (panel open: {open}, sorted by {sort:?})"
+            );
+        }
     }
 }

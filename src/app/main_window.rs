@@ -88,7 +88,8 @@ fn keys_page(ui: &mut Ui, session: &mut Session, now: DateTime<Utc>, commands: &
                 };
                 // The table keeps room for every column at its narrowest: the panel beside it
                 // is at most what is left, and goes under it when not even its narrowest fits.
-                let room = ui.available_width() - table::min_table_width(ui) - 24.0;
+                let room =
+                    ui.available_width() - table::min_table_width(ui, session.view.sort) - 24.0;
                 let placement = if room >= detail::MIN_WIDTH {
                     Placement::Right { max: room }
                 } else {

@@ -37,7 +37,7 @@ pub(crate) fn table_ui(
         ui.label("No key matches the search and filter.");
         return;
     }
-    let widths = column_widths(ui);
+    let widths = column_widths(ui, view.sort);
     if widths.iter().sum::<f32>() + ui.spacing().item_spacing.x * 8.0 > ui.available_width() {
         // Not even the narrowest columns fit: the table scrolls sideways.
         egui::ScrollArea::horizontal()
@@ -50,12 +50,13 @@ pub(crate) fn table_ui(
     }
 }
 
-/// The width of each column for the room there is. Every column has a narrowest width (its
-/// header with the sort arrow, or the widest short value it shows) and a preferred one; the
-/// clipped columns (name, provider, permissions) give up their extra room first, and the
-/// last column takes what is left over.
-fn column_widths(ui: &Ui) -> [f32; 8] {
-    let (min, preferred) = column_bounds(ui);
+/// The width of each column for the room there is, the table sorted by `sorted`. Every
+/// column has a narrowest width (its header, with room for the sort arrow only in the sorted
+/// column, or the widest short value it shows) and a preferred one (room for the arrow in
+/// every header, so that in a wide window sorting moves no column, plus extra room); the
+/// columns give up their extra room first, and the last column takes what is left over.
+fn column_widths(ui: &Ui, sorted: SortKey) -> [f32; 8] {
+    let (min, preferred) = column_bounds(ui, sorted);
     let spacing = ui.spacing().item_spacing.x * 8.0;
     let room = ui.available_width() - spacing;
     let (sum_min, sum_preferred) = (min.iter().sum::<f32>(), preferred.iter().sum::<f32>());
@@ -72,14 +73,16 @@ fn column_widths(ui: &Ui) -> [f32; 8] {
     widths.map(f32::floor)
 }
 
-/// The width the table needs to show every column at its narrowest (the detail panel
-/// leaves it that much).
-pub(crate) fn min_table_width(ui: &Ui) -> f32 {
-    column_bounds(ui).0.iter().sum::<f32>() + ui.spacing().item_spacing.x * 8.0
+/// The width the table sorted by `sorted` needs to show every column at its narrowest (the
+/// detail panel leaves it that much).
+pub(crate) fn min_table_width(ui: &Ui, sorted: SortKey) -> f32 {
+    column_bounds(ui, sorted).0.iter().sum::<f32>() + ui.spacing().item_spacing.x * 8.0
 }
 
-/// Each column's narrowest and preferred width.
-fn column_bounds(ui: &Ui) -> ([f32; 8], [f32; 8]) {
+/// Each column's narrowest and preferred width when the table is sorted by `sorted`. Only
+/// the sorted column's header shows the arrow, so only its narrowest width makes room for
+/// it: reserving it in all eight headers cost the 800-pixel window its last column.
+fn column_bounds(ui: &Ui, sorted: SortKey) -> ([f32; 8], [f32; 8]) {
     let strong = egui::TextStyle::Body.resolve(ui.style());
     let text_width = |text: &str| {
         ui.painter()
@@ -98,7 +101,7 @@ fn column_bounds(ui: &Ui) -> ([f32; 8], [f32; 8]) {
     let mut min = [0.0_f32; 8];
     let mut preferred = [0.0_f32; 8];
     for (i, key) in SortKey::ALL.iter().enumerate() {
-        let header = text_width(key.title()) + arrow;
+        let header = text_width(key.title());
         let (sample, extra) = match key {
             // The monogram stands before the name.
             SortKey::Name => (
@@ -113,8 +116,13 @@ fn column_bounds(ui: &Ui) -> ([f32; 8], [f32; 8]) {
             SortKey::Permissions => (text_width("read, trade"), 70.0),
             SortKey::Status => (text_width("compromised"), 0.0),
         };
-        min[i] = header.max(sample).ceil();
-        preferred[i] = min[i] + extra;
+        let with_arrow = (header + arrow).max(sample).ceil();
+        min[i] = if *key == sorted {
+            with_arrow
+        } else {
+            header.max(sample).ceil()
+        };
+        preferred[i] = with_arrow + extra;
     }
     (min, preferred)
 }
