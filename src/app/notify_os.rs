@@ -327,6 +327,20 @@ mod tests {
         }
     }
 
+    /// Windows: the notification-area icon is added with its balloon and removed again (10 s).
+    /// Needs a notification area: under Wine, a display (`Xvfb :95 &`, then `DISPLAY=:95
+    /// wine target/x86_64-pc-windows-gnu/debug/deps/keyward-*.exe app::notify_os`, the
+    /// prefix of scripts/wine/prefix.sh); without one Shell_NotifyIconW fails and so does
+    /// this test, so scripts/wine-cli.sh (no display) leaves it out.
+    #[cfg(windows)]
+    #[test]
+    fn a_balloon_is_shown_and_its_icon_removed() {
+        assert_eq!(
+            send("keyward: 1 key needs attention", "Expired (1): a\" & b"),
+            Ok(())
+        );
+    }
+
     fn text_of(field: &[u16]) -> String {
         let end = field.iter().position(|&u| u == 0).expect("NUL-terminated");
         String::from_utf16(&field[..end]).expect("whole characters")
