@@ -305,6 +305,12 @@ mod bus_tests {
             ProbeAnswer::Error("org.freedesktop.DBus.Error.UnknownInterface".into())
         );
         assert_eq!(judge(&answer), Portal::Broken("it has no FileChooser"));
+        // What "Choose…" decides on such a desktop (no zenity: no PATH): no chooser.
+        let address = std::ffi::OsString::from(&bus.address);
+        let var = |name: &str| (name == "DBUS_SESSION_BUS_ADDRESS").then(|| address.clone());
+        let desktop = super::super::chooser::detect(&var, &|| probe(Some(&bus.address)));
+        assert_eq!(desktop.portal, Portal::Broken("it has no FileChooser"));
+        assert!(!desktop.has_chooser());
 
         // The same portal once it has a FileChooser.
         zbus::block_on(service.object_server().at(PORTAL_PATH, FakeFileChooser))
