@@ -1,17 +1,19 @@
-//! Argon2id: keyward's key derivation (the RustCrypto `argon2` crate, `store::kdf`) against
-//! libsodium's `crypto_pwhash` (through PyNaCl, in a Python process started once), in the
-//! same run, alternating one derivation of each, so both see the same machine load.
+//! Argon2id: keyward's own Argon2 (crates/argon2id, `keyward_argon2`) and the RustCrypto
+//! `argon2` crate against libsodium's `crypto_pwhash` (through PyNaCl, in a Python process
+//! started once), in the same run, alternating one derivation of each, so all see the same
+//! machine load.
 //!
 //! ```text
 //! cargo bench --bench kdf                      # 9 rounds of each (release)
 //! KEYWARD_BENCH_ROUNDS=21 cargo bench --bench kdf
 //! ```
 //!
-//! Prints the median and minimum wall time of each, their ratio, and the CPU time per wall
-//! time of keyward's derivations (how many cores p lanes really used). libsodium's
-//! `crypto_pwhash` always computes one lane, so it is compared with p = 1; keyward's p = 4
-//! (the default) is shown beside it. Both compute the same function: the bench checks that
-//! they give the same 32 bytes for the same password and salt before timing anything.
+//! Prints the median and minimum wall time of each, the median CPU time, the CPU time per
+//! wall time (how many cores p lanes really used), and the ratios of the CPU medians of the
+//! new implementation and of the crate to libsodium's. libsodium's `crypto_pwhash` always
+//! computes one lane, so it is compared with p = 1; the new p = 4 (the vault's default) is
+//! shown beside it. All compute the same function: the bench checks that they give the same
+//! 32 bytes for the same password and salt before timing anything.
 //!
 //! Needs `python3` with PyNaCl (`pip install pynacl`); without it the libsodium column is
 //! skipped with the reason printed. Run without `--bench` (as `cargo test --benches` does) it
@@ -23,9 +25,8 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use argon2::{Algorithm, Argon2, Params, Version};
-use keyward::secret::SecretString;
 use keyward::store::KdfParams;
-use keyward::store::kdf::{self, SALT_LEN};
+use keyward::store::kdf::SALT_LEN;
 
 const PASSWORD: &str = "benchmark master password";
 
@@ -115,16 +116,60 @@ struct Sample {
     cpu: Duration,
 }
 
-/// keyward's derivation as the vault does it (`store::kdf::derive_key`).
-fn keyward(params: KdfParams) -> Sample {
-    let password = SecretString::from(PASSWORD);
+/// Which Argon2id.
+#[derive(Clone, Copy)]
+enum Implementation {
+    /// keyward's own (crates/argon2id), as `store::kdf` runs it.
+    New,
+    /// The RustCrypto `argon2` crate, one lane on the calling thread.
+    Crate,
+}
+
+/// One derivation of 32 bytes from the bench password and `salt`, and its output.
+fn derive(which: Implementation, params: KdfParams, salt: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    match which {
+        Implementation::New => keyward_argon2::Argon2::new(
+            keyward_argon2::Algorithm::Argon2id,
+            keyward_argon2::Version::V0x13,
+            keyward_argon2::Params {
+                memory_kib: params.memory_kib,
+                passes: params.iterations,
+                lanes: params.parallelism,
+            },
+        )
+        .hash_into(PASSWORD.as_bytes(), salt, &mut out)
+        .expect("keyward_argon2"),
+        Implementation::Crate => Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(
+                params.memory_kib,
+                params.iterations,
+                params.parallelism,
+                Some(32),
+            )
+            .expect("params"),
+        )
+        .hash_password_into(PASSWORD.as_bytes(), salt, &mut out)
+        .expect("argon2"),
+    }
+    out
+}
+
+/// One timed derivation.
+fn timed(which: Implementation, params: KdfParams) -> Sample {
     let cpu = cpu_time();
     let started = Instant::now();
-    kdf::derive_key(&password, &[7; SALT_LEN], params).expect("derive");
+    std::hint::black_box(derive(which, params, &[7; SALT_LEN]));
     Sample {
         wall: started.elapsed(),
         cpu: cpu_time() - cpu,
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Median wall, minimum wall, median CPU, and total CPU / total wall.
@@ -180,6 +225,20 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
 
+    // The same function before anything is timed: keyward's new Argon2 gives the argon2
+    // crate's output at p = 1 and p = 4, and libsodium's (16-byte salt, one lane).
+    let salt16: Vec<u8> = (0..16).collect();
+    let new1 = hex(&derive(Implementation::New, p1, &salt16));
+    assert_eq!(
+        new1,
+        hex(&derive(Implementation::Crate, p1, &salt16)),
+        "keyward_argon2 and the argon2 crate disagree at p=1"
+    );
+    assert_eq!(
+        hex(&derive(Implementation::New, p4, &salt16)),
+        hex(&derive(Implementation::Crate, p4, &salt16)),
+        "keyward_argon2 and the argon2 crate disagree at p=4"
+    );
     let mut sodium = match Sodium::start() {
         Ok(s) => Some(s),
         Err(why) => {
@@ -188,33 +247,23 @@ fn main() {
         }
     };
     if let Some(s) = sodium.as_mut() {
-        // The same function: libsodium's output for its 16-byte salt equals the argon2
-        // crate's (one lane, as crypto_pwhash computes).
         let (_, theirs) = s.derive(memory_kib, t);
-        let mut ours = [0u8; 32];
-        Argon2::new(
-            Algorithm::Argon2id,
-            Version::V0x13,
-            Params::new(memory_kib, t, 1, Some(32)).expect("params"),
-        )
-        .hash_password_into(
-            PASSWORD.as_bytes(),
-            &(0..16).collect::<Vec<u8>>(),
-            &mut ours,
-        )
-        .expect("argon2");
-        let ours: String = ours.iter().map(|b| format!("{b:02x}")).collect();
-        assert_eq!(ours, theirs, "argon2 crate and libsodium disagree");
-        println!("same output from both for the same input: {}…", &ours[..16]);
+        assert_eq!(new1, theirs, "keyward_argon2 and libsodium disagree");
     }
+    println!(
+        "same output from all for the same input: {}… (AVX2 fill: {})",
+        &new1[..16],
+        keyward_argon2::Backend::avx2_available()
+    );
 
-    let (mut k1, mut k4, mut na) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut n1, mut n4, mut c1, mut na) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..rounds {
-        k1.push(keyward(p1));
+        n1.push(timed(Implementation::New, p1));
         if let Some(s) = sodium.as_mut() {
             na.push(s.derive(memory_kib, t).0);
         }
-        k4.push(keyward(p4));
+        c1.push(timed(Implementation::Crate, p1));
+        n4.push(timed(Implementation::New, p4));
     }
     println!();
     println!("| derivation | median ms | min ms | median CPU ms | CPU/wall |");
@@ -228,19 +277,23 @@ fn main() {
             s.cores
         );
     };
-    let k1 = summary(&k1);
-    row("keyward p=1", &k1);
-    row("keyward p=4", &summary(&k4));
+    let (n1, c1) = (summary(&n1), summary(&c1));
+    row("keyward Argon2 (new) p=1", &n1);
+    row("keyward Argon2 (new) p=4", &summary(&n4));
+    row("argon2 crate p=1", &c1);
     if !na.is_empty() {
         let na = summary(&na);
         row("libsodium crypto_pwhash (p=1)", &na);
         println!();
-        println!(
-            "keyward p=1 / libsodium: {:.2}x CPU time per derivation (medians), {:.2}x wall \
-             (medians), {:.2}x wall (minimums); goal 1.15x",
-            k1.cpu.as_secs_f64() / na.cpu.as_secs_f64(),
-            k1.wall.as_secs_f64() / na.wall.as_secs_f64(),
-            k1.min.as_secs_f64() / na.min.as_secs_f64()
-        );
+        let ratio = |a: Duration, b: Duration| a.as_secs_f64() / b.as_secs_f64();
+        for (name, s) in [("new", &n1), ("crate", &c1)] {
+            println!(
+                "{name} p=1 / libsodium: {:.2}x CPU time per derivation (medians), {:.2}x wall \
+                 (medians), {:.2}x wall (minimums); goal 1.15x",
+                ratio(s.cpu, na.cpu),
+                ratio(s.wall, na.wall),
+                ratio(s.min, na.min)
+            );
+        }
     }
 }
