@@ -295,7 +295,7 @@ impl VaultFile {
     /// final flush of the folder failed: the new version is then in place (not yet durable),
     /// and this value is in step with it.
     pub fn save(&mut self, vault: &mut Vault) -> Result<(), StoreError> {
-        stamp::stamp(&self.last, vault, chrono::Utc::now());
+        let stamped = stamp::stamp(&self.last, vault, chrono::Utc::now());
         let bytes = self.encrypt(vault)?;
         let _lock_for_this_save = match self.lock {
             Some(_) => None,
@@ -314,7 +314,7 @@ impl VaultFile {
             return Err(e);
         }
         self.fingerprint = Some(fingerprint(&bytes));
-        stamp::keep_as_saved(&mut self.last, vault);
+        stamp::keep_as_saved(&mut self.last, vault, stamped);
         if self.password_changed {
             let backup = backup_path(&self.path);
             match fs::remove_file(&backup) {
