@@ -337,39 +337,27 @@ fn transform(composite: &[u8; 32], kdf: &Kdf<'_>) -> Option<Zeroizing<[u8; 32]>>
             lanes,
             version,
         } => {
-            use argon2::{Algorithm, Argon2, Params, Version};
+            use keyward_argon2::{Algorithm, Argon2, Params, Version};
             let version = match version {
                 0x10 => Version::V0x10,
                 0x13 => Version::V0x13,
                 _ => return None,
             };
-            let params = Params::new(
-                u32::try_from(memory / 1024).ok()?,
-                u32::try_from(passes).ok()?,
-                u32::try_from(lanes).ok()?,
-                Some(32),
-            )
-            .ok()?;
+            let params = Params {
+                memory_kib: u32::try_from(memory / 1024).ok()?,
+                passes: u32::try_from(passes).ok()?,
+                lanes: u32::try_from(lanes).ok()?,
+            };
             let algorithm = if id {
                 Algorithm::Argon2id
             } else {
                 Algorithm::Argon2d
             };
-            let argon = Argon2::new(algorithm, version, params);
-            let run = || {
-                let mut out = Zeroizing::new([0u8; 32]);
-                argon
-                    .hash_password_into(&composite[..], salt, &mut out[..])
-                    .map(|()| out)
-            };
-            let ran = match rayon::ThreadPoolBuilder::new()
-                .num_threads(usize::try_from(lanes).ok()?.clamp(1, 16))
-                .build()
-            {
-                Ok(pool) => pool.install(run),
-                Err(_) => run(),
-            };
-            ran.ok()
+            let mut out = Zeroizing::new([0u8; 32]);
+            Argon2::new(algorithm, version, params)
+                .hash_into(&composite[..], salt, &mut out[..])
+                .ok()?;
+            Some(out)
         }
     }
 }

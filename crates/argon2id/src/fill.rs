@@ -1,6 +1,6 @@
 //! Filling the memory matrix (RFC 9106 §3.2 steps 5 and 6, §3.4): four slices per pass, the
-//! segments of one slice computed on up to [`MAX_THREADS`] threads at once, joined before
-//! the next slice starts.
+//! segments of one slice computed on up to [`MAX_THREADS`] threads at once (no more than the
+//! machine has cores), joined before the next slice starts.
 
 use std::thread;
 
@@ -53,7 +53,11 @@ impl Fill<'_> {
     /// Fills every pass and slice. Returns the most threads that computed segments of one
     /// slice (1 when there is one lane, or when no thread could be started).
     pub(crate) fn run(&self) -> usize {
-        let workers = self.lanes.min(MAX_THREADS);
+        // No more threads than cores: four lanes on two cores as four threads would leave a
+        // core idle whenever the scheduler lets two finish first; two threads of two lanes
+        // each keep both busy to the end of every slice.
+        let cores = thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+        let workers = self.lanes.min(MAX_THREADS).min(cores);
         let mut most = 1;
         for pass in 0..self.passes {
             for slice in 0..SLICES {

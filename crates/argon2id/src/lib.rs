@@ -3,8 +3,9 @@
 //! - The block fill is hand-written AVX2 on x86-64 processors that have it (detected at run
 //!   time, so one binary runs on any x86-64), plain Rust elsewhere; [`Backend`] forces
 //!   either, so tests can check both.
-//! - With `p > 1` the lanes of each slice are computed on threads (at most 16), joined at
-//!   the end of every slice; with `p = 1` everything runs on the calling thread.
+//! - With `p > 1` the lanes of each slice are computed on threads (at most 16, and no more
+//!   than the machine has cores), joined at the end of every slice; with `p = 1` everything
+//!   runs on the calling thread.
 //! - The memory matrix is allocated once, and failing to get it is an [`Error`], not an
 //!   abort. It is wiped before it is freed, as are H0, the blocks made from it, the address
 //!   blocks and the final block.
