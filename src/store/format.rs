@@ -176,9 +176,16 @@ pub fn seal(
         bigger.extend_from_slice(&buffer);
         buffer = bigger;
     }
-    cipher
-        .encrypt_in_place(&nonce, &header_bytes, &mut *buffer)
-        .map_err(|_| FormatError::Encryption)?;
+    let tag: [u8; TAG_LEN] = if len >= super::seal::PARALLEL_FROM {
+        super::seal::encrypt_in_place_detached(&key.0, &header.nonce, &header_bytes, &mut buffer)
+            .map_err(|_| FormatError::Encryption)?
+    } else {
+        cipher
+            .encrypt_inout_detached(&nonce, &header_bytes, (&mut buffer[..]).into())
+            .map_err(|_| FormatError::Encryption)?
+            .into()
+    };
+    buffer.extend_from_slice(&tag);
     // The buffer now holds ciphertext and tag only; move them up to make room for the header
     // (within the capacity: no reallocation).
     let sealed = buffer.len();

@@ -14,6 +14,7 @@ mod payload;
 mod read;
 mod recovery;
 mod replace;
+mod seal;
 mod stamp;
 pub mod strength;
 mod sync;
