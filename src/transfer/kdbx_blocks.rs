@@ -119,6 +119,11 @@ impl InnerStream for Inner {
 
 /// KDBX 4's payload: blocks of (HMAC-SHA256, size, ciphertext), ended by an empty block;
 /// read as the decrypted bytes.
+///
+/// A block's HMAC is checked over the ciphertext where it lies, before any of it is
+/// decrypted; it is then decrypted [`CHUNK`] bytes at a time. A block can be the whole
+/// payload (the `keepass` crate, and so keyward's own kdbx export, writes one block), and a
+/// copy of it would have doubled the file in memory for the whole import.
 pub(super) struct HmacBlocks<'a> {
     pub(super) data: &'a [u8],
     pub(super) index: u64,
@@ -128,7 +133,15 @@ pub(super) struct HmacBlocks<'a> {
     pub(super) at: usize,
     pub(super) done: bool,
     pub(super) failure: Rc<Cell<Option<&'static str>>>,
+    /// What is left to decrypt of the current (checked) block.
+    pub(super) pending: &'a [u8],
+    /// True when the current block is the last one with data (its end holds CBC's padding).
+    pub(super) last: bool,
 }
+
+/// How much ciphertext [`HmacBlocks`] and [`Decrypting`] decrypt at a time (a multiple of
+/// AES's 16-byte block).
+const CHUNK: usize = 64 * 1024;
 
 impl HmacBlocks<'_> {
     /// The next block's (stored HMAC, size) at the front of `data`.
@@ -155,10 +168,21 @@ impl HmacBlocks<'_> {
             self.done = true;
             return Ok(());
         }
-        let last = Self::head(self.data).is_none_or(|(_, next)| next == 0);
+        self.last = Self::head(self.data).is_none_or(|(_, next)| next == 0);
+        self.pending = block;
+        Ok(())
+    }
+
+    /// Decrypts the next chunk of the current block into `out`.
+    fn next_chunk(&mut self) -> Result<(), &'static str> {
+        let take = self.pending.len().min(CHUNK);
+        let (chunk, rest) = self.pending.split_at(take);
+        self.pending = rest;
         self.out.clear();
-        self.out.extend_from_slice(block);
-        let len = self.outer.decrypt(&mut self.out, last)?;
+        self.out.extend_from_slice(chunk);
+        let len = self
+            .outer
+            .decrypt(&mut self.out, self.last && rest.is_empty())?;
         self.out.truncate(len);
         self.at = 0;
         Ok(())
@@ -168,7 +192,12 @@ impl HmacBlocks<'_> {
 impl std::io::Read for HmacBlocks<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.at == self.out.len() && !self.done {
-            if let Err(what) = self.next_block() {
+            let step = if self.pending.is_empty() {
+                self.next_block()
+            } else {
+                self.next_chunk()
+            };
+            if let Err(what) = step {
                 self.failure.set(Some(what));
                 return Err(std::io::Error::other(what));
             }
@@ -189,7 +218,7 @@ pub(super) struct Decrypting<'a> {
 impl std::io::Read for Decrypting<'_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         if self.at == self.out.len() && !self.data.is_empty() {
-            let take = self.data.len().min(64 * 1024);
+            let take = self.data.len().min(CHUNK);
             let last = take == self.data.len();
             self.out.clear();
             self.out.extend_from_slice(&self.data[..take]);

@@ -151,6 +151,8 @@ pub(super) fn read(
             at: 0,
             done: false,
             failure: failure.clone(),
+            pending: &[],
+            last: false,
         };
         let mut plain: Box<dyn std::io::Read + '_> = if gzip {
             Box::new(flate2::read::GzDecoder::new(blocks))

@@ -199,6 +199,22 @@ fn kdbx4_blocks_are_checked_by_their_hmac() {
 }
 
 #[test]
+fn a_block_larger_than_a_chunk_is_decrypted_in_pieces_and_read_whole() {
+    // keyward's export writes the payload as one HMAC block; past 64 KiB the reader
+    // decrypts it a chunk at a time instead of copying it.
+    let file = kdbx4(3000);
+    let (_, _, end) = kdbx_header::fields(&file).expect("header");
+    let block = u32::from_le_bytes(file[end + 96..end + 100].try_into().expect("4 bytes"));
+    assert!(block as usize > 2 * 64 * 1024, "one block of {block} bytes");
+    let read = records(ours(&file, "pw", None));
+    assert_eq!(read.len(), 3000);
+    assert_eq!(
+        read[2999].password.expose(),
+        format!("token-2999-{}", "x".repeat(64))
+    );
+}
+
+#[test]
 fn kdbx3_blocks_are_checked_by_their_hash_and_start_bytes() {
     let file = std::fs::read(data("NewDatabase.kdbx")).expect("fixture");
     let header = kdbx_header::read(&file).expect("header");

@@ -403,6 +403,9 @@ pub fn to_entry(
     if let Some(seed) = totp {
         fields.insert(0, CustomField::totp(seed.expose(), &entry.name));
     }
+    // Pushed one by one, the Vec has room for four fields at least (64 bytes each): shrunk,
+    // an imported key holds only its own fields.
+    fields.shrink_to_fit();
     entry.custom_fields = fields;
     for (field, how) in &record.changed {
         report.changed(field, how, index, &entry.name);
@@ -542,6 +545,26 @@ mod tests {
         assert_eq!(get(Field::Key).as_deref(), Some("K"));
         assert_eq!(get(Field::Secret).as_deref(), Some("S"));
         assert_eq!(get(Field::Passphrase).as_deref(), Some("P"));
+    }
+
+    #[test]
+    fn an_imported_key_keeps_no_spare_room_in_its_lists() {
+        let record = Record {
+            title: "okx".into(),
+            password: "pw".into(),
+            fields: vec![CustomField::new("Account", "acct-1", false)],
+            tags: vec!["prod".into(), "ci".into()],
+            ..Record::default()
+        };
+        let e = to_entry(record, 1, now(), &mut TransferReport::new());
+        assert_eq!(e.custom_fields.len(), 1);
+        assert_eq!(
+            e.custom_fields.capacity(),
+            1,
+            "room for one field, not four"
+        );
+        assert_eq!(e.tags, ["ci", "prod"]);
+        assert_eq!(e.tags.capacity(), 2);
     }
 
     fn with_extras() -> Entry {

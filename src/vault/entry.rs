@@ -521,6 +521,9 @@ impl Entry {
             .collect();
         tags.sort();
         tags.dedup();
+        // Collected through a filter, the Vec has room for at least four; a vault of 100k
+        // keys would carry that spare room in each (issue 10: import memory).
+        tags.shrink_to_fit();
         self.tags = tags;
     }
 
@@ -532,6 +535,7 @@ impl Entry {
             .collect();
         perms.sort();
         perms.dedup();
+        perms.shrink_to_fit();
         self.permissions = perms;
     }
 
