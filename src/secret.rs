@@ -21,34 +21,34 @@ pub const REDACTED: &str = "[redacted]";
 /// place that handles plain text easy to find. The text never changes; it lives in the
 /// locked arena of [`crate::memlock`] (best effort) and is zeroized there on drop.
 pub struct SecretString {
+    /// The text's bytes and their length (three words, so that a key's several secrets
+    /// stay small: issue 10, import memory).
     slot: Slot,
-    len: usize,
 }
 
 impl SecretString {
     /// Wraps a value: the text is copied into locked memory and `value` zeroized.
     pub fn new(mut value: String) -> Self {
         let slot = memlock::alloc_copy(value.as_bytes());
-        let len = value.len();
         value.zeroize();
-        SecretString { slot, len }
+        SecretString { slot }
     }
 
     /// The plain text. Call this only where the secret must leave the vault (clipboard,
     /// stdout of `get`, encryption, a child's environment).
     pub fn expose(&self) -> &str {
-        // SAFETY: the slot holds a copy of the bytes of a `str` of `len` bytes.
-        unsafe { std::str::from_utf8_unchecked(self.slot.bytes(self.len)) }
+        // SAFETY: the slot holds a copy of the bytes of a `str`.
+        unsafe { std::str::from_utf8_unchecked(self.slot.bytes()) }
     }
 
     /// True when the secret holds no text.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.slot.len() == 0
     }
 
     /// The length in bytes, for sizing buffers; not secret by itself.
     pub fn len(&self) -> usize {
-        self.len
+        self.slot.len()
     }
 
     /// True when its text is locked in RAM (false when empty, or when the limit on locked
@@ -62,7 +62,6 @@ impl Default for SecretString {
     fn default() -> Self {
         SecretString {
             slot: Slot::empty(),
-            len: 0,
         }
     }
 }
@@ -71,7 +70,6 @@ impl Clone for SecretString {
     fn clone(&self) -> Self {
         SecretString {
             slot: memlock::alloc_copy(self.expose().as_bytes()),
-            len: self.len,
         }
     }
 }
@@ -87,7 +85,6 @@ impl Eq for SecretString {}
 impl Drop for SecretString {
     fn drop(&mut self) {
         memlock::free(&mut self.slot);
-        self.len = 0;
     }
 }
 
@@ -101,7 +98,6 @@ impl From<&str> for SecretString {
     fn from(value: &str) -> Self {
         SecretString {
             slot: memlock::alloc_copy(value.as_bytes()),
-            len: value.len(),
         }
     }
 }

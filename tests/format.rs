@@ -122,7 +122,7 @@ fn vector_vault() -> Vault {
     okx.ip_whitelist = rules(&["198.51.100.0/24"]);
     okx.ip_blacklist = rules(&["198.51.100.66"]);
     okx.status = Status::Compromised;
-    okx.incident = Some(Incident {
+    okx.incident = Some(Box::new(Incident {
         reported_at: at(2026, 2, 14, 17, 45),
         reason: "pasted into a public gist".into(),
         checklist: vec![
@@ -135,7 +135,7 @@ fn vector_vault() -> Vault {
                 done_at: None,
             },
         ],
-    });
+    }));
 
     let mut coinbase = Entry::new(
         "coinbase-cdp",

@@ -15,11 +15,14 @@ use zeroize::Zeroize;
 const CLASSES: [usize; 9] = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 const CHUNK: usize = 64 * 1024;
 
-/// A slot holding a secret's bytes. Free it with [`free`].
+/// A slot holding a secret's bytes (and their length). Free it with [`free`].
+///
+/// The slot's size is not stored: the text never changes, so the size is a function of its
+/// length ([`size_for`]). That keeps a slot, and so a `SecretString`, at three words.
 pub(crate) struct Slot {
     ptr: NonNull<u8>,
-    /// The slot's size (a class, or the pages of a large block); 0 for the empty slot.
-    cap: usize,
+    /// The bytes written; 0 for the empty slot, which has no memory.
+    len: usize,
     locked: bool,
 }
 
@@ -33,23 +36,39 @@ impl Slot {
     pub(crate) const fn empty() -> Slot {
         Slot {
             ptr: NonNull::dangling(),
-            cap: 0,
+            len: 0,
             locked: false,
         }
     }
 
-    /// The first `len` bytes (`len` at most the size asked of [`alloc`]).
-    pub(crate) fn bytes(&self, len: usize) -> &[u8] {
-        if self.cap == 0 {
+    /// The bytes it holds.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        if self.len == 0 {
             return &[];
         }
-        // SAFETY: `ptr` is valid for `cap` bytes, `len <= cap`, written before reading.
-        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), len.min(self.cap)) }
+        // SAFETY: `ptr` is valid for the slot's size, at least `len`, all written by
+        // `alloc_copy`.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+
+    /// How many bytes it holds.
+    pub(crate) fn len(&self) -> usize {
+        self.len
     }
 
     /// True when its memory is locked in RAM.
     pub(crate) fn is_locked(&self) -> bool {
         self.locked
+    }
+}
+
+/// Where a text of `len` bytes (non-zero) lives: `Ok(class)` for a slot of `CLASSES[class]`
+/// bytes, `Err(layout)` for a block of whole pages of its own (`None`: no layout can hold
+/// that many bytes).
+fn size_for(len: usize) -> Result<usize, Option<Layout>> {
+    match CLASSES.iter().position(|&c| c >= len) {
+        Some(class) => Ok(class),
+        None => Err(page_layout(len)),
     }
 }
 
@@ -72,22 +91,23 @@ fn page_layout(size: usize) -> Option<Layout> {
     Layout::from_size_align(size.div_ceil(page) * page, page).ok()
 }
 
-/// A slot with room for `bytes`, filled with a copy of them.
+/// A slot filled with a copy of `bytes`.
 pub(crate) fn alloc_copy(bytes: &[u8]) -> Slot {
     let len = bytes.len();
     if len == 0 {
         return Slot::empty();
     }
-    let slot = match CLASSES.iter().position(|&c| c >= len) {
-        Some(class) => small(class),
-        None => large(len),
+    let (ptr, locked) = match size_for(len) {
+        Ok(class) => small(class),
+        Err(layout) => large(layout),
     };
     // SAFETY: the slot has room for `len` bytes and does not overlap `bytes`.
-    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), slot.ptr.as_ptr(), len) };
-    slot
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.as_ptr(), len) };
+    Slot { ptr, len, locked }
 }
 
-fn small(class: usize) -> Slot {
+/// A free slot of `CLASSES[class]` bytes: its address and whether it is locked.
+fn small(class: usize) -> (NonNull<u8>, bool) {
     let mut free = arena().lock().unwrap_or_else(|p| p.into_inner());
     if free.slots[class].is_empty() {
         let Some(layout) = page_layout(CHUNK) else {
@@ -110,16 +130,13 @@ fn small(class: usize) -> Slot {
     let Some((addr, locked)) = free.slots[class].pop() else {
         unreachable!("a class with no free slot was just refilled");
     };
-    Slot {
-        // SAFETY: slot addresses come from a non-null chunk.
-        ptr: unsafe { NonNull::new_unchecked(addr as *mut u8) },
-        cap: CLASSES[class],
-        locked,
-    }
+    // SAFETY: slot addresses come from a non-null chunk.
+    (unsafe { NonNull::new_unchecked(addr as *mut u8) }, locked)
 }
 
-fn large(len: usize) -> Slot {
-    let Some(layout) = page_layout(len) else {
+/// A block of whole pages of its own (`None`: a size no layout can have).
+fn large(layout: Option<Layout>) -> (NonNull<u8>, bool) {
+    let Some(layout) = layout else {
         std::alloc::handle_alloc_error(Layout::new::<u8>());
     };
     // SAFETY: the layout has a non-zero size.
@@ -128,35 +145,32 @@ fn large(len: usize) -> Slot {
         std::alloc::handle_alloc_error(layout);
     };
     let locked = super::lock_pages(block as usize, layout.size());
-    Slot {
-        ptr,
-        cap: layout.size(),
-        locked,
-    }
+    (ptr, locked)
 }
 
 /// Zeroizes the slot and gives it back.
 pub(crate) fn free(slot: &mut Slot) {
-    if slot.cap == 0 {
+    if slot.len == 0 {
         return;
     }
-    // SAFETY: the slot's memory is valid for `cap` bytes and owned by it.
-    unsafe { std::slice::from_raw_parts_mut(slot.ptr.as_ptr(), slot.cap) }.zeroize();
     let taken = std::mem::replace(slot, Slot::empty());
-    match CLASSES.iter().position(|&c| c == taken.cap) {
-        Some(class) if taken.cap <= CLASSES[CLASSES.len() - 1] => {
+    match size_for(taken.len) {
+        Ok(class) => {
+            // SAFETY: the slot's memory is valid for its class's size and owned by it.
+            unsafe { std::slice::from_raw_parts_mut(taken.ptr.as_ptr(), CLASSES[class]) }.zeroize();
             let mut free = arena().lock().unwrap_or_else(|p| p.into_inner());
             free.slots[class].push((taken.ptr.as_ptr() as usize, taken.locked));
         }
-        _ => {
+        Err(Some(layout)) => {
+            // SAFETY: allocated by `large` with this very layout (the same length).
+            unsafe { std::slice::from_raw_parts_mut(taken.ptr.as_ptr(), layout.size()) }.zeroize();
             if taken.locked {
-                super::unlock_pages(taken.ptr.as_ptr() as usize, taken.cap);
+                super::unlock_pages(taken.ptr.as_ptr() as usize, layout.size());
             }
-            if let Some(layout) = page_layout(taken.cap) {
-                // SAFETY: allocated by `large` with this very layout.
-                unsafe { std::alloc::dealloc(taken.ptr.as_ptr(), layout) };
-            }
+            // SAFETY: allocated by `large` with this very layout.
+            unsafe { std::alloc::dealloc(taken.ptr.as_ptr(), layout) };
         }
+        Err(None) => unreachable!("a slot of this length could not have been allocated"),
     }
 }
 
@@ -167,17 +181,21 @@ mod tests {
     #[test]
     fn slots_are_reused_zeroized_and_large_texts_get_their_own_pages() {
         let mut a = alloc_copy(b"first secret");
-        assert_eq!(a.bytes(12), b"first secret");
-        assert_eq!(a.cap, 16);
+        assert_eq!(a.bytes(), b"first secret");
+        assert_eq!(size_for(a.len()), Ok(0), "the 16-byte class");
         free(&mut a);
-        assert_eq!(a.cap, 0, "the owner is left with the empty slot");
+        assert_eq!(a.len(), 0, "the owner is left with the empty slot");
+        assert!(a.bytes().is_empty());
         // (That a freed slot is zeroized is checked by tests/memory.rs's scan: the arena's
         // memory is never freed, so only `free` can wipe it.)
         let big = vec![b'x'; 10_000];
         let mut b = alloc_copy(&big);
-        assert_eq!(b.bytes(10_000), &big[..]);
-        assert!(b.cap >= 10_000 && b.cap.is_multiple_of(super::super::page_size()));
+        assert_eq!(b.bytes(), &big[..]);
+        let size = size_for(b.len()).err().flatten().map(|l| l.size());
+        assert!(size.is_some_and(|s| s >= 10_000 && s.is_multiple_of(super::super::page_size())));
         free(&mut b);
-        assert!(alloc_copy(b"").bytes(0).is_empty());
+        assert!(alloc_copy(b"").bytes().is_empty());
+        assert_eq!(size_of::<Slot>(), 3 * size_of::<usize>());
+        assert_eq!(size_of::<Option<Slot>>(), size_of::<Slot>());
     }
 }

@@ -459,9 +459,10 @@ pub struct Entry {
     /// In use, revoked or compromised.
     #[serde(default)]
     pub status: Status,
-    /// Set when the key was marked compromised.
+    /// Set when the key was marked compromised. Boxed: few keys ever have one, and inline it
+    /// would make every [`Entry`] 56 bytes larger (serialised the same either way).
     #[serde(default)]
-    pub incident: Option<Incident>,
+    pub incident: Option<Box<Incident>>,
     /// Replaced secrets, oldest first.
     #[serde(default)]
     pub history: Vec<HistoryItem>,
@@ -542,11 +543,11 @@ impl Entry {
     /// Marks the key compromised at `now`, with the standard checklist.
     pub fn mark_compromised(&mut self, reason: impl Into<String>, now: DateTime<Utc>) {
         self.status = Status::Compromised;
-        self.incident = Some(Incident {
+        self.incident = Some(Box::new(Incident {
             reported_at: now,
             reason: reason.into(),
             checklist: Incident::standard_checklist(),
-        });
+        }));
     }
 
     /// Marks the key revoked. An incident record, if any, is kept.

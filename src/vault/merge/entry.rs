@@ -421,10 +421,10 @@ fn merge_credential(
 
 fn merge_incident(
     f: &mut Fields,
-    ours: &Option<Incident>,
-    theirs: &Option<Incident>,
-    base: Option<&Option<Incident>>,
-) -> Option<Incident> {
+    ours: &Option<Box<Incident>>,
+    theirs: &Option<Box<Incident>>,
+    base: Option<&Option<Box<Incident>>>,
+) -> Option<Box<Incident>> {
     match (ours, theirs) {
         // The same incident on both sides: keep every tick either side made.
         (Some(o), Some(t)) if o.reported_at == t.reported_at => {
