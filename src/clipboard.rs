@@ -11,6 +11,9 @@
 
 use std::sync::{Arc, Mutex};
 
+#[cfg(target_os = "linux")]
+mod x11;
+
 use chrono::{DateTime, Duration, Utc};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
@@ -64,87 +67,155 @@ impl ClipboardBackend for Box<dyn ClipboardBackend> {
     }
 }
 
-/// The operating system's clipboard (through `arboard`).
+/// The operating system's clipboard.
 ///
 /// Keep this value alive while the copied value must be served: on X11 the owning process
 /// answers every paste, and the value vanishes when it exits.
 ///
-/// A clear also closes the connection (the next copy opens a new one): on X11 the thread
-/// that served pastes and the connection's buffers still hold pieces of the last value
-/// after it is replaced, and only closing frees (and so, with keyward's allocator, wipes)
-/// them. Measured by tests/memory_x11.rs. arboard shares one X11 connection among all its
-/// handles in a process, so this frees it only when no other handle is open (the desktop
-/// app's window keeps one for text fields).
+/// On X11 (Linux, where arboard would use X11: no Wayland session, or a Wayland compositor
+/// without the data-control protocol, through XWayland) each copy is served by keyward's own
+/// selection owner over an X connection of its own ([`x11`]), closed when the value is
+/// cleared or replaced: the connection's buffers and its serving thread hold pieces of the
+/// last value pasted, and only closing frees (and so, with keyward's allocator, wipes) them.
+/// arboard cannot do that in the desktop app: it shares one connection among all its handles
+/// in a process, and the app's window keeps one open for text fields. Measured by
+/// tests/memory_x11.rs. Elsewhere (Wayland, Windows, macOS) it is arboard's clipboard; a
+/// clear drops arboard's handle too, so its connection closes when no other handle is open.
 pub struct SystemClipboard {
-    inner: Option<arboard::Clipboard>,
+    backend: Backend,
+}
+
+enum Backend {
+    Arboard(Option<arboard::Clipboard>),
+    /// The value we serve, if any (`None` also once it was cleared).
+    #[cfg(target_os = "linux")]
+    X11(Option<x11::Owner>),
 }
 
 impl SystemClipboard {
     /// Connects to the system clipboard.
     pub fn new() -> Result<Self, ClipboardError> {
+        #[cfg(target_os = "linux")]
+        if x11::arboard_would_use_x11() {
+            x11::check_display()?;
+            return Ok(SystemClipboard {
+                backend: Backend::X11(None),
+            });
+        }
         Ok(SystemClipboard {
-            inner: Some(Self::connect()?),
+            backend: Backend::Arboard(Some(connect_arboard()?)),
         })
     }
+}
 
-    fn connect() -> Result<arboard::Clipboard, ClipboardError> {
-        arboard::Clipboard::new()
-            .map_err(|e| ClipboardError(format!("cannot open the system clipboard ({e})")))
-    }
+fn connect_arboard() -> Result<arboard::Clipboard, ClipboardError> {
+    arboard::Clipboard::new()
+        .map_err(|e| ClipboardError(format!("cannot open the system clipboard ({e})")))
+}
 
-    fn open(&mut self) -> Result<&mut arboard::Clipboard, ClipboardError> {
-        if self.inner.is_none() {
-            self.inner = Some(Self::connect()?);
-        }
-        self.inner
-            .as_mut()
-            .ok_or_else(|| ClipboardError("cannot open the system clipboard".into()))
+fn open_arboard(
+    inner: &mut Option<arboard::Clipboard>,
+) -> Result<&mut arboard::Clipboard, ClipboardError> {
+    if inner.is_none() {
+        *inner = Some(connect_arboard()?);
     }
+    inner
+        .as_mut()
+        .ok_or_else(|| ClipboardError("cannot open the system clipboard".into()))
+}
+
+fn arboard_set_secret(
+    inner: &mut Option<arboard::Clipboard>,
+    text: &str,
+) -> Result<(), ClipboardError> {
+    let set = open_arboard(inner)?.set();
+    #[cfg(all(
+        unix,
+        not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
+    ))]
+    let set = {
+        use arboard::SetExtLinux as _;
+        set.exclude_from_history()
+    };
+    #[cfg(windows)]
+    let set = {
+        use arboard::SetExtWindows as _;
+        set.exclude_from_history().exclude_from_cloud()
+    };
+    #[cfg(target_os = "macos")]
+    let set = {
+        use arboard::SetExtApple as _;
+        set.exclude_from_history()
+    };
+    set.text(text)
+        .map_err(|e| ClipboardError(format!("could not copy ({e})")))
+}
+
+fn arboard_text(
+    inner: &mut Option<arboard::Clipboard>,
+) -> Result<Option<Zeroizing<String>>, ClipboardError> {
+    match open_arboard(inner)?.get_text() {
+        Ok(text) => Ok(Some(Zeroizing::new(text))),
+        Err(arboard::Error::ContentNotAvailable) => Ok(None),
+        Err(e) => Err(ClipboardError(format!(
+            "could not read the clipboard ({e})"
+        ))),
+    }
+}
+
+fn arboard_clear(inner: &mut Option<arboard::Clipboard>) -> Result<(), ClipboardError> {
+    let cleared = open_arboard(inner)?
+        .clear()
+        .map_err(|e| ClipboardError(format!("could not clear the clipboard ({e})")));
+    // Closed after the clear has been served (see the type's documentation).
+    *inner = None;
+    cleared
 }
 
 impl ClipboardBackend for SystemClipboard {
     fn set_secret(&mut self, text: &str) -> Result<(), ClipboardError> {
-        let set = self.open()?.set();
-        #[cfg(all(
-            unix,
-            not(any(target_os = "macos", target_os = "android", target_os = "emscripten"))
-        ))]
-        let set = {
-            use arboard::SetExtLinux as _;
-            set.exclude_from_history()
-        };
-        #[cfg(windows)]
-        let set = {
-            use arboard::SetExtWindows as _;
-            set.exclude_from_history().exclude_from_cloud()
-        };
-        #[cfg(target_os = "macos")]
-        let set = {
-            use arboard::SetExtApple as _;
-            set.exclude_from_history()
-        };
-        set.text(text)
-            .map_err(|e| ClipboardError(format!("could not copy ({e})")))
+        match &mut self.backend {
+            Backend::Arboard(inner) => arboard_set_secret(inner, text),
+            #[cfg(target_os = "linux")]
+            Backend::X11(owner) => {
+                // The new owner takes the clipboard over from the old one, whose worker then
+                // wipes the old value and closes its connection.
+                let new = x11::Owner::start(text)?;
+                if let Some(old) = owner.replace(new) {
+                    old.forget();
+                }
+                Ok(())
+            }
+        }
     }
 
     fn text(&mut self) -> Result<Option<Zeroizing<String>>, ClipboardError> {
-        match self.open()?.get_text() {
-            Ok(text) => Ok(Some(Zeroizing::new(text))),
-            Err(arboard::Error::ContentNotAvailable) => Ok(None),
-            Err(e) => Err(ClipboardError(format!(
-                "could not read the clipboard ({e})"
-            ))),
+        match &mut self.backend {
+            Backend::Arboard(inner) => arboard_text(inner),
+            #[cfg(target_os = "linux")]
+            Backend::X11(owner) => {
+                if let Some(ours) = owner.as_ref().and_then(x11::Owner::value) {
+                    return Ok(Some(ours));
+                }
+                // Someone else copied since: our worker has ended.
+                if let Some(gone) = owner.take() {
+                    gone.forget();
+                }
+                x11::read_text()
+            }
         }
     }
 
     fn clear(&mut self) -> Result<(), ClipboardError> {
-        let cleared = self
-            .open()?
-            .clear()
-            .map_err(|e| ClipboardError(format!("could not clear the clipboard ({e})")));
-        // Closed after the clear has been served (see the type's documentation).
-        self.inner = None;
-        cleared
+        match &mut self.backend {
+            Backend::Arboard(inner) => arboard_clear(inner),
+            #[cfg(target_os = "linux")]
+            Backend::X11(owner) => match owner.take() {
+                Some(ours) => ours.release(),
+                // The clipboard held our value without us: a clipboard manager took it over.
+                None => x11::clear_any(),
+            },
+        }
     }
 }
 

@@ -14,77 +14,17 @@
 
 mod memory_support;
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use keyward::clipboard::{ClearOutcome, SystemClipboard, TimedClipboard};
 use keyward::memlock;
+use memory_support::xvfb::{start_xvfb, xclip_out};
 use memory_support::{Needle, runs, scan_self};
 use zeroize::Zeroize;
 
 /// The allocator of the keyward binary (src/main.rs): freed blocks are zeroed.
 #[global_allocator]
 static ALLOCATOR: memlock::WipeOnFree = memlock::WipeOnFree;
-
-/// Kills the Xvfb it holds when dropped (also when an assertion fails).
-struct Xvfb(Child);
-
-impl Drop for Xvfb {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn missing(what: &str) -> Option<Xvfb> {
-    let reason = format!("{what} (Debian: apt-get install xvfb xclip)");
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "under CI this test needs {reason}"
-    );
-    eprintln!("skipped: {reason}");
-    None
-}
-
-fn have(tool: &str) -> bool {
-    Command::new("sh")
-        .args(["-c", &format!("command -v {tool}")])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
-/// An Xvfb of our own on a display nobody uses, with DISPLAY set to it.
-fn start_xvfb() -> Option<Xvfb> {
-    for tool in ["Xvfb", "xclip"] {
-        if !have(tool) {
-            return missing(&format!("{tool} is not installed"));
-        }
-    }
-    let display = (200..260).find(|n| !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists())?;
-    let child = Command::new("Xvfb")
-        .arg(format!(":{display}"))
-        .args(["-screen", "0", "640x480x24", "-nolisten", "tcp"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start Xvfb");
-    let xvfb = Xvfb(child);
-    let socket = format!("/tmp/.X11-unix/X{display}");
-    let started = Instant::now();
-    while !Path::new(&socket).exists() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "Xvfb :{display} did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    // SAFETY: the only test in this binary, and no other thread has started yet that reads
-    // the environment (the clipboard connects after this).
-    unsafe { std::env::set_var("DISPLAY", format!(":{display}")) };
-    Some(xvfb)
-}
 
 /// A random secret of `len` letters and digits and its needle; the test keeps hashes only.
 fn random_secret(len: usize) -> (String, Needle) {
@@ -102,21 +42,24 @@ fn random_secret(len: usize) -> (String, Needle) {
 
 /// What another program pastes: `xclip -o`'s output, compared without keeping a copy.
 fn pasted_matches(needle: &Needle) -> bool {
-    let mut out = Command::new("xclip")
-        .args(["-o", "-selection", "clipboard"])
-        .stderr(Stdio::null())
-        .output()
-        .expect("run xclip -o");
+    let (ok, mut out) = xclip_out(&[]);
     let mut hits = Vec::new();
-    needle.find(&out.stdout, &mut hits);
-    let whole = out.status.success() && !hits.is_empty();
-    out.stdout.zeroize();
-    whole
+    needle.find(&out, &mut hits);
+    out.zeroize();
+    ok && !hits.is_empty()
 }
 
 #[test]
 fn nothing_of_a_secret_on_the_real_x_clipboard_is_left_after_it_is_cleared() {
-    let Some(_xvfb) = start_xvfb() else { return };
+    let Some(_xvfb) = start_xvfb(None) else {
+        return;
+    };
+    // The desktop app's window (egui-winit) holds an arboard handle for the whole session,
+    // for its text fields: it keeps arboard's one X connection of the process open.
+    let mut window_clipboard = arboard::Clipboard::new().expect("arboard on our Xvfb");
+    window_clipboard
+        .set_text("a note copied from a text field")
+        .expect("arboard copies");
     let (mut secret, needle) = random_secret(64);
     let backend = SystemClipboard::new().expect("the X clipboard of our Xvfb");
     let mut clipboard = TimedClipboard::new(Box::new(backend));
@@ -173,7 +116,8 @@ fn nothing_of_a_secret_on_the_real_x_clipboard_is_left_after_it_is_cleared() {
         0,
         "pieces of the secret are left after the clear"
     );
-    // Still usable after the clear closed its connection: the next copy opens a new one.
+    // Still usable after the clear: the next copy is served again, and the window's own
+    // handle still works.
     clipboard
         .copy(
             "not a secret",
@@ -182,10 +126,13 @@ fn nothing_of_a_secret_on_the_real_x_clipboard_is_left_after_it_is_cleared() {
             now,
         )
         .expect("copy again");
-    let mut out = Command::new("xclip")
-        .args(["-o", "-selection", "clipboard"])
-        .output()
-        .expect("run xclip -o");
-    assert_eq!(String::from_utf8_lossy(&out.stdout), "not a secret");
-    out.stdout.zeroize();
+    let (ok, mut out) = xclip_out(&[]);
+    assert!(ok, "xclip -o after the second copy");
+    assert_eq!(String::from_utf8_lossy(&out), "not a secret");
+    out.zeroize();
+    window_clipboard
+        .set_text("another note")
+        .expect("the window's handle still copies");
+    let (_, out) = xclip_out(&[]);
+    assert_eq!(String::from_utf8_lossy(&out), "another note");
 }

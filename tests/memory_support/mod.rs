@@ -9,6 +9,8 @@ use std::os::unix::fs::FileExt as _;
 
 use sha2::{Digest, Sha256};
 
+pub mod xvfb;
+
 /// The length of the pieces looked for.
 pub const WINDOW: usize = 10;
 const BASE: u64 = 0x100_0000_01b3;
