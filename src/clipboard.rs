@@ -96,7 +96,7 @@ impl SystemClipboard {
     /// Connects to the system clipboard.
     pub fn new() -> Result<Self, ClipboardError> {
         #[cfg(target_os = "linux")]
-        if x11::arboard_would_use_x11() {
+        if arboard_would_use_x11()? {
             x11::check_display()?;
             return Ok(SystemClipboard {
                 backend: Backend::X11(None),
@@ -106,6 +106,43 @@ impl SystemClipboard {
             backend: Backend::Arboard(Some(connect_arboard()?)),
         })
     }
+}
+
+/// True when arboard would serve the clipboard over X11, as it decides (arboard 3,
+/// `platform/linux/mod.rs`): with `WAYLAND_DISPLAY` set it tries the Wayland data-control
+/// protocol first and falls back to X11 (XWayland) when the compositor lacks it (GNOME);
+/// without it, X11. `DISPLAY` unset: no X11 to use (arboard's own error is reported then).
+/// arboard failing to start is an error, never a reason to serve the secret through arboard.
+#[cfg(target_os = "linux")]
+fn arboard_would_use_x11() -> Result<bool, ClipboardError> {
+    if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
+        return Ok(false);
+    }
+    if std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        return Ok(true);
+    }
+    // Which backend arboard chose shows in the SECONDARY selection: its Wayland backend
+    // refuses it outright, its X11 backend reads it. arboard connects once: tried again as
+    // in `x11::connect`.
+    use arboard::GetExtLinux as _;
+    let mut tries = 1;
+    let mut probe = loop {
+        match arboard::Clipboard::new() {
+            Ok(probe) => break probe,
+            Err(_) if tries < x11::CONNECT_TRIES => tries += 1,
+            Err(e) => return Err(ClipboardError(format!("cannot open the clipboard ({e})"))),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let secondary = probe
+        .get()
+        .clipboard(arboard::LinuxClipboardKind::Secondary)
+        .text()
+        .map(Zeroizing::new);
+    Ok(!matches!(
+        secondary,
+        Err(arboard::Error::ClipboardNotSupported)
+    ))
 }
 
 fn connect_arboard() -> Result<arboard::Clipboard, ClipboardError> {

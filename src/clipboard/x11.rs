@@ -60,31 +60,6 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(2);
 /// The size of a ChangeProperty request without its data.
 const CHANGE_PROPERTY_HEADER: usize = 24;
 
-/// True when arboard would serve the clipboard over X11, as it decides (arboard 3,
-/// `platform/linux/mod.rs`): with `WAYLAND_DISPLAY` set it tries the Wayland data-control
-/// protocol first and falls back to X11 (XWayland) when the compositor lacks it (GNOME);
-/// without it, X11. `DISPLAY` unset: no X11 to use (arboard's own error is reported then).
-pub(super) fn arboard_would_use_x11() -> bool {
-    if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty()) {
-        return false;
-    }
-    if std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        return true;
-    }
-    // Which backend arboard chose shows in the SECONDARY selection: its Wayland backend
-    // refuses it outright, its X11 backend reads it.
-    use arboard::GetExtLinux as _;
-    let Ok(mut probe) = arboard::Clipboard::new() else {
-        return false;
-    };
-    let secondary = probe
-        .get()
-        .clipboard(arboard::LinuxClipboardKind::Secondary)
-        .text()
-        .map(Zeroizing::new);
-    !matches!(secondary, Err(arboard::Error::ClipboardNotSupported))
-}
-
 /// Whether the X display can be reached, so that a missing clipboard shows at start.
 pub(super) fn check_display() -> Result<(), ClipboardError> {
     Context::open().map(drop)
@@ -95,16 +70,20 @@ fn x_error<E: std::fmt::Display>(what: &'static str) -> impl FnOnce(E) -> Clipbo
     move |e| ClipboardError(format!("{what} (X11: {e})"))
 }
 
-/// Connects to `DISPLAY`, trying again a few times: X.Org 1.21 now and then drops a
-/// connection that arrives just after another one of this process closed (under Xvfb 25 of
-/// 200 back-to-back connections failed so, and every second try worked), and a copy, a read
-/// of another program's text and a clear each open one.
+/// How often a connection to the X server is tried (see `connect`).
+pub(super) const CONNECT_TRIES: u32 = 4;
+
+/// Connects to `DISPLAY`, trying again a few times: an X server started without `-noreset`
+/// resets when its last client leaves and closes the connections that arrive meanwhile (the
+/// setup reply is cut off), and a copy, a read of another program's text and a clear each
+/// open one; so with no other client (a bare Xvfb, `keyward copy` alone) the next one can
+/// come during that reset.
 fn connect() -> Result<(RustConnection, usize), ClipboardError> {
     let mut tries = 1;
     loop {
         match RustConnection::connect(None) {
             Ok(connected) => return Ok(connected),
-            Err(ConnectError::IoError(_)) if tries < 4 => {
+            Err(ConnectError::IoError(_)) if tries < CONNECT_TRIES => {
                 tries += 1;
                 std::thread::sleep(Duration::from_millis(10));
             }
@@ -118,6 +97,16 @@ struct Context {
     conn: RustConnection,
     window: Window,
     atoms: Atoms,
+}
+
+/// Waits for the X server to have handled all we sent before the connection closes: a server
+/// that sees the connection close (EPOLLHUP) drops the requests of it it has not read yet,
+/// such as the answer to a paste that came just before someone else copied, and the program
+/// pasting would wait for ever.
+impl Drop for Context {
+    fn drop(&mut self) {
+        let _ = self.conn.sync();
+    }
 }
 
 impl Context {
@@ -333,19 +322,8 @@ fn serve(
     inbox: mpsc::Receiver<Command>,
 ) {
     loop {
-        loop {
-            match context.conn.poll_for_event() {
-                Ok(Some(Event::SelectionRequest(request))) => {
-                    // A requestor that went away makes an X error; nothing to do about it.
-                    let _ = answer(&context, since, &value, &request);
-                }
-                Ok(Some(Event::SelectionClear(e))) if e.selection == context.atoms.CLIPBOARD => {
-                    return;
-                }
-                Ok(Some(_)) => {}
-                Ok(None) => break,
-                Err(_) => return,
-            }
+        if !answer_pending(&context, since, &value) {
+            return;
         }
         match inbox.recv_timeout(POLL) {
             Ok(Command::Value(reply)) => {
@@ -358,14 +336,36 @@ fn serve(
             }
             Ok(Command::Release(reply)) => {
                 let _ = reply.send(release(&context, since));
+                answer_pending(&context, since, &value);
                 return;
             }
             Ok(Command::Forget) => return,
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 let _ = release(&context, since);
+                answer_pending(&context, since, &value);
                 return;
             }
+        }
+    }
+}
+
+/// Answers the pastes that have reached us; false once the clipboard is someone else's (or
+/// the connection failed). After a release (synced) it answers those that came while we
+/// held the clipboard: a requestor left without an answer would wait for ever (xclip does).
+fn answer_pending(context: &Context, since: Timestamp, value: &str) -> bool {
+    loop {
+        match context.conn.poll_for_event() {
+            Ok(Some(Event::SelectionRequest(request))) => {
+                // A requestor that went away makes an X error; nothing to do about it.
+                let _ = answer(context, since, value, &request);
+            }
+            Ok(Some(Event::SelectionClear(e))) if e.selection == context.atoms.CLIPBOARD => {
+                return false;
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => return true,
+            Err(_) => return false,
         }
     }
 }
