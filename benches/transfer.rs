@@ -1,6 +1,7 @@
 //! KeePass import at scale: a 100k-entry KeePass XML file and the same as KDBX 4, imported
 //! the way `keyward import` does it (read the file, parse, map every entry), each in a child
-//! process that reports its own peak memory (`VmHWM` of /proc/self/status).
+//! process that reports its own peak memory (`VmHWM` of /proc/self/status), with the
+//! binary's allocator (`memlock::WipeOnFree`).
 //!
 //! ```text
 //! cargo bench --bench transfer                                # 100k entries (release)
@@ -23,6 +24,11 @@ use chrono::{TimeZone, Utc};
 use keyward::secret::SecretString;
 use keyward::transfer::{self, ExportOptions, Format, ImportOptions};
 use keyward::vault::{Credential, CustomField, Entry, Vault};
+
+/// The binary's allocator (src/main.rs), so that the child imports as `keyward import` does:
+/// its realloc copies, which the system allocator's in-place growth of large blocks hides.
+#[global_allocator]
+static ALLOCATOR: keyward::memlock::WipeOnFree = keyward::memlock::WipeOnFree;
 
 const PASSWORD: &str = "benchmark export password";
 const CHILD: &str = "KEYWARD_BENCH_CHILD";

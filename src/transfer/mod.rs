@@ -350,7 +350,9 @@ pub fn import(
     for r in records {
         add(r, &mut report);
     }
-    entries.shrink_to_fit();
+    // No shrink_to_fit: under the binary's allocator (memlock::WipeOnFree, whose realloc is
+    // allocate, copy, wipe, free) it copied every entry once more at the very end, 55 MiB of
+    // peak for 100k keys; the spare capacity is never written, so it takes no memory.
     Ok(Imported { entries, report })
 }
 
