@@ -578,15 +578,8 @@ fn convert(context: &Context, target: Atom) -> Result<Converted, ClipboardError>
 /// Empties the clipboard whoever holds it (a clipboard manager that took our value over):
 /// what arboard's clear does.
 pub(super) fn clear_any() -> Result<(), ClipboardError> {
-    let context = Context::open()?;
-    context
-        .conn
-        .set_selection_owner(NONE, context.atoms.CLIPBOARD, CURRENT_TIME)
-        .map_err(x_error("could not clear the clipboard"))?;
-    context
-        .conn
-        .sync()
-        .map_err(x_error("could not clear the clipboard"))
+    // As of now rather than of when we took it: whoever holds it loses it.
+    release(&Context::open()?, CURRENT_TIME)
 }
 
 #[cfg(test)]

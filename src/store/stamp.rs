@@ -189,15 +189,7 @@ mod tests {
 
     #[test]
     fn only_changed_entries_are_stamped() {
-        let mut v = Vault::default();
-        for n in ["a", "b"] {
-            v.add(Entry::new(
-                n,
-                Credential::Token { token: "t".into() },
-                at(1),
-            ))
-            .expect("add");
-        }
+        let mut v = tokens(&["a", "b"]);
         let loaded = v.clone();
         v.get_mut("b").expect("b").notes = "changed".into();
         v.add(Entry::new(
@@ -222,17 +214,23 @@ mod tests {
         assert_eq!(stale.settings_modified_at, Some(at(10)));
     }
 
-    #[test]
-    fn the_copy_kept_as_saved_equals_the_vault_saved() {
+    /// A vault of token keys with these names, created at hour 1.
+    fn tokens(names: &[&str]) -> Vault {
         let mut v = Vault::default();
-        for n in ["a", "b", "c", "d"] {
+        for n in names {
             v.add(Entry::new(
-                n,
+                *n,
                 Credential::Token { token: "t".into() },
                 at(1),
             ))
             .expect("add");
         }
+        v
+    }
+
+    #[test]
+    fn the_copy_kept_as_saved_equals_the_vault_saved() {
+        let mut v = tokens(&["a", "b", "c", "d"]);
         let mut last = v.clone();
         // A changed entry, a removed one, a new one, a new order, new settings.
         v.get_mut("b").expect("b").notes = "changed".into();
@@ -271,15 +269,7 @@ mod tests {
 
     #[test]
     fn a_save_that_moved_nothing_keeps_the_unchanged_entries_in_place() {
-        let mut v = Vault::default();
-        for n in ["a", "b", "c"] {
-            v.add(Entry::new(
-                n,
-                Credential::Token { token: "t".into() },
-                at(1),
-            ))
-            .expect("add");
-        }
+        let mut v = tokens(&["a", "b", "c"]);
         let mut last = v.clone();
         v.get_mut("b").expect("b").notes = "changed".into();
         let kept: Vec<_> = last.entries.iter().map(|e| e.name.as_ptr()).collect();
