@@ -68,7 +68,7 @@ kw compromised kucoin-dca --reason "key pasted in a public gist" </dev/null >/de
 
 echo "== Xvfb"
 export DISPLAY=:97
-Xvfb "$DISPLAY" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb "$DISPLAY" -screen 0 1920x1080x24 -nolisten tcp -noreset >/dev/null 2>&1 &
 xvfb_pid=$!
 for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
 
@@ -147,7 +147,7 @@ echo "== kill -TERM: the app locks, clears the X clipboard it set, and exits cle
 # Ctrl+C with nothing focused copies the selected key's secret to the real X clipboard.
 xdotool key ctrl+c
 sleep 1
-got=$(xclip -selection clipboard -o 2>/dev/null || true)
+got=$(timeout 5 xclip -selection clipboard -o 2>/dev/null || true)
 [ "$got" = "bnc-9f8e7d6c5b4a3f2e1d0c" ] || { echo "Ctrl+C did not copy the selected secret"; exit 1; }
 kill -TERM "$app_pid"
 for _ in $(seq 100); do kill -0 "$app_pid" 2>/dev/null || break; sleep 0.2; done
@@ -158,7 +158,7 @@ app_pid=""
 [ "$status" = 0 ] || { echo "the app did not stop cleanly on SIGTERM (status $status)"; cat "$work/app.log"; exit 1; }
 grep -q "stopped by a signal: the vault is locked and the clipboard cleared" "$work/app.log" || {
   echo "the app did not report the lock and clear"; cat "$work/app.log"; exit 1; }
-after=$(xclip -selection clipboard -o 2>/dev/null || true)
+after=$(timeout 5 xclip -selection clipboard -o 2>/dev/null || true)
 [ "$after" != "bnc-9f8e7d6c5b4a3f2e1d0c" ] || { echo "the clipboard still holds the secret"; exit 1; }
 
 echo "== no portal, no zenity: Choose… opens the built-in file browser"
@@ -206,11 +206,11 @@ fi
 kw copy github-deploy --clear-after 3 </dev/null &
 copy_pid=$!
 sleep 1
-got=$(xclip -selection clipboard -o)
+got=$(timeout 5 xclip -selection clipboard -o || true)
 [ "$got" = "ghp_demoToken000111222333" ] || { echo "xclip -o returned '$got'"; exit 1; }
-xclip -selection clipboard -t TARGETS -o | grep -q x-kde-passwordManagerHint || {
+timeout 5 xclip -selection clipboard -t TARGETS -o | grep -q x-kde-passwordManagerHint || {
   echo "no x-kde-passwordManagerHint target"; exit 1; }
 wait "$copy_pid"
-after=$(xclip -selection clipboard -o 2>/dev/null || true)
+after=$(timeout 5 xclip -selection clipboard -o 2>/dev/null || true)
 [ "$after" != "ghp_demoToken000111222333" ] || { echo "the clipboard still holds the secret"; exit 1; }
 echo "xvfb: 7 passed, 0 failed"
