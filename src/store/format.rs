@@ -165,9 +165,6 @@ pub fn seal(
     plaintext: SecretBytes,
 ) -> Result<Vec<u8>, FormatError> {
     let header_bytes = header.to_bytes();
-    let cipher =
-        XChaCha20Poly1305::new_from_slice(&key.0[..]).map_err(|_| FormatError::Encryption)?;
-    let nonce = XNonce::from(header.nonce);
     let mut buffer = SecretBytes::into_inner(plaintext);
     let len = buffer.len();
     if buffer.capacity() - len < HEADER_LEN + TAG_LEN {
@@ -180,8 +177,13 @@ pub fn seal(
         super::seal::encrypt_in_place_detached(&key.0, &header.nonce, &header_bytes, &mut buffer)
             .map_err(|_| FormatError::Encryption)?
     } else {
-        cipher
-            .encrypt_inout_detached(&nonce, &header_bytes, (&mut buffer[..]).into())
+        XChaCha20Poly1305::new_from_slice(&key.0[..])
+            .map_err(|_| FormatError::Encryption)?
+            .encrypt_inout_detached(
+                &XNonce::from(header.nonce),
+                &header_bytes,
+                (&mut buffer[..]).into(),
+            )
             .map_err(|_| FormatError::Encryption)?
             .into()
     };

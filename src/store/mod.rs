@@ -7,6 +7,7 @@ mod file;
 mod fingerprint;
 pub mod format;
 mod guard;
+mod halves;
 pub mod kdf;
 mod key;
 mod lock;

@@ -88,7 +88,6 @@ fn is_empty<T>(items: &&[T]) -> bool {
 
 /// Writes `vault` as `serde_json::to_writer` would, byte for byte, with the second half of
 /// its entries serialised on another thread into a buffer of its own (wiped when dropped).
-/// If no thread can be started the second half is written here after the first.
 fn serialize_split(
     out: &mut ZeroizingWriter,
     vault: &Vault,
@@ -108,30 +107,20 @@ fn serialize_split(
     out.write_all(b",\"entries\":[")
         .map_err(serde_json::Error::io)?;
     let (first, second) = vault.entries.split_at(vault.entries.len() / 2);
-    std::thread::scope(|scope| {
-        let other = std::thread::Builder::new()
-            .name("keyward-serialise".into())
-            .spawn_scoped(scope, || {
-                let mut buffer =
-                    ZeroizingWriter(Zeroizing::new(Vec::with_capacity(hint / 2 + 4096)));
-                write_entries(&mut buffer, second).map(|()| buffer)
-            });
-        write_entries(out, first)?;
-        let rest = match other {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?,
-            Err(_) => {
-                let mut buffer = ZeroizingWriter(Zeroizing::new(Vec::new()));
-                write_entries(&mut buffer, second)?;
-                buffer
-            }
-        };
-        if !first.is_empty() && !second.is_empty() {
-            out.write_all(b",").map_err(serde_json::Error::io)?;
-        }
-        out.write_all(&rest.0).map_err(serde_json::Error::io)
-    })?;
+    let (written, rest) = super::halves::run_both(
+        "keyward-serialise",
+        || write_entries(out, first),
+        || {
+            let mut buffer = ZeroizingWriter(Zeroizing::new(Vec::with_capacity(hint / 2 + 4096)));
+            write_entries(&mut buffer, second).map(|()| buffer)
+        },
+    );
+    written?;
+    let rest = rest?;
+    if !first.is_empty() && !second.is_empty() {
+        out.write_all(b",").map_err(serde_json::Error::io)?;
+    }
+    out.write_all(&rest.0).map_err(serde_json::Error::io)?;
     out.write_all(b"]").map_err(serde_json::Error::io)?;
     let tail = Tail {
         trash: &vault.trash,
@@ -209,14 +198,8 @@ impl Write for ZeroizingWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::stamp::tests::at;
     use crate::vault::{Credential, Entry};
-    use chrono::TimeZone;
-
-    fn at(h: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 6, 1, h, 0, 0)
-            .single()
-            .expect("date")
-    }
 
     fn vault_of(n: usize) -> Vault {
         let mut v = Vault::default();

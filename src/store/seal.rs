@@ -48,28 +48,18 @@ pub(super) fn encrypt_in_place_detached(
     // 0.4 of the keystream's time, so both threads finish their keystream work together.
     let middle = buffer.len() / 5 * 2 / BLOCK * BLOCK;
     let (first, second) = buffer.split_at_mut(middle);
-    let started = std::thread::scope(|scope| {
-        let other = std::thread::Builder::new()
-            .name("keyward-seal".into())
-            .spawn_scoped(scope, || {
-                let mut rest = XChaCha20::new(key.into(), nonce.into());
-                rest.seek((BLOCK + middle) as u64);
-                rest.apply_keystream(&mut *second);
-            });
-        cipher.apply_keystream(first);
-        authenticate_aad_then(&mut mac, aad, first);
-        match other {
-            Ok(handle) => match handle.join() {
-                Ok(()) => true,
-                Err(panic) => std::panic::resume_unwind(panic),
-            },
-            Err(_) => false,
-        }
-    });
-    if !started {
-        // No second thread: its part is encrypted here, the counter already there.
-        cipher.apply_keystream(second);
-    }
+    super::halves::run_both(
+        "keyward-seal",
+        || {
+            cipher.apply_keystream(first);
+            authenticate_aad_then(&mut mac, aad, first);
+        },
+        || {
+            let mut rest = XChaCha20::new(key.into(), nonce.into());
+            rest.seek((BLOCK + middle) as u64);
+            rest.apply_keystream(&mut *second);
+        },
+    );
     mac.update_padded(second);
     let mut lengths = [0u8; 16];
     lengths[..8].copy_from_slice(&(aad.len() as u64).to_le_bytes());

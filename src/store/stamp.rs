@@ -19,21 +19,12 @@ pub(crate) fn stamp(last: &Vault, vault: &mut Vault, now: DateTime<Utc>) -> Stam
         // Comparing 10 000 entries is a tenth of such a save: each half on its own thread.
         let (first, second) = vault.entries.split_at_mut(count / 2);
         let offset = first.len();
-        let (mut equal, rest) = std::thread::scope(|scope| {
-            let other = std::thread::Builder::new()
-                .name("keyward-stamp".into())
-                .spawn_scoped(scope, || stamp_entries(last, &mut *second, offset, now));
-            let equal = stamp_entries(last, first, 0, now);
-            match other {
-                Ok(handle) => match handle.join() {
-                    Ok(rest) => (equal, Some(rest)),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-                Err(_) => (equal, None),
-            }
-        });
-        // No second thread: its half is compared here.
-        equal.extend(rest.unwrap_or_else(|| stamp_entries(last, second, offset, now)));
+        let (mut equal, rest) = super::halves::run_both(
+            "keyward-stamp",
+            || stamp_entries(last, first, 0, now),
+            || stamp_entries(last, second, offset, now),
+        );
+        equal.extend(rest);
         equal
     } else {
         stamp_entries(last, &mut vault.entries, 0, now)
@@ -176,12 +167,13 @@ impl<'a> Positions<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::vault::{Credential, Entry};
     use chrono::TimeZone;
 
-    fn at(h: u32) -> DateTime<Utc> {
+    /// Hour `h` of a fixed day (store's unit tests share it).
+    pub(in crate::store) fn at(h: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 6, 1, h, 0, 0)
             .single()
             .expect("date")
