@@ -28,13 +28,13 @@ fn vault(n: usize) -> Vault {
         let mut e = Entry::new(
             format!("key-{i:06}"),
             Credential::SharedSecret {
-                key_id: format!("KEYID-{i:06}-{}", "k".repeat(48)),
+                key_id: format!("KEYID-{i:06}-{}", "k".repeat(48)).into(),
                 secret: format!("secret-{i:06}-{}", "s".repeat(48)).into(),
                 passphrase: (i % 3 == 0).then(|| format!("pass-{i}").into()),
             },
             at,
         );
-        e.provider = ["binance", "kraken", "github", "aws"][i % 4].to_owned();
+        e.provider = ["binance", "kraken", "github", "aws"][i % 4].into();
         e.notes = format!("notes for key {i}");
         e.set_tags(["bot", if i % 2 == 0 { "prod" } else { "test" }]);
         e.modified_at = Some(at);

@@ -73,7 +73,7 @@ fn realistic_entry(i: usize, rng: &mut Rng, base: DateTime<Utc>) -> Entry {
     ];
     let created = base + Days::days(rng.below(700) as i64);
     let credential = Credential::SharedSecret {
-        key_id: rng.token(64),
+        key_id: rng.token(64).into(),
         secret: SecretString::new(rng.token(64)),
         passphrase: i
             .is_multiple_of(3)
@@ -81,7 +81,7 @@ fn realistic_entry(i: usize, rng: &mut Rng, base: DateTime<Utc>) -> Entry {
     };
     let provider = PROVIDERS[i % PROVIDERS.len()];
     let mut e = Entry::new(format!("{provider}-{i:06}"), credential, created);
-    e.provider = provider.to_owned();
+    e.provider = provider.into();
     e.environment = if i.is_multiple_of(5) {
         Environment::Test
     } else {

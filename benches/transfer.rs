@@ -41,7 +41,7 @@ fn vault(n: usize) -> Vault {
     let mut vault = Vault::default();
     for i in 0..n {
         let credential = Credential::SharedSecret {
-            key_id: format!("AKIA{i:016}"),
+            key_id: format!("AKIA{i:016}").into(),
             secret: format!("{:064x}", (i as u128).wrapping_mul(0x9e37_79b9_7f4a_7c15)).into(),
             passphrase: (i % 3 == 0).then(|| format!("pass-{i}").into()),
         };
@@ -49,7 +49,8 @@ fn vault(n: usize) -> Vault {
         e.notes = format!("Key {i} for the trading bot; rotate quarterly.");
         e.set_tags(["prod", if i % 2 == 0 { "trading" } else { "ci" }]);
         e.url = format!("https://api.example.com/{i}");
-        e.custom_fields = vec![CustomField::new("Account", format!("acct-{i}"), false)];
+        e.custom_fields =
+            thin_vec::thin_vec![CustomField::new("Account", format!("acct-{i}"), false)];
         vault.entries.push(e);
     }
     vault

@@ -203,7 +203,7 @@ mod tests {
         v.add(Entry::new(
             "pem",
             Credential::KeyPair {
-                key_id: String::new(),
+                key_id: Default::default(),
                 private_key: "-----A-----\nline\n-----B-----".into(),
                 public_key: String::new(),
             },

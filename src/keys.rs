@@ -495,7 +495,7 @@ mod tests {
 
     fn shared(secret: &str) -> Credential {
         Credential::SharedSecret {
-            key_id: String::new(),
+            key_id: Default::default(),
             secret: secret.into(),
             passphrase: None,
         }
@@ -503,7 +503,7 @@ mod tests {
 
     fn pair(generated: GeneratedKeyPair) -> Credential {
         Credential::KeyPair {
-            key_id: String::new(),
+            key_id: Default::default(),
             private_key: generated.private_key,
             public_key: generated.public_key,
         }
@@ -622,7 +622,7 @@ mod tests {
     #[test]
     fn unreadable_private_keys_are_refused_without_quoting_them() {
         let bad = Credential::KeyPair {
-            key_id: String::new(),
+            key_id: Default::default(),
             private_key:
                 "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWdhcmJhZ2U=\n-----END PRIVATE KEY-----"
                     .into(),

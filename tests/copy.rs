@@ -96,7 +96,7 @@ fn sandbox() -> Sandbox {
         },
         now,
     );
-    k.custom_fields = vec![CustomField::new("Deploy Token", FIELD_VALUE, true)];
+    k.custom_fields = thin_vec::thin_vec![CustomField::new("Deploy Token", FIELD_VALUE, true)];
     vault.add(k).expect("add");
     vault
         .add(Entry::new(

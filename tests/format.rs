@@ -69,7 +69,7 @@ fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         .expect("valid date")
 }
 
-fn rules(list: &[&str]) -> Vec<IpRule> {
+fn rules(list: &[&str]) -> thin_vec::ThinVec<IpRule> {
     list.iter()
         .map(|r| r.parse().expect("valid IP rule"))
         .collect()

@@ -112,7 +112,7 @@ fn search_finds_url_and_plain_fields_but_never_a_protected_value() {
     let mut vault = sample_vault();
     let kraken = vault.get_mut("kraken-read").expect("kraken");
     kraken.url = "https://pro.kraken.com/app/settings/api".into();
-    kraken.custom_fields = vec![
+    kraken.custom_fields = thin_vec::thin_vec![
         CustomField::new("Desk", "otc-desk", false),
         CustomField::new("Withdrawal PIN", "pin-90817", true),
     ];
@@ -133,7 +133,7 @@ fn search_finds_url_and_plain_fields_but_never_a_protected_value() {
 fn a_protected_field_is_revealed_for_the_reveal_time_then_masked_again() {
     let mut vault = sample_vault();
     let kraken = vault.get_mut("kraken-read").expect("kraken");
-    kraken.custom_fields = vec![
+    kraken.custom_fields = thin_vec::thin_vec![
         CustomField::new("Desk", "otc-desk", false),
         CustomField::new("Withdrawal PIN", "pin-90817", true),
     ];

@@ -18,7 +18,7 @@ fn noted_vault() -> Vault {
             "binance-bot" => entry.notes = "Ask Dana before rotating".into(),
             "kraken-read" => {
                 entry.purpose = "Portfolio tracker".into();
-                entry.ip_blacklist = vec!["192.0.2.66".parse().expect("rule")];
+                entry.ip_blacklist = thin_vec::thin_vec!["192.0.2.66".parse().expect("rule")];
             }
             _ => {}
         }

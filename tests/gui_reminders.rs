@@ -30,7 +30,7 @@ fn vault_with_dates() -> Vault {
     stripe.provider = "stripe".into();
     stripe.rotate_every_days = Some(0);
     stripe.expires_at = Some(start() + day(5));
-    stripe.ip_whitelist = vec!["198.51.100.9".parse().expect("rule")];
+    stripe.ip_whitelist = thin_vec::thin_vec!["198.51.100.9".parse().expect("rule")];
     vault.add(stripe).expect("add");
     let mut gone = token("old-revoked", "tok-old", 400);
     gone.revoke();
@@ -74,7 +74,7 @@ fn the_banner_lists_expiring_keys_and_nothing_when_all_is_well() {
     let mut calm = Vault::default();
     let mut fine = token("fine", "t", 1);
     fine.expires_at = Some(start() + day(300));
-    fine.ip_whitelist = vec!["203.0.113.1".parse().expect("rule")];
+    fine.ip_whitelist = thin_vec::thin_vec!["203.0.113.1".parse().expect("rule")];
     calm.add(fine).expect("add");
     let gui = Gui::unlocked_on(&calm);
     assert!(!gui.has_label("Dismiss"), "no banner when nothing is due");
@@ -202,25 +202,25 @@ fn the_sidebar_attention_count_equals_the_audits() {
     // Medium: expires in 3 days (whitelisted, fresh).
     let mut soon = token("expiring", "t-1", 5);
     soon.expires_at = Some(now + day(3));
-    soon.ip_whitelist = vec!["203.0.113.2".parse().expect("rule")];
+    soon.ip_whitelist = thin_vec::thin_vec!["203.0.113.2".parse().expect("rule")];
     vault.add(soon).expect("add");
     // High: expired.
     let mut expired = token("expired", "t-2", 5);
     expired.expires_at = Some(now - day(1));
-    expired.ip_whitelist = vec!["203.0.113.3".parse().expect("rule")];
+    expired.ip_whitelist = thin_vec::thin_vec!["203.0.113.3".parse().expect("rule")];
     vault.add(expired).expect("add");
     // High: the same secret in two keys (nothing else wrong with them).
     for name in ["twin-a", "twin-b"] {
         let mut twin = token(name, "shared-secret-value", 5);
         twin.expires_at = Some(now + day(200));
-        twin.ip_whitelist = vec!["203.0.113.4".parse().expect("rule")];
+        twin.ip_whitelist = thin_vec::thin_vec!["203.0.113.4".parse().expect("rule")];
         vault.add(twin).expect("add");
     }
     // Low only: no expiry, no whitelist, read-only.
     vault.add(token("low-only", "t-3", 5)).expect("add");
     // Compromised with every step ticked: no longer flagged.
     let mut handled = token("handled", "t-4", 5);
-    handled.ip_whitelist = vec!["203.0.113.5".parse().expect("rule")];
+    handled.ip_whitelist = thin_vec::thin_vec!["203.0.113.5".parse().expect("rule")];
     handled.expires_at = Some(now + day(200));
     handled.mark_compromised("leak", now - day(2));
     for step in &mut handled.incident.as_mut().expect("incident").checklist {

@@ -31,7 +31,7 @@ fn token(name: &str, provider: &str) -> Entry {
         },
         created,
     );
-    e.provider = provider.to_owned();
+    e.provider = provider.into();
     e
 }
 

@@ -31,7 +31,7 @@ fn keys_of(entries: &[keyward::vault::Entry]) -> BTreeMap<String, (String, Strin
         .iter()
         .map(|e| {
             (
-                e.name.clone(),
+                e.name.to_string(),
                 (
                     e.credential.key_id().to_owned(),
                     e.credential.primary_secret().expose().to_owned(),

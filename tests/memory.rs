@@ -31,7 +31,7 @@ fn an_opened_vault_holds_its_secrets_in_locked_memory() {
         let entry = Entry::new(
             format!("key-{i}"),
             Credential::SharedSecret {
-                key_id: format!("id-{i}"),
+                key_id: format!("id-{i}").into(),
                 secret: format!("sk_live_locked_secret_{i:04}_abcdefghijklmnop").into(),
                 passphrase: None,
             },

@@ -45,7 +45,7 @@ fn token(name: &str, provider: &str) -> Entry {
         },
         Utc::now(),
     );
-    e.provider = provider.to_owned();
+    e.provider = provider.into();
     e
 }
 

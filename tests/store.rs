@@ -42,7 +42,7 @@ fn entry(name: &str) -> Entry {
     let mut e = Entry::new(
         name,
         Credential::SharedSecret {
-            key_id: format!("{name}-key-id"),
+            key_id: format!("{name}-key-id").into(),
             secret: SECRET.into(),
             passphrase: None,
         },

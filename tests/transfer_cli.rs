@@ -52,7 +52,7 @@ fn awkward_vault() -> Vault {
     binance.provider = "binance".into();
     binance.set_tags(["prod", "trading"]);
     binance.set_permissions(["read", "trade"]);
-    binance.ip_whitelist = vec![
+    binance.ip_whitelist = thin_vec::thin_vec![
         "203.0.113.10".parse().expect("ip"),
         "198.51.100.0/24".parse().expect("net"),
     ];

@@ -84,13 +84,13 @@ fn got(entries: &[Entry]) -> Vec<(Expected, Vec<String>)> {
         .map(|e| {
             (
                 Expected {
-                    name: e.name.clone(),
+                    name: e.name.to_string(),
                     key_id: e.credential.key_id().to_owned(),
                     secret: e.credential.primary_secret().expose().to_owned(),
                     url: e.url.clone(),
                     notes: e.notes.clone(),
                 },
-                e.tags.clone(),
+                e.tags.iter().map(|t| t.to_string()).collect(),
             )
         })
         .collect();
@@ -279,7 +279,7 @@ fn key_pair_vault() -> Vault {
     );
     e.url = "https://portal.cdp.coinbase.com/".into();
     e.set_tags(["infra, eu", "signing"]);
-    e.custom_fields = vec![
+    e.custom_fields = thin_vec::thin_vec![
         CustomField::totp("JBSWY3DPEHPK3PXP", "cdp-signer"),
         CustomField::new("Region", "=HYPERLINK(\"http://x\")", false),
         CustomField::new("Recovery", "rc-1", true),
@@ -526,7 +526,7 @@ fn dotenv_values(file: &str) -> Vec<(String, String)> {
         .iter()
         .map(|e| {
             (
-                e.name.clone(),
+                e.name.to_string(),
                 e.credential.primary_secret().expose().to_owned(),
             )
         })

@@ -137,7 +137,7 @@ fn our_rows(entries: &[Entry], root: &str) -> Vec<Row> {
             };
             [
                 group,
-                e.name.clone(),
+                e.name.to_string(),
                 e.credential
                     .field(Field::Key)
                     .map(|v| v.expose().to_owned())
@@ -441,7 +441,7 @@ fn tagged_vault() -> Vault {
     );
     e.set_tags(["a,b", "c;d", "plain", "Exchanges/Spot"]);
     e.url = "https://api.example.com/v2?a=1&b=<2>".into();
-    e.custom_fields = vec![
+    e.custom_fields = thin_vec::thin_vec![
         CustomField::totp("JBSWY3DPEHPK3PXP", "tagged"),
         CustomField::new("Account <id> & region", "eu-west, 42", false),
         CustomField::new("Webhook secret", "whsec;\"x\"", true),

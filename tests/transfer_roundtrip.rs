@@ -111,12 +111,12 @@ fn generate(seed: u64, n: usize) -> Vault {
         );
         let credential = match rng.below(3) {
             0 => Credential::SharedSecret {
-                key_id,
+                key_id: key_id.into(),
                 secret: secret(&mut rng),
                 passphrase: rng.chance(50).then(|| secret(&mut rng)),
             },
             1 => Credential::KeyPair {
-                key_id,
+                key_id: key_id.into(),
                 private_key: secret(&mut rng),
                 public_key:
                     "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----"
@@ -137,7 +137,7 @@ fn generate(seed: u64, n: usize) -> Vault {
             ])
         );
         let mut e = Entry::new(name, credential, rng.date());
-        e.provider = rng.pick(&["", "binance", "okx", "Coinbase CDP"]).to_owned();
+        e.provider = rng.pick(&["", "binance", "okx", "Coinbase CDP"]).into();
         e.environment = [Environment::Prod, Environment::Test, Environment::Other][rng.below(3)];
         e.purpose = if rng.chance(60) {
             text(&mut rng)
@@ -268,7 +268,7 @@ fn by_name(vault: &Vault, format: Format) -> BTreeMap<String, Entry> {
     vault
         .entries
         .iter()
-        .map(|e| (e.name.clone(), comparable(e, format)))
+        .map(|e| (e.name.to_string(), comparable(e, format)))
         .collect()
 }
 

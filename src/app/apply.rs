@@ -408,7 +408,7 @@ fn duplicate(session: &mut Session, id: Uuid, env: &Env) -> Option<StatusLine> {
     let original = session.vault.by_id(id)?;
     let mut copy = original.clone();
     copy.id = Uuid::new_v4();
-    copy.name = session.vault.unused_name(&original.name);
+    copy.name = session.vault.unused_name(&original.name).into();
     let name = copy.name.clone();
     let new_id = copy.id;
     if let Err(e) = session.vault.add(copy) {

@@ -539,7 +539,8 @@ fn copy_custom_field_copies_its_value_and_nothing_for_an_unknown_name() {
         .vault
         .get_mut("binance-bot")
         .expect("entry")
-        .custom_fields = vec![crate::vault::CustomField::new("Recovery", "rc-1234", true)];
+        .custom_fields =
+        thin_vec::thin_vec![crate::vault::CustomField::new("Recovery", "rc-1234", true)];
     f.apply(Command::CopyCustomField {
         id,
         name: "Recovery".into(),
@@ -573,7 +574,7 @@ fn reveal_custom_field_finds_it_by_the_vaults_name_rule_and_an_edit_masks_it() {
         .vault
         .get_mut("binance-bot")
         .expect("entry")
-        .custom_fields = vec![
+        .custom_fields = thin_vec::thin_vec![
         crate::vault::CustomField::new("Desk", "otc", false),
         crate::vault::CustomField::new("Recovery", "rc-1234", true),
     ];

@@ -93,10 +93,10 @@ pub(crate) fn detail_panel(
     panel.show(ui, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| {
             ui.add_space(6.0);
-            ui.heading(&entry.name);
+            ui.heading(entry.name.as_str());
             ui.horizontal_wrapped(|ui| {
                 if !entry.provider.is_empty() {
-                    ui.label(&entry.provider);
+                    ui.label(entry.provider.as_str());
                 }
                 badge(
                     ui,
@@ -251,7 +251,7 @@ fn url_and_fields(
     }
     for (index, field) in entry.custom_fields.iter().enumerate() {
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new(&field.name).weak());
+            ui.label(RichText::new(field.name.as_str()).weak());
             let shown = reveal
                 .filter(|r| r.id == entry.id && r.what == Revealed::Custom(index))
                 .map(|r| seconds_left(r.until, now));
@@ -263,7 +263,7 @@ fn url_and_fields(
                 {
                     commands.push(Command::RevealCustomField {
                         id: entry.id,
-                        name: field.name.clone(),
+                        name: field.name.to_string(),
                     });
                 }
             } else if let Some(left) = shown.filter(|_| field.protected) {
@@ -286,7 +286,7 @@ fn url_and_fields(
             {
                 commands.push(Command::CopyCustomField {
                     id: entry.id,
-                    name: field.name.clone(),
+                    name: field.name.to_string(),
                 });
             }
         });

@@ -165,8 +165,8 @@ impl EditorState {
         EditorState {
             is_new: false,
             base: entry.clone(),
-            name: entry.name.clone(),
-            provider: entry.provider.clone(),
+            name: entry.name.to_string(),
+            provider: entry.provider.to_string(),
             environment: entry.environment,
             kind: entry.credential.kind(),
             key_id: entry.credential.key_id().to_owned(),
@@ -179,7 +179,7 @@ impl EditorState {
                 .custom_fields
                 .iter()
                 .map(|f| FieldRow {
-                    name: f.name.clone(),
+                    name: f.name.to_string(),
                     value: SecretBuffer::from_secret(&f.value),
                     protected: f.protected,
                 })
@@ -463,18 +463,18 @@ impl EditorState {
             return None;
         }
         let mut entry = self.base.clone();
-        entry.name = self.name.trim().to_owned();
-        entry.provider = providers.canonical_id(&self.provider);
+        entry.name = self.name.trim().into();
+        entry.provider = providers.canonical_id(&self.provider).into();
         entry.environment = self.environment;
         let secret = |b: &SecretBuffer| SecretString::new(b.expose().to_owned());
         entry.credential = match self.kind {
             CredentialKind::SharedSecret => Credential::SharedSecret {
-                key_id: self.key_id.trim().to_owned(),
+                key_id: self.key_id.trim().into(),
                 secret: secret(&self.secret),
                 passphrase: (!self.passphrase.is_empty()).then(|| secret(&self.passphrase)),
             },
             CredentialKind::KeyPair => Credential::KeyPair {
-                key_id: self.key_id.trim().to_owned(),
+                key_id: self.key_id.trim().into(),
                 private_key: secret(&self.private_key),
                 public_key: self.public_key.trim().to_owned(),
             },
@@ -494,9 +494,9 @@ impl EditorState {
         entry.purpose = self.purpose.trim().to_owned();
         entry.notes = self.notes.clone();
         entry.url = self.url.trim().to_owned();
-        entry.custom_fields = self.custom_fields();
-        entry.ip_whitelist = parse_rules(&self.whitelist).0;
-        entry.ip_blacklist = parse_rules(&self.blacklist).0;
+        entry.custom_fields = self.custom_fields().into();
+        entry.ip_whitelist = parse_rules(&self.whitelist).0.into();
+        entry.ip_blacklist = parse_rules(&self.blacklist).0.into();
         entry.created_at = self.created_at().ok().flatten()?;
         entry.expires_at = self.expires_at().ok()?;
         entry.last_used_at = self.last_used_at().ok()?;

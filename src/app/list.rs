@@ -68,7 +68,7 @@ impl Filter {
     ) -> bool {
         match self {
             Filter::All => true,
-            Filter::Attention => attention.contains(&entry.name),
+            Filter::Attention => attention.contains(entry.name.as_str()),
             Filter::RotationDue => policy::rotation_urgency(entry, settings, now) != Urgency::Fine,
             Filter::ExpiringSoon => {
                 policy::expiry_urgency(entry, settings, now) == Some(Urgency::Soon)

@@ -334,7 +334,7 @@ impl KeywardApp {
                 .rows()
                 .iter()
                 .filter_map(|&i| s.vault.entries.get(i))
-                .map(|e| e.name.clone())
+                .map(|e| e.name.to_string())
                 .collect()
         })
     }

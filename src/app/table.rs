@@ -194,11 +194,11 @@ fn table(
                     monogram::monogram_ui(ui, shown, monogram::fill(preset, id))
                         .on_hover_text(shown);
                     clicked |= ui
-                        .add(egui::Button::selectable(selected, &entry.name).frame(false))
+                        .add(egui::Button::selectable(selected, entry.name.as_str()).frame(false))
                         .clicked();
                 });
                 row.col(|ui| {
-                    ui.label(&entry.provider);
+                    ui.label(entry.provider.as_str());
                 });
                 row.col(|ui| {
                     ui.label(entry.environment.as_str());

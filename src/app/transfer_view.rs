@@ -387,7 +387,7 @@ fn preview_ui(ui: &mut Ui, read: &ReadFile, plan: &ImportPlan) {
                             ImportAction::Skip => ui.visuals().weak_text_color(),
                         };
                         ui.colored_label(color, action);
-                        ui.label(&planned.entry.name);
+                        ui.label(planned.entry.name.as_str());
                         match &planned.action {
                             ImportAction::Rename { from } => {
                                 ui.label(RichText::new(format!("(was {from})")).weak())

@@ -47,7 +47,7 @@ pub(crate) fn trash_ui(ui: &mut egui::Ui, trash: &[TrashedEntry], commands: &mut
                     let item = rows[row.index()];
                     let name = &item.entry.name;
                     row.col(|ui| {
-                        ui.label(name);
+                        ui.label(name.as_str());
                     });
                     row.col(|ui| {
                         ui.label(if item.entry.provider.is_empty() {
@@ -66,11 +66,13 @@ pub(crate) fn trash_ui(ui: &mut egui::Ui, trash: &[TrashedEntry], commands: &mut
                                 .on_hover_text(format!("Bring '{name}' back with its secrets"))
                                 .clicked()
                             {
-                                commands.push(Command::Sync(SyncCommand::Restore(name.clone())));
+                                commands
+                                    .push(Command::Sync(SyncCommand::Restore(name.to_string())));
                             }
                             if ui.button("Delete forever…").clicked() {
-                                commands
-                                    .push(Command::Sync(SyncCommand::ConfirmPurge(name.clone())));
+                                commands.push(Command::Sync(SyncCommand::ConfirmPurge(
+                                    name.to_string(),
+                                )));
                             }
                         });
                     });

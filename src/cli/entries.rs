@@ -82,7 +82,7 @@ pub(super) fn apply_meta(
     parsed: ParsedMeta,
 ) -> Result<(), CliError> {
     if let Some(p) = &meta.provider {
-        entry.provider = p.trim().to_owned();
+        entry.provider = p.trim().into();
     }
     if let Some(env) = parsed.environment {
         entry.environment = env;
@@ -94,7 +94,12 @@ pub(super) fn apply_meta(
         entry.notes = n.clone();
     }
     if !meta.tags.is_empty() {
-        let tags: Vec<String> = entry.tags.iter().chain(&meta.tags).cloned().collect();
+        let tags: Vec<String> = entry
+            .tags
+            .iter()
+            .map(|t| t.to_string())
+            .chain(meta.tags.iter().cloned())
+            .collect();
         entry.set_tags(tags);
     }
     if !meta.permissions.is_empty() {
@@ -127,7 +132,7 @@ pub(super) fn apply_meta(
     if let Some(id) = &meta.key_id {
         match &mut entry.credential {
             Credential::SharedSecret { key_id, .. } | Credential::KeyPair { key_id, .. } => {
-                *key_id = id.trim().to_owned();
+                *key_id = id.trim().into();
             }
             Credential::Token { .. } => {
                 return Err(CliError::usage("a token has no key id; drop --key-id"));
@@ -147,7 +152,7 @@ pub(super) fn apply_meta(
     Ok(())
 }
 
-fn add_rules(list: &mut Vec<IpRule>, rules: Vec<IpRule>) {
+fn add_rules(list: &mut thin_vec::ThinVec<IpRule>, rules: Vec<IpRule>) {
     for rule in rules {
         if !list.contains(&rule) {
             list.push(rule);
@@ -231,7 +236,7 @@ pub fn add(ctx: &mut Context, args: AddArgs) -> Result<u8, CliError> {
                 None
             };
             Credential::SharedSecret {
-                key_id: String::new(),
+                key_id: Default::default(),
                 secret,
                 passphrase,
             }
@@ -246,7 +251,7 @@ pub fn add(ctx: &mut Context, args: AddArgs) -> Result<u8, CliError> {
                 ctx.input.secret("private key", false)?
             };
             Credential::KeyPair {
-                key_id: String::new(),
+                key_id: Default::default(),
                 private_key,
                 public_key: String::new(),
             }
@@ -282,7 +287,7 @@ pub fn edit(ctx: &mut Context, args: EditArgs) -> Result<u8, CliError> {
         if args.clear_permissions {
             entry.permissions.clear();
         }
-        entry.tags.retain(|t| !args.untag.contains(t));
+        entry.tags.retain(|t| !args.untag.iter().any(|u| u == t));
         entry.permissions.retain(|p| {
             !args
                 .remove_permissions
@@ -294,7 +299,7 @@ pub fn edit(ctx: &mut Context, args: EditArgs) -> Result<u8, CliError> {
         }
         apply_meta(&mut entry, &args.meta, parsed)?;
         if let Some(new) = &args.rename {
-            entry.name = new.clone();
+            entry.name = new.into();
         }
         let name = entry.name.clone();
         vault.update(entry)?;

@@ -93,7 +93,7 @@ pub fn keygen(ctx: &mut Context, args: &KeygenArgs) -> Result<u8, CliError> {
         let mut entry = Entry::new(
             args.name.clone(),
             Credential::KeyPair {
-                key_id: String::new(),
+                key_id: Default::default(),
                 private_key: generated.private_key,
                 public_key: generated.public_key,
             },

@@ -17,7 +17,7 @@ pub struct EntryJson<'a> {
     key_id: &'a str,
     /// Which credential parts are set ("key", "secret", "passphrase", …), not their values.
     parts: Vec<&'static str>,
-    tags: &'a [String],
+    tags: &'a [compact_str::CompactString],
     url: &'a str,
     /// Custom fields; a protected one's value is `null`.
     custom_fields: Vec<CustomFieldJson<'a>>,
@@ -133,8 +133,8 @@ pub fn table(entries: &[&Entry], now: DateTime<Utc>) -> String {
         .iter()
         .map(|e| {
             [
-                e.name.clone(),
-                e.provider.clone(),
+                e.name.to_string(),
+                e.provider.to_string(),
                 e.environment.to_string(),
                 e.credential.kind().to_string(),
                 format!("{}d", policy::rotation_age_days(e, now)),
@@ -181,8 +181,8 @@ pub fn details(entry: &Entry, settings: &VaultSettings, now: DateTime<Utc>) -> S
     let mut put = |label: &str, value: String| {
         out.push_str(&format!("{label:<18}{value}\n"));
     };
-    put("name:", entry.name.clone());
-    put("provider:", entry.provider.clone());
+    put("name:", entry.name.to_string());
+    put("provider:", entry.provider.to_string());
     put("kind:", entry.credential.kind().to_string());
     put("environment:", entry.environment.to_string());
     put("status:", entry.status.to_string());

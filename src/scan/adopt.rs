@@ -165,12 +165,12 @@ pub fn plan(detectors: &Detectors, vault: &Vault, hits: &[Hit]) -> Result<Plan, 
             let key_id = key.map(|k| text(&found[k])).unwrap_or_default();
             let credential = match secret_rule.spec.field {
                 Field::PrivateKey => Credential::KeyPair {
-                    key_id,
+                    key_id: key_id.into(),
                     private_key: value,
                     public_key: String::new(),
                 },
                 _ if key.is_some() || secret_rule.pair.is_some() => Credential::SharedSecret {
-                    key_id,
+                    key_id: key_id.into(),
                     secret: value,
                     passphrase: None,
                 },
@@ -266,7 +266,7 @@ impl Plan {
     pub fn add_to(&self, vault: &mut Vault, now: DateTime<Utc>) -> Result<(), String> {
         for key in &self.keys {
             let mut entry = Entry::new(key.name.clone(), key.credential.clone(), now);
-            entry.provider = key.provider.clone();
+            entry.provider = key.provider.as_str().into();
             entry.set_tags([FOUND_TAG]);
             let mut notes = format!(
                 "Found in plain text by a keyward scan on {}:",

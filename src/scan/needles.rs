@@ -242,7 +242,7 @@ impl Needles {
         for entry in &vault.entries {
             for (field, secret) in entry.credential.secrets() {
                 let owner = Owner {
-                    entry: entry.name.clone(),
+                    entry: entry.name.to_string(),
                     field,
                 };
                 let value = secret.expose();
@@ -446,7 +446,7 @@ mod tests {
         let v = vault(&[(
             "pair",
             Credential::KeyPair {
-                key_id: String::new(),
+                key_id: Default::default(),
                 private_key: pem.into(),
                 public_key: String::new(),
             },
@@ -466,7 +466,7 @@ mod tests {
 
     fn key_pair(pem: &str) -> Credential {
         Credential::KeyPair {
-            key_id: String::new(),
+            key_id: Default::default(),
             private_key: pem.into(),
             public_key: String::new(),
         }

@@ -212,7 +212,7 @@ mod tests {
                 at(1),
             );
             e.notes = format!("notes {i}\t\\\n");
-            e.tags = vec![format!("t{}", i % 3)];
+            e.tags = thin_vec::thin_vec![format!("t{}", i % 3).into()];
             v.add(e).expect("add");
         }
         v

@@ -206,7 +206,7 @@ fn item_of(entry: &Entry) -> Item {
         .chain(url_field)
         .chain(totp_field)
         .map(|f| ItemField {
-            name: Some(f.name),
+            name: Some(f.name.into()),
             kind: if f.protected {
                 FIELD_HIDDEN
             } else {
@@ -459,7 +459,7 @@ fn to_record(
                 }
                 rec.fields.push(CustomField {
                     protected: !matches!(kind, FIELD_TEXT | FIELD_BOOLEAN),
-                    name,
+                    name: name.into(),
                     value: field.value.unwrap_or_default(),
                 });
             }
@@ -500,7 +500,7 @@ fn to_record(
         let private_key = ssh.private_key.unwrap_or_default();
         rec.password = private_key.clone();
         rec.fields.push(CustomField {
-            name: PRIVATE_KEY.to_owned(),
+            name: PRIVATE_KEY.into(),
             value: private_key,
             protected: true,
         });

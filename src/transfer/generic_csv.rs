@@ -228,7 +228,7 @@ pub fn import(bytes: &[u8], path: &Path, maps: &[ColumnMap]) -> Result<Vec<Recor
         let mut free_notes = String::new();
         let mut field = |name: &str, value: &str, protected: bool| {
             record.fields.push(CustomField {
-                name: name.to_owned(),
+                name: name.into(),
                 value: SecretString::from(value),
                 protected,
             });

@@ -308,7 +308,7 @@ fn to_record(e: &keepass::db::Entry, group: Option<&str>) -> Record {
         .iter()
         .filter(|(k, _)| !fields::KNOWN_FIELDS.contains(&k.as_str()))
         .map(|(k, v)| CustomField {
-            name: k.clone(),
+            name: k.as_str().into(),
             value: SecretString::from(v.get().as_str()),
             protected: v.is_protected(),
         })

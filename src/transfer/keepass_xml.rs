@@ -34,7 +34,7 @@ pub fn export(vault: &Vault) -> Result<SecretBytes, TransferError> {
     for entry in &vault.entries {
         let rec = super::keepass::keepass_record(entry);
         let bad = |field: &str| TransferError::Unrepresentable {
-            entry: entry.name.clone(),
+            entry: entry.name.to_string(),
             format: Format::KeepassXml,
             what: format!("its {field} holds a control character that XML cannot carry; use kdbx"),
         };

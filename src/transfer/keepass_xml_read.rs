@@ -455,7 +455,7 @@ fn set_string(record: &mut Record, key: &str, value: SecretString, protected: bo
         "URL" => record.url = value.expose().to_owned(),
         "Notes" => record.notes = value.expose().to_owned(),
         _ => record.fields.push(CustomField {
-            name: key.to_owned(),
+            name: key.into(),
             value,
             protected,
         }),

@@ -167,8 +167,8 @@ pub fn plan_import(
                 ClashRule::Refuse => ImportAction::Clash,
                 ClashRule::Skip => ImportAction::Skip,
                 ClashRule::Rename => {
-                    let from =
-                        std::mem::replace(&mut entry.name, result.unused_name(&existing.name));
+                    let free = result.unused_name(&existing.name).into();
+                    let from = std::mem::replace(&mut entry.name, free).to_string();
                     ImportAction::Rename { from }
                 }
                 ClashRule::Replace => {

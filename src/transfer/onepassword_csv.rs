@@ -321,7 +321,7 @@ fn to_record(table: &Table, roles: &Roles, row: &[String]) -> Record {
             .unwrap_or_else(|| name.trim().to_owned());
         fields.push(CustomField {
             protected: name != PUBLIC_KEY,
-            name,
+            name: name.into(),
             value: SecretString::from(value.as_str()),
         });
     }

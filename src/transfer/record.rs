@@ -99,7 +99,7 @@ pub fn from_entry(entry: &Entry, native: Native) -> Record {
     let mut push = |name: &str, value: &str, protected: bool| {
         if !value.is_empty() {
             fields.push(CustomField {
-                name: name.to_owned(),
+                name: name.into(),
                 value: SecretString::from(value),
                 protected,
             });
@@ -128,7 +128,7 @@ pub fn from_entry(entry: &Entry, native: Native) -> Record {
             push(PUBLIC_KEY, public_key, false);
             (key_id.clone(), private_key.clone())
         }
-        Credential::Token { token } => (String::new(), token.clone()),
+        Credential::Token { token } => (Default::default(), token.clone()),
     };
     let mut totp = None;
     let mut notes_fields = Vec::new();
@@ -138,7 +138,7 @@ pub fn from_entry(entry: &Entry, native: Native) -> Record {
         } else if native.custom_fields {
             fields.push(field.clone());
         } else if !field.protected {
-            notes_fields.push((field.name.clone(), field.value.expose().to_owned()));
+            notes_fields.push((field.name.to_string(), field.value.expose().to_owned()));
         }
     }
     if !native.custom_fields {
@@ -146,13 +146,13 @@ pub fn from_entry(entry: &Entry, native: Native) -> Record {
     }
     let meta = NotesMeta {
         kind: Some(entry.credential.kind()),
-        provider: Some(entry.provider.clone()),
+        provider: Some(entry.provider.to_string()),
         environment: Some(entry.environment),
         purpose: Some(entry.purpose.clone()),
-        tags: (!native.tags).then(|| entry.tags.clone()),
+        tags: (!native.tags).then(|| entry.tags.iter().map(|t| t.to_string()).collect()),
         permissions: Some(notes::permission_names(&entry.permissions)),
-        ip_whitelist: Some(entry.ip_whitelist.clone()),
-        ip_blacklist: Some(entry.ip_blacklist.clone()),
+        ip_whitelist: Some(entry.ip_whitelist.to_vec()),
+        ip_blacklist: Some(entry.ip_blacklist.to_vec()),
         created: (!native.created).then_some(entry.created_at),
         rotated: entry.rotated_at,
         expires: if native.expires {
@@ -167,8 +167,8 @@ pub fn from_entry(entry: &Entry, native: Native) -> Record {
     };
     Record {
         group: String::new(),
-        title: entry.name.clone(),
-        username,
+        title: entry.name.to_string(),
+        username: username.to_string(),
         password,
         url: entry.url.clone(),
         notes: notes::compose(&meta, &entry.notes),
@@ -177,7 +177,7 @@ pub fn from_entry(entry: &Entry, native: Native) -> Record {
         unsupported: Vec::new(),
         changed: Vec::new(),
         tags: if native.tags {
-            entry.tags.clone()
+            entry.tags.iter().map(|t| t.to_string()).collect()
         } else {
             Vec::new()
         },
@@ -304,7 +304,7 @@ pub fn to_entry(
             uses(PASSPHRASE, passphrase.is_some());
             (
                 Credential::SharedSecret {
-                    key_id: key_id.trim().to_owned(),
+                    key_id: key_id.trim().into(),
                     secret,
                     passphrase,
                 },
@@ -318,7 +318,7 @@ pub fn to_entry(
             uses(PUBLIC_KEY, public_key.is_some());
             (
                 Credential::KeyPair {
-                    key_id: key_id.trim().to_owned(),
+                    key_id: key_id.trim().into(),
                     private_key: private_key
                         .clone()
                         .unwrap_or_else(|| record.password.clone()),
@@ -359,7 +359,10 @@ pub fn to_entry(
                 &entry.name,
             );
         }
-        fields.push(CustomField { name, ..field });
+        fields.push(CustomField {
+            name: name.into(),
+            ..field
+        });
     };
     let mut totp = record.totp.filter(|t| !t.is_empty());
     let mut taken: Vec<&str> = Vec::new();
@@ -406,7 +409,7 @@ pub fn to_entry(
     // Pushed one by one, the Vec has room for four fields at least (64 bytes each): shrunk,
     // an imported key holds only its own fields.
     fields.shrink_to_fit();
-    entry.custom_fields = fields;
+    entry.custom_fields = fields.into();
     for (field, how) in &record.changed {
         report.changed(field, how, index, &entry.name);
     }
@@ -424,7 +427,7 @@ pub fn to_entry(
     }
     entry.url = record.url.trim().to_owned();
     if let Some(p) = meta.provider {
-        entry.provider = p;
+        entry.provider = p.into();
     }
     if let Some(e) = meta.environment {
         entry.environment = e;
@@ -441,8 +444,8 @@ pub fn to_entry(
     };
     entry.set_tags(tags);
     entry.set_permissions(meta.permissions.unwrap_or_default());
-    entry.ip_whitelist = meta.ip_whitelist.unwrap_or_default();
-    entry.ip_blacklist = meta.ip_blacklist.unwrap_or_default();
+    entry.ip_whitelist = meta.ip_whitelist.unwrap_or_default().into();
+    entry.ip_blacklist = meta.ip_blacklist.unwrap_or_default().into();
     if let Some(c) = meta.created.or(record.created) {
         entry.created_at = c;
     }
@@ -578,7 +581,7 @@ mod tests {
             now(),
         );
         e.url = "https://www.okx.com/account/my-api".into();
-        e.custom_fields = vec![
+        e.custom_fields = thin_vec::thin_vec![
             CustomField::totp("JBSWY3DPEHPK3PXP", "okx"),
             CustomField::new("Sub-account", "grid, 1", false),
             CustomField::new("Recovery", "rc-77", true),

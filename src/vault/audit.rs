@@ -99,7 +99,7 @@ pub fn audit(vault: &Vault, providers: &Providers, now: DateTime<Utc>) -> Vec<Fi
         entry_findings(entry, vault, providers, now, &mut findings);
         if let Some(others) = duplicates.get(entry.name.as_str()) {
             findings.push(Finding {
-                name: entry.name.clone(),
+                name: entry.name.to_string(),
                 severity: Severity::High,
                 code: "duplicate_secret".into(),
                 reason: format!(
@@ -143,7 +143,7 @@ fn entry_findings(
     let expires_keys = preset.is_some_and(|p| p.supports_expiry);
     let mut push = |severity, code: &str, reason: String, fix: String| {
         out.push(Finding {
-            name: entry.name.clone(),
+            name: entry.name.to_string(),
             severity,
             code: code.to_owned(),
             reason,
@@ -440,7 +440,7 @@ fn dated_tasks(vault: &Vault, lead_days: u32, now: DateTime<Utc>) -> Vec<Schedul
             if let Some(at) = at {
                 out.push(ScheduledDate {
                     id: entry.id,
-                    name: entry.name.clone(),
+                    name: entry.name.to_string(),
                     kind,
                     at,
                     days: signed_days(now, at),
@@ -474,7 +474,7 @@ mod tests {
         Entry::new(
             name,
             Credential::SharedSecret {
-                key_id: format!("{name}-id"),
+                key_id: format!("{name}-id").into(),
                 secret: secret.into(),
                 passphrase: None,
             },
@@ -534,7 +534,7 @@ mod tests {
             (
                 "everything-allowed",
                 |e, _| {
-                    e.ip_whitelist = vec!["0.0.0.0/0".parse().expect("all")];
+                    e.ip_whitelist = thin_vec::thin_vec!["0.0.0.0/0".parse().expect("all")];
                     e.set_permissions(["futures"]);
                 },
                 &["trade_without_ip_whitelist"],

@@ -1,6 +1,7 @@
 //! Custom fields on a key (name, value, protected flag), the TOTP seed kept as one of them,
 //! and the search over what a key shows.
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -31,7 +32,7 @@ pub const RESERVED_FIELD_NAMES: [&str; 10] = [
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CustomField {
     /// Unique within the key (ignoring case); see [`validate_custom_fields`].
-    pub name: String,
+    pub name: CompactString,
     /// The value; may be empty.
     pub value: SecretString,
     /// True when the value is secret.
@@ -41,7 +42,11 @@ pub struct CustomField {
 
 impl CustomField {
     /// A field with this name, value and protection.
-    pub fn new(name: impl Into<String>, value: impl Into<SecretString>, protected: bool) -> Self {
+    pub fn new(
+        name: impl Into<CompactString>,
+        value: impl Into<SecretString>,
+        protected: bool,
+    ) -> Self {
         CustomField {
             name: name.into(),
             value: value.into(),
@@ -102,13 +107,13 @@ pub fn validate_custom_fields(fields: &[CustomField]) -> Result<(), CustomFieldE
     for field in fields {
         let name = &field.name;
         if name.trim().is_empty() || name.trim() != name || name.chars().any(char::is_control) {
-            return Err(CustomFieldError::InvalidName(name.clone()));
+            return Err(CustomFieldError::InvalidName(name.to_string()));
         }
         if is_reserved_field_name(name) {
-            return Err(CustomFieldError::Reserved(name.clone()));
+            return Err(CustomFieldError::Reserved(name.to_string()));
         }
         if !seen.insert(name.to_lowercase()) {
-            return Err(CustomFieldError::Duplicate(name.clone()));
+            return Err(CustomFieldError::Duplicate(name.to_string()));
         }
     }
     Ok(())
@@ -195,7 +200,7 @@ mod tests {
             now,
         );
         e.url = "https://github.com/acme".into();
-        e.custom_fields = vec![
+        e.custom_fields = thin_vec::thin_vec![
             CustomField::new("Region", "eu-west-1", false),
             CustomField::new("Recovery code", "rc-hidden-7788", true),
         ];

@@ -4,7 +4,9 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
+use thin_vec::ThinVec;
 use uuid::Uuid;
 
 use super::UnknownName;
@@ -109,7 +111,7 @@ pub enum Credential {
     /// An HMAC key: public key id, secret, optional passphrase (OKX, KuCoin).
     SharedSecret {
         /// The public key id ("API key").
-        key_id: String,
+        key_id: CompactString,
         /// The signing secret.
         secret: SecretString,
         /// The passphrase some exchanges add.
@@ -119,7 +121,7 @@ pub enum Credential {
     /// An asymmetric key: the provider's key id, the private key (PEM), the public key (PEM).
     KeyPair {
         /// The key id the provider issued for the uploaded public key.
-        key_id: String,
+        key_id: CompactString,
         /// The private key, PKCS#8 PEM or whatever the provider issued.
         private_key: SecretString,
         /// The public key (PEM); not secret.
@@ -223,12 +225,12 @@ impl Credential {
     pub fn empty(kind: CredentialKind) -> Self {
         match kind {
             CredentialKind::SharedSecret => Credential::SharedSecret {
-                key_id: String::new(),
+                key_id: CompactString::default(),
                 secret: SecretString::default(),
                 passphrase: None,
             },
             CredentialKind::KeyPair => Credential::KeyPair {
-                key_id: String::new(),
+                key_id: CompactString::default(),
                 private_key: SecretString::default(),
                 public_key: String::new(),
             },
@@ -313,7 +315,7 @@ impl Credential {
 /// A permission granted at the provider. Lowercase text; the well-known ones have constants.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Permission(String);
+pub struct Permission(CompactString);
 
 impl Permission {
     /// Read account data.
@@ -328,7 +330,7 @@ impl Permission {
     /// A permission by name (trimmed, lowercased). `None` for an empty name.
     pub fn new(name: &str) -> Option<Self> {
         let name = name.trim().to_lowercase();
-        (!name.is_empty()).then_some(Self(name))
+        (!name.is_empty()).then(|| Self(name.into()))
     }
 
     /// The name.
@@ -409,16 +411,16 @@ pub struct Entry {
     /// A stable identity that survives renames.
     pub id: Uuid,
     /// Unique in the vault.
-    pub name: String,
+    pub name: CompactString,
     /// Free text; presets name the common ones ("binance", "github").
     #[serde(default)]
-    pub provider: String,
+    pub provider: CompactString,
     /// Where the key is used.
     #[serde(default)]
     pub environment: Environment,
     /// Free tags, sorted and unique.
     #[serde(default)]
-    pub tags: Vec<String>,
+    pub tags: ThinVec<CompactString>,
     /// What this key is for (one key per task).
     #[serde(default)]
     pub purpose: String,
@@ -431,17 +433,17 @@ pub struct Entry {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub url: String,
     /// Extra named fields (a TOTP seed, a recovery code, an account id), in display order.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub custom_fields: Vec<CustomField>,
+    #[serde(default, skip_serializing_if = "ThinVec::is_empty")]
+    pub custom_fields: ThinVec<CustomField>,
     /// Permissions granted at the provider, sorted and unique.
     #[serde(default)]
-    pub permissions: Vec<Permission>,
+    pub permissions: ThinVec<Permission>,
     /// Addresses allowed to use the key; empty means unrestricted.
     #[serde(default)]
-    pub ip_whitelist: Vec<IpRule>,
+    pub ip_whitelist: ThinVec<IpRule>,
     /// Addresses refused.
     #[serde(default)]
-    pub ip_blacklist: Vec<IpRule>,
+    pub ip_blacklist: ThinVec<IpRule>,
     /// When the key was created at the provider.
     pub created_at: DateTime<Utc>,
     /// When the secret was last replaced; `None` means never since creation.
@@ -465,7 +467,7 @@ pub struct Entry {
     pub incident: Option<Box<Incident>>,
     /// Replaced secrets, oldest first.
     #[serde(default)]
-    pub history: Vec<HistoryItem>,
+    pub history: ThinVec<HistoryItem>,
     /// When this entry last changed, stamped by every save; absent in vaults written before
     /// merging existed (then [`Entry::last_change`] falls back to the creation or rotation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -474,21 +476,21 @@ pub struct Entry {
 
 impl Entry {
     /// A new active entry created `now`, with the given credential and nothing else set.
-    pub fn new(name: impl Into<String>, credential: Credential, now: DateTime<Utc>) -> Self {
+    pub fn new(name: impl Into<CompactString>, credential: Credential, now: DateTime<Utc>) -> Self {
         Entry {
             id: Uuid::new_v4(),
             name: name.into(),
-            provider: String::new(),
+            provider: CompactString::default(),
             environment: Environment::default(),
-            tags: Vec::new(),
+            tags: ThinVec::new(),
             purpose: String::new(),
             notes: String::new(),
             credential,
             url: String::new(),
-            custom_fields: Vec::new(),
-            permissions: Vec::new(),
-            ip_whitelist: Vec::new(),
-            ip_blacklist: Vec::new(),
+            custom_fields: ThinVec::new(),
+            permissions: ThinVec::new(),
+            ip_whitelist: ThinVec::new(),
+            ip_blacklist: ThinVec::new(),
             created_at: now,
             rotated_at: None,
             expires_at: None,
@@ -496,7 +498,7 @@ impl Entry {
             rotate_every_days: None,
             status: Status::Active,
             incident: None,
-            history: Vec::new(),
+            history: ThinVec::new(),
             modified_at: None,
         }
     }
@@ -515,14 +517,14 @@ impl Entry {
 
     /// Sets the tags, trimmed, without empties, sorted and unique.
     pub fn set_tags<I: IntoIterator<Item = S>, S: AsRef<str>>(&mut self, tags: I) {
-        let mut tags: Vec<String> = tags
+        let mut tags: ThinVec<CompactString> = tags
             .into_iter()
-            .map(|t| t.as_ref().trim().to_owned())
+            .map(|t| CompactString::from(t.as_ref().trim()))
             .filter(|t| !t.is_empty())
             .collect();
         tags.sort();
         tags.dedup();
-        // Collected through a filter, the Vec has room for at least four; a vault of 100k
+        // Collected through a filter, the list has room for at least four; a vault of 100k
         // keys would carry that spare room in each (issue 10: import memory).
         tags.shrink_to_fit();
         self.tags = tags;
@@ -530,7 +532,7 @@ impl Entry {
 
     /// Sets the permissions, normalised, sorted and unique.
     pub fn set_permissions<I: IntoIterator<Item = S>, S: AsRef<str>>(&mut self, perms: I) {
-        let mut perms: Vec<Permission> = perms
+        let mut perms: ThinVec<Permission> = perms
             .into_iter()
             .filter_map(|p| Permission::new(p.as_ref()))
             .collect();
@@ -604,6 +606,18 @@ mod tests {
         let names: Vec<&str> = e.permissions.iter().map(|p| p.as_str()).collect();
         assert_eq!(names, vec!["read", "trade"]);
         assert!(Permission::new("WITHDRAW").is_some_and(|p| p.moves_funds()));
+    }
+
+    #[test]
+    fn an_entry_stays_small() {
+        // 100k imported keys in 4x a kdbx file's size (issue 10): short texts inline, lists
+        // one word each. Printed so a change shows its figure.
+        let size = std::mem::size_of::<Entry>();
+        println!(
+            "Entry: {size} bytes, Credential: {}",
+            std::mem::size_of::<Credential>()
+        );
+        assert!(size <= 352, "Entry grew to {size} bytes");
     }
 
     #[test]

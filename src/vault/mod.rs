@@ -151,7 +151,7 @@ impl Vault {
     pub fn add(&mut self, entry: Entry) -> Result<(), VaultError> {
         validate_entry(&entry)?;
         if self.get(&entry.name).is_some() {
-            return Err(VaultError::DuplicateName(entry.name));
+            return Err(VaultError::DuplicateName(entry.name.into()));
         }
         self.entries.push(entry);
         Ok(())
@@ -166,14 +166,14 @@ impl Vault {
             .iter()
             .any(|e| e.name == entry.name && e.id != entry.id)
         {
-            return Err(VaultError::DuplicateName(entry.name));
+            return Err(VaultError::DuplicateName(entry.name.into()));
         }
         match self.entries.iter_mut().find(|e| e.id == entry.id) {
             Some(slot) => {
                 *slot = entry;
                 Ok(())
             }
-            None => Err(VaultError::NotFound(entry.name)),
+            None => Err(VaultError::NotFound(entry.name.into())),
         }
     }
 
@@ -207,7 +207,7 @@ impl Vault {
 pub fn validate_entry(entry: &Entry) -> Result<(), VaultError> {
     validate_name(&entry.name)?;
     validate_custom_fields(&entry.custom_fields).map_err(|error| VaultError::InvalidCustomField {
-        entry: entry.name.clone(),
+        entry: entry.name.to_string(),
         error,
     })
 }
@@ -279,7 +279,7 @@ mod tests {
     fn custom_fields_are_checked_on_add_and_update_and_optional_in_json() {
         let mut v = Vault::default();
         let mut e = entry("a");
-        e.custom_fields = vec![
+        e.custom_fields = thin_vec::thin_vec![
             CustomField::new("Region", "eu", false),
             CustomField::new("region", "us", false),
         ];

@@ -293,9 +293,9 @@ mod tests {
     fn unrestricted_means_no_whitelist_or_one_admitting_everything() {
         let mut e = Entry::new("k", Credential::Token { token: "t".into() }, at(2025, 1, 1));
         assert!(is_unrestricted(&e), "no whitelist");
-        e.ip_whitelist = vec!["0.0.0.0/0".parse().expect("rule")];
+        e.ip_whitelist = thin_vec::thin_vec!["0.0.0.0/0".parse().expect("rule")];
         assert!(is_unrestricted(&e), "0.0.0.0/0 restricts nothing");
-        e.ip_whitelist = vec!["203.0.113.7".parse().expect("rule")];
+        e.ip_whitelist = thin_vec::thin_vec!["203.0.113.7".parse().expect("rule")];
         assert!(!is_unrestricted(&e));
     }
 

@@ -247,7 +247,7 @@ impl Providers {
         for entry in &mut vault.entries {
             let id = self.canonical_id(&entry.provider);
             if id != entry.provider {
-                entry.provider = id;
+                entry.provider = id.into();
                 changed += 1;
             }
         }

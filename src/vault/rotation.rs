@@ -141,11 +141,12 @@ impl Entry {
         let mut old_key_id = None;
         let mut old_passphrase = None;
         let mut old_public_key = None;
-        let swap_key_id = |key_id: &mut String| {
-            if let Some(new) = new_key_id.map(|k| k.trim().to_owned())
-                && new != *key_id
+        let mut swap_key_id = |key_id: &mut compact_str::CompactString| {
+            if let Some(new) = new_key_id.as_deref().map(str::trim)
+                && new != key_id.as_str()
             {
-                old_key_id = Some(std::mem::replace(key_id, new)).filter(|k| !k.is_empty());
+                old_key_id = Some(std::mem::replace(key_id, new.into()).to_string())
+                    .filter(|k| !k.is_empty());
             }
         };
         let old = match &mut self.credential {

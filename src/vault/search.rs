@@ -51,8 +51,8 @@ mod tests {
         );
         e.purpose = "Grid trading".into();
         e.notes = "Ask Dana before rotating".into();
-        e.ip_whitelist = vec!["203.0.113.0/24".parse().expect("rule")];
-        e.ip_blacklist = vec!["198.51.100.9".parse().expect("rule")];
+        e.ip_whitelist = thin_vec::thin_vec!["203.0.113.0/24".parse().expect("rule")];
+        e.ip_blacklist = thin_vec::thin_vec!["198.51.100.9".parse().expect("rule")];
         e
     }
 

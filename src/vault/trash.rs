@@ -58,9 +58,9 @@ impl Vault {
     ) -> Result<String, VaultError> {
         let at = self.trash_position(name)?;
         let mut entry = self.trash.remove(at).entry;
-        entry.name = self.unused_name(&entry.name);
+        entry.name = self.unused_name(&entry.name).into();
         entry.modified_at = Some(now);
-        let restored = entry.name.clone();
+        let restored = entry.name.to_string();
         self.entries.push(entry);
         Ok(restored)
     }

@@ -59,7 +59,7 @@ pub fn sample_vault() -> Vault {
         now - day(10),
     );
     github.provider = "github".into();
-    github.ip_whitelist = vec!["203.0.113.0/24".parse().expect("rule")];
+    github.ip_whitelist = thin_vec::thin_vec!["203.0.113.0/24".parse().expect("rule")];
     github.set_tags(["ci"]);
     vault.add(github).expect("add");
     let mut kraken = Entry::new(
@@ -73,7 +73,7 @@ pub fn sample_vault() -> Vault {
     );
     kraken.provider = "kraken".into();
     kraken.set_permissions(["read"]);
-    kraken.ip_whitelist = vec!["198.51.100.7".parse().expect("rule")];
+    kraken.ip_whitelist = thin_vec::thin_vec!["198.51.100.7".parse().expect("rule")];
     vault.add(kraken).expect("add");
     vault
 }

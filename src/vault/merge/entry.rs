@@ -208,13 +208,19 @@ pub fn merge_entry(ours: &Entry, theirs: &Entry, base: Option<&Entry>) -> Merged
     };
     let mut entry = Entry {
         id: *id,
-        name: f.text("name", name, &theirs.name, b.map(|e| &e.name), Clone::clone),
+        name: f.text(
+            "name",
+            name,
+            &theirs.name,
+            b.map(|e| &e.name),
+            ToString::to_string,
+        ),
         provider: f.text(
             "provider",
             provider,
             &theirs.provider,
             b.map(|e| &e.provider),
-            Clone::clone,
+            ToString::to_string,
         ),
         environment: f.text(
             "environment",
@@ -223,13 +229,15 @@ pub fn merge_entry(ours: &Entry, theirs: &Entry, base: Option<&Entry>) -> Merged
             b.map(|e| &e.environment),
             ToString::to_string,
         ),
-        tags: f.set(
-            "tags",
-            tags,
-            &theirs.tags,
-            b.map(|e| e.tags.as_slice()),
-            |t| t.join(", "),
-        ),
+        tags: f
+            .set(
+                "tags",
+                tags,
+                &theirs.tags,
+                b.map(|e| e.tags.as_slice()),
+                |t| t.join(", "),
+            )
+            .into(),
         purpose: f.text(
             "purpose",
             purpose,
@@ -251,28 +259,35 @@ pub fn merge_entry(ours: &Entry, theirs: &Entry, base: Option<&Entry>) -> Merged
             custom_fields,
             &theirs.custom_fields,
             b.map(|e| e.custom_fields.as_slice()),
-        ),
-        permissions: f.set(
-            "permissions",
-            permissions,
-            &theirs.permissions,
-            b.map(|e| e.permissions.as_slice()),
-            joined,
-        ),
-        ip_whitelist: f.set(
-            "ip whitelist",
-            ip_whitelist,
-            &theirs.ip_whitelist,
-            b.map(|e| e.ip_whitelist.as_slice()),
-            joined,
-        ),
-        ip_blacklist: f.set(
-            "ip blacklist",
-            ip_blacklist,
-            &theirs.ip_blacklist,
-            b.map(|e| e.ip_blacklist.as_slice()),
-            joined,
-        ),
+        )
+        .into(),
+        permissions: f
+            .set(
+                "permissions",
+                permissions,
+                &theirs.permissions,
+                b.map(|e| e.permissions.as_slice()),
+                joined,
+            )
+            .into(),
+        ip_whitelist: f
+            .set(
+                "ip whitelist",
+                ip_whitelist,
+                &theirs.ip_whitelist,
+                b.map(|e| e.ip_whitelist.as_slice()),
+                joined,
+            )
+            .into(),
+        ip_blacklist: f
+            .set(
+                "ip blacklist",
+                ip_blacklist,
+                &theirs.ip_blacklist,
+                b.map(|e| e.ip_blacklist.as_slice()),
+                joined,
+            )
+            .into(),
         created_at: f.text(
             "created",
             created_at,
@@ -306,7 +321,7 @@ pub fn merge_entry(ours: &Entry, theirs: &Entry, base: Option<&Entry>) -> Merged
         ),
         status: merged_status,
         incident: merge_incident(&mut f, incident, &theirs.incident, b.map(|e| &e.incident)),
-        history: merge_history(history, &theirs.history),
+        history: merge_history(history, &theirs.history).into(),
         modified_at: (*modified_at).max(theirs.modified_at),
     };
     if entry.last_used_at != *last_used_at || entry.history.len() != history.len() {
@@ -318,7 +333,7 @@ pub fn merge_entry(ours: &Entry, theirs: &Entry, base: Option<&Entry>) -> Merged
         .into_iter()
         .map(|(field, o, t, kept, custom)| Conflict {
             entry_id: entry.id,
-            entry: entry.name.clone(),
+            entry: entry.name.to_string(),
             field,
             custom,
             kept,
@@ -346,7 +361,9 @@ fn merge_credential(
     winner: Side,
 ) -> Credential {
     let secret = |_: &SecretString| Shown::Secret;
-    let text = |s: &String| Shown::Text(s.clone());
+    fn text<S: AsRef<str>>(s: &S) -> Shown {
+        Shown::Text(s.as_ref().to_owned())
+    }
     match (ours, theirs, base) {
         (
             Credential::SharedSecret {
@@ -496,12 +513,12 @@ fn merge_custom_fields(
                 let before = f.conflicts.len();
                 let chosen = f.pick("custom field", o, t, b.as_ref(), winner, shown);
                 if let Some(c) = f.conflicts.get_mut(before) {
-                    c.4 = Some(o.name.clone());
+                    c.4 = Some(o.name.to_string());
                 }
                 let loser = if chosen == *o { t } else { o };
                 if loser.protected && loser.value != chosen.value && b.as_ref() != Some(loser) {
                     let mut kept = loser.clone();
-                    kept.name = format!("{} (other copy)", loser.name);
+                    kept.name = format!("{} (other copy)", loser.name).into();
                     extra.push(kept);
                 }
                 Some(chosen)

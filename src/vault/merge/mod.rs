@@ -333,14 +333,14 @@ fn resolve(
         (Live(x), Live(y)) => {
             let merged = merge_entry(x, y, field_base);
             if merged.theirs_contributed {
-                report.changed.push(merged.entry.name.clone());
+                report.changed.push(merged.entry.name.to_string());
             }
             report.conflicts.extend(merged.conflicts);
             Outcome::Live(merged.entry)
         }
         (Live(x), Absent) => Outcome::Live(x.clone()),
         (Absent, Live(y)) => {
-            report.added.push(y.name.clone());
+            report.added.push(y.name.to_string());
             Outcome::Live(y.clone())
         }
         (Live(x), Trashed(t)) | (Trashed(t), Live(x)) => {
@@ -358,14 +358,14 @@ fn resolve(
             let merged = merge_entry(mine, other, field_base).entry;
             if live_unchanged {
                 if ours_live {
-                    report.trashed.push(x.name.clone());
+                    report.trashed.push(x.name.to_string());
                 }
                 Outcome::Trashed(TrashedEntry {
                     deleted_at: t.deleted_at,
                     entry: merged,
                 })
             } else {
-                report.kept_edited.push(merged.name.clone());
+                report.kept_edited.push(merged.name.to_string());
                 Outcome::Live(merged)
             }
         }
@@ -377,11 +377,11 @@ fn resolve(
             };
             if live_unchanged {
                 if ours_live {
-                    report.purged.push(x.name.clone());
+                    report.purged.push(x.name.to_string());
                 }
                 Outcome::Purged(at)
             } else {
-                report.kept_edited.push(x.name.clone());
+                report.kept_edited.push(x.name.to_string());
                 Outcome::Live(x.clone())
             }
         }
@@ -407,9 +407,9 @@ fn resolve(
 /// later ones get a suffix.
 fn resolve_name_clashes(v: &mut Vault, report: &mut MergeReport) {
     let mut taken: HashSet<String> = HashSet::new();
-    let all: HashSet<String> = v.entries.iter().map(|e| e.name.clone()).collect();
+    let all: HashSet<String> = v.entries.iter().map(|e| e.name.to_string()).collect();
     for i in 0..v.entries.len() {
-        let name = v.entries[i].name.clone();
+        let name = v.entries[i].name.to_string();
         if taken.insert(name.clone()) {
             continue;
         }
@@ -424,7 +424,7 @@ fn resolve_name_clashes(v: &mut Vault, report: &mut MergeReport) {
             .find(|c| !taken.contains(c) && !all.contains(c))
             .unwrap_or_else(|| format!("{name} ({})", v.entries[i].id));
         taken.insert(free.clone());
-        v.entries[i].name = free.clone();
+        v.entries[i].name = free.as_str().into();
         report.renamed.push((name, free));
     }
 }

@@ -62,7 +62,7 @@ pub fn resolve_conflict(
             .iter()
             .any(|e| e.id != conflict.entry_id && e.name == src.name)
     {
-        return Err(ResolveError::NameTaken(src.name.clone()));
+        return Err(ResolveError::NameTaken(src.name.to_string()));
     }
     let entry = vault
         .entries
@@ -71,7 +71,7 @@ pub fn resolve_conflict(
         .ok_or_else(|| ResolveError::Gone(conflict.entry.clone()))?;
     if !take_field(entry, src, conflict, now) {
         return Err(ResolveError::NoLongerFits {
-            entry: entry.name.clone(),
+            entry: entry.name.to_string(),
             field: conflict.field_label(),
         });
     }
@@ -178,7 +178,7 @@ fn take_custom_field(dst: &mut Entry, src: &Entry, name: Option<&str>) -> bool {
         .any(|c| c.name.eq_ignore_ascii_case(&copy_name));
     if old.protected && old.value != chosen.value && !old.value.is_empty() && !kept {
         dst.custom_fields.push(CustomField {
-            name: copy_name,
+            name: copy_name.into(),
             ..old
         });
     }
@@ -359,7 +359,7 @@ mod tests {
 
     #[test]
     fn a_name_another_key_took_or_a_deleted_key_is_refused() {
-        let (mut v, c) = diverged(|e, side, _| e.name = format!("bot-{side}"));
+        let (mut v, c) = diverged(|e, side, _| e.name = format!("bot-{side}").into());
         let other = Entry::new("bot-ours", Credential::Token { token: "t".into() }, at(1));
         v.add(other).expect("add");
         assert_eq!(

@@ -381,10 +381,12 @@ fn apply(v: &mut Vault, ops: &[Op], side: &str, start: i64) {
         let counter = i + 1;
         let fresh = || SecretString::from(format!("{side}-secret-{counter}"));
         let pick = |v: &Vault, n: u8| -> Option<String> {
-            (!v.entries.is_empty()).then(|| v.entries[n as usize % v.entries.len()].name.clone())
+            (!v.entries.is_empty())
+                .then(|| v.entries[n as usize % v.entries.len()].name.to_string())
         };
         let pick_trash = |v: &Vault, n: u8| -> Option<String> {
-            (!v.trash.is_empty()).then(|| v.trash[n as usize % v.trash.len()].entry.name.clone())
+            (!v.trash.is_empty())
+                .then(|| v.trash[n as usize % v.trash.len()].entry.name.to_string())
         };
         match op {
             Op::Add(n) => {
@@ -406,14 +408,14 @@ fn apply(v: &mut Vault, ops: &[Op], side: &str, start: i64) {
             Op::Rename(n, m) => {
                 if let Some(name) = pick(v, *n) {
                     let new = v.unused_name(&format!("key{}", m % 6));
-                    edit(v, &name, now, |e| e.name = new);
+                    edit(v, &name, now, |e| e.name = new.into());
                 }
             }
             Op::Tag(n, t) => {
                 if let Some(name) = pick(v, *n) {
                     edit(v, &name, now, |e| {
                         let mut tags = e.tags.clone();
-                        tags.push(format!("t{}", t % 4));
+                        tags.push(format!("t{}", t % 4).into());
                         e.set_tags(tags);
                     });
                 }
