@@ -409,3 +409,7 @@ fn transform(composite: &[u8; 32], kdf: &Kdf<'_>) -> Option<Zeroizing<[u8; 32]>>
 #[cfg(test)]
 #[path = "kdbx_read_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "kdbx_stream_tests.rs"]
+mod stream_tests;
