@@ -1,5 +1,6 @@
 //! KeePass import at scale: a 100k-entry KeePass XML file and the same as KDBX 4, imported
-//! the way `keyward import` does it (read the file, parse, map every entry), each in a child
+//! the way `keyward import` does it (`transfer::import_file`: a kdbx streamed from the file,
+//! XML read whole; parse, map every entry), each in a child
 //! process that reports its own peak memory (`VmHWM` of /proc/self/status), with the
 //! binary's allocator (`memlock::WipeOnFree`).
 //!

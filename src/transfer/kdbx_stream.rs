@@ -35,8 +35,6 @@ pub(super) struct Source<'a> {
     reader: &'a mut dyn std::io::Read,
     /// The first read error; nothing more is read after it.
     pub(super) error: Option<std::io::Error>,
-    /// How many bytes were read so far.
-    pub(super) consumed: u64,
 }
 
 impl<'a> Source<'a> {
@@ -44,7 +42,6 @@ impl<'a> Source<'a> {
         Source {
             reader,
             error: None,
-            consumed: 0,
         }
     }
 
@@ -60,7 +57,6 @@ impl<'a> Source<'a> {
                 Err(e) => self.error = Some(e),
             }
         }
-        self.consumed += n as u64;
         n
     }
 
