@@ -390,8 +390,9 @@ fn bad_files_fail_with_the_spec_exit_code_and_leave_the_vault_untouched() {
     let before = std::fs::read(env.vault()).expect("vault bytes");
     let testdata = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/testdata/transfer");
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURES);
-    let cases: [(&str, PathBuf, i32, &str); 9] = [
+    let cases: [(&str, PathBuf, i32, &str); 10] = [
         ("kdbx", fixtures.join("api-keys.kdbx"), 3, "wrong password"),
+        ("kdbx", testdata.join("missing.kdbx"), 2, "cannot read"),
         (
             "kdbx",
             testdata.join("api-keys-truncated.kdbx"),
@@ -467,6 +468,72 @@ fn bad_files_fail_with_the_spec_exit_code_and_leave_the_vault_untouched() {
             "{p}: the vault changed"
         );
     }
+}
+
+#[test]
+fn a_kdbx_failing_its_hmac_imports_nothing_and_leaves_the_vault_untouched() {
+    // keyward's export writes one HMAC block: it is read as it is decrypted, so entries are
+    // parsed before its HMAC is compared at the end; none may reach the vault.
+    let env = Env::new(&awkward_vault());
+    let out = env.keyward(
+        &[
+            "export",
+            "--format",
+            "kdbx",
+            "--out",
+            "keys.kdbx",
+            "--export-password-file",
+            "export-pw",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let good = std::fs::read(env.path("keys.kdbx")).expect("export");
+    let before = std::fs::read(env.vault()).expect("vault bytes");
+    // Near the end of the block (past every entry) and near its start (the parse fails).
+    for at in [good.len() - 100, good.len() / 2] {
+        let mut bad = good.clone();
+        bad[at] ^= 0x20;
+        std::fs::write(env.path("bad.kdbx"), &bad).expect("write");
+        let out = env.keyward(
+            &[
+                "import",
+                "--format",
+                "kdbx",
+                "bad.kdbx",
+                "--on-clash",
+                "rename",
+                "--import-password-file",
+                "export-pw",
+            ],
+            "",
+        );
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "byte {at}: {err}");
+        assert!(err.contains("HMAC"), "byte {at}: {err}");
+        assert!(stdout(&out).is_empty(), "byte {at}: a plan was shown");
+        assert_eq!(
+            std::fs::read(env.vault()).expect("vault bytes"),
+            before,
+            "byte {at}: the vault changed"
+        );
+    }
+    // The intact file imports (so the flips above are what was refused).
+    let out = env.keyward(
+        &[
+            "import",
+            "--format",
+            "kdbx",
+            "keys.kdbx",
+            "--on-clash",
+            "rename",
+            "--import-password-file",
+            "export-pw",
+            "--dry-run",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
 }
 
 #[test]

@@ -189,7 +189,9 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<u8, CliError> {
         ));
     }
     let columns = parse_column_maps(&args.map).map_err(CliError::usage)?;
-    let bytes = std::fs::read(&args.file).map_err(|e| {
+    // Opened here, so a missing file is a usage error before any prompt; read (a kdbx file as
+    // it is decrypted, never whole) by transfer::import_file.
+    let file = std::fs::File::open(&args.file).map_err(|e| {
         let code = if e.kind() == std::io::ErrorKind::NotFound {
             EXIT_USAGE
         } else {
@@ -200,7 +202,6 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<u8, CliError> {
             message: format!("cannot read {}: {e}", args.file.display()),
         }
     })?;
-    let bytes = crate::secret::SecretBytes::new(bytes);
     let key_file = match &args.import_key_file {
         Some(path) => Some(read_key_file(path)?),
         None => None,
@@ -210,8 +211,8 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<u8, CliError> {
     } else {
         None
     };
-    let imported = transfer::import(
-        bytes.expose(),
+    let imported = transfer::import_file(
+        file,
         &args.file,
         format,
         &ImportOptions {
@@ -222,7 +223,6 @@ pub fn import(ctx: &mut Context, args: &ImportArgs) -> Result<u8, CliError> {
         },
         Utc::now(),
     )?;
-    drop(bytes);
     for line in imported.report.lines() {
         eprintln!("note: {line}");
     }

@@ -21,12 +21,14 @@ use keepass::error::{DatabaseFormatError, DatabaseKeyError, DatabaseOpenError, K
 use keepass::{Database, DatabaseKey};
 
 use super::kdbx_header::{self, Kind};
+use super::kdbx_stream::Source;
 use super::keepass::{OTP_FIELD, damaged, keepass_record, legacy_totp_uri};
 use super::record::{CustomField, Native, Record};
 use super::{Format, TransferError, keyfile};
 use crate::secret::{SecretBytes, SecretString};
 use crate::store::kdf::check_work_factor;
 use crate::vault::Vault;
+use zeroize::Zeroizing;
 
 /// Argon2id memory of an exported file, in bytes (64 MiB, RFC 9106's second recommendation).
 pub const EXPORT_MEMORY_BYTES: u64 = 64 * 1024 * 1024;
@@ -142,32 +144,46 @@ fn database_key(key: &Key<'_>) -> Result<DatabaseKey, TransferError> {
 /// The entries of a KDBX 3.1 or 4 file (recycle bin and history left out), handed to `sink`
 /// in document order, as soon as each is read where keyward's own reader reads the file;
 /// attachments are listed in each record's `unsupported`, so the import report counts them.
+///
+/// The file is read from `reader`: its header first (the work factor is checked before any
+/// key is derived), then, where keyward's own reader covers the file, its body in bounded
+/// chunks ([`super::kdbx_read`]); a KeePass 1 file and what is left to the `keepass` crate are
+/// read whole into wiped memory. Entries handed to `sink` are authentic only once this
+/// returns `Ok`: the caller must drop them on an error (as [`super::import`] does).
 pub fn import(
-    bytes: &[u8],
+    reader: &mut dyn std::io::Read,
     path: &Path,
     key: &Key<'_>,
     allow_slow_kdf: bool,
     sink: &mut dyn FnMut(Record),
 ) -> Result<(), TransferError> {
     let damaged = |what: &str| damaged(path, what);
-    match kdbx_header::kind(bytes) {
+    let mut source = Source::new(reader);
+    let mut prefix = Zeroizing::new(Vec::new());
+    source.append(&mut prefix, 12);
+    io_error(&mut source, path)?;
+    match kdbx_header::kind(&prefix) {
         Kind::Kdbx(_) => {}
         Kind::Kdb => {
             let key = super::kdb::Key {
                 password: key.password,
                 key_file: key.key_file,
             };
-            super::kdb::import(bytes, path, &key, allow_slow_kdf)?
+            source.append_rest(&mut prefix);
+            io_error(&mut source, path)?;
+            super::kdb::import(&prefix, path, &key, allow_slow_kdf)?
                 .into_iter()
                 .for_each(sink);
             return Ok(());
         }
-        Kind::Unknown if bytes.len() < 12 && bytes.starts_with(&[0x03, 0xd9]) => {
+        Kind::Unknown if prefix.len() < 12 && prefix.starts_with(&[0x03, 0xd9]) => {
             return Err(damaged("the file is truncated"));
         }
         Kind::Unknown => return Err(damaged("not a KeePass database")),
     }
-    let header = kdbx_header::read(bytes).ok_or_else(|| damaged("the file is truncated"))?;
+    read_header(&mut source, &mut prefix);
+    io_error(&mut source, path)?;
+    let header = kdbx_header::read(&prefix).ok_or_else(|| damaged("the file is truncated"))?;
     if let Some(flaw) = header.flaw {
         return Err(damaged(&flaw.describe()));
     }
@@ -180,16 +196,58 @@ pub fn import(
             source,
         })?;
     }
+    if header.major >= 4 {
+        // The header's SHA-256 and HMAC, checked once the key is derived.
+        source.append(&mut prefix, 64);
+    }
     if header.major <= 4 {
-        match super::kdbx_read::read(bytes, path, key, HEADER_MISMATCH, sink)? {
+        let read = super::kdbx_read::read(&prefix, &mut source, path, key, HEADER_MISMATCH, sink);
+        match read? {
             super::kdbx_read::Read::Done => return Ok(()),
             super::kdbx_read::Read::Other => {}
         }
     }
-    import_with_crate(bytes, path, key, &header)?
+    // Nothing of the body was read yet: the crate gets the whole file.
+    source.append_rest(&mut prefix);
+    io_error(&mut source, path)?;
+    import_with_crate(&prefix, path, key, &header)?
         .into_iter()
         .for_each(sink);
     Ok(())
+}
+
+/// Appends the fields of a KDBX outer header to `prefix` (its first 12 bytes), up to the end
+/// field or the file's end; [`kdbx_header::read`] then tells whether it is whole.
+fn read_header(source: &mut Source<'_>, prefix: &mut Zeroizing<Vec<u8>>) {
+    let Kind::Kdbx(major) = kdbx_header::kind(prefix) else {
+        return;
+    };
+    let len_bytes = if major >= 4 { 4 } else { 2 };
+    loop {
+        let at = prefix.len();
+        if source.append(prefix, 1 + len_bytes) < 1 + len_bytes {
+            return;
+        }
+        let len = prefix[at + 1..]
+            .iter()
+            .rev()
+            .fold(0usize, |n, b| (n << 8) | usize::from(*b));
+        if source.append(prefix, len) < len || prefix[at] == 0 {
+            return;
+        }
+    }
+}
+
+/// The read error `source` met, if any, as the import's error.
+fn io_error(source: &mut Source<'_>, path: &Path) -> Result<(), TransferError> {
+    match source.error.take() {
+        Some(e) => Err(TransferError::Io {
+            action: "reading",
+            path: path.to_owned(),
+            source: e,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The entries of a KDBX file read by the `keepass` crate (what [`super::kdbx_read`] does
@@ -392,7 +450,7 @@ mod tests {
             password: Some(&password),
             key_file: None,
         };
-        match import(file, Path::new("t.kdbx"), &key, false, &mut drop) {
+        match import(&mut &file[..], Path::new("t.kdbx"), &key, false, &mut drop) {
             Err(e) => e,
             Ok(_) => panic!("a header-only file imported"),
         }
@@ -456,9 +514,13 @@ mod tests {
         };
         let bytes = export(&vault, &key).expect("export");
         let mut records = Vec::new();
-        import(bytes.expose(), Path::new("t.kdbx"), &key, false, &mut |r| {
-            records.push(r)
-        })
+        import(
+            &mut bytes.expose(),
+            Path::new("t.kdbx"),
+            &key,
+            false,
+            &mut |r| records.push(r),
+        )
         .expect("import");
         let back = record::to_entry(
             records[0].clone(),

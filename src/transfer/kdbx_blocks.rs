@@ -1,7 +1,8 @@
 //! The pieces of keyward's KDBX reader ([`super::kdbx_read`]) that turn the file's payload
 //! into plain bytes: the outer cipher (AES-256-CBC or ChaCha20), the inner stream of protected
-//! values (Salsa20 or ChaCha20), and the block streams of KDBX 4 (HMAC-checked) and KDBX 3.1
-//! (SHA-256-checked), each read as a [`std::io::Read`] one block at a time.
+//! values (Salsa20 or ChaCha20), and KDBX 3.1's block stream (SHA-256-checked), read from the
+//! file as a [`std::io::Read`] one chunk and one block at a time. KDBX 4's HMAC blocks are in
+//! [`super::kdbx_stream`].
 
 use std::cell::Cell;
 use std::io::Read as _;
@@ -13,6 +14,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256, Sha512};
 use zeroize::Zeroizing;
 
+use super::kdbx_stream::{CHUNK, Source, TRUNCATED, reserve_wiped};
 use super::keepass::sha256;
 use super::keepass_xml_read::InnerStream;
 
@@ -117,112 +119,34 @@ impl InnerStream for Inner {
     }
 }
 
-/// KDBX 4's payload: blocks of (HMAC-SHA256, size, ciphertext), ended by an empty block;
-/// read as the decrypted bytes.
-///
-/// A block's HMAC is checked over the ciphertext where it lies, before any of it is
-/// decrypted; it is then decrypted [`CHUNK`] bytes at a time. A block can be the whole
-/// payload (the `keepass` crate, and so keyward's own kdbx export, writes one block), and a
-/// copy of it would have doubled the file in memory for the whole import.
-pub(super) struct HmacBlocks<'a> {
-    pub(super) data: &'a [u8],
-    pub(super) index: u64,
-    pub(super) key: Zeroizing<[u8; 64]>,
+/// KDBX 3.1's ciphertext read from the file as plaintext, [`CHUNK`] bytes at a time; the last
+/// 16 bytes read are held back until the file's end is known, so the final chunk (which
+/// holds CBC's padding) is recognised.
+pub(super) struct Decrypting<'s, 'a> {
+    pub(super) source: &'s mut Source<'a>,
     pub(super) outer: Outer,
+    /// Ciphertext read and not yet decrypted.
+    pub(super) carry: Zeroizing<Vec<u8>>,
     pub(super) out: Zeroizing<Vec<u8>>,
     pub(super) at: usize,
-    pub(super) done: bool,
+    pub(super) ended: bool,
     pub(super) failure: Rc<Cell<Option<&'static str>>>,
-    /// What is left to decrypt of the current (checked) block.
-    pub(super) pending: &'a [u8],
-    /// True when the current block is the last one with data (its end holds CBC's padding).
-    pub(super) last: bool,
 }
 
-/// How much ciphertext [`HmacBlocks`] and [`Decrypting`] decrypt at a time (a multiple of
-/// AES's 16-byte block).
-const CHUNK: usize = 64 * 1024;
-
-impl HmacBlocks<'_> {
-    /// The next block's (stored HMAC, size) at the front of `data`.
-    fn head(data: &[u8]) -> Option<(&[u8], usize)> {
-        let size = u32::from_le_bytes(data.get(32..36)?.try_into().ok()?) as usize;
-        Some((&data[..32], size))
-    }
-
-    fn next_block(&mut self) -> Result<(), &'static str> {
-        let (mac, size) = Self::head(self.data).ok_or("the file is truncated")?;
-        let block = self
-            .data
-            .get(36..36 + size)
-            .ok_or("the file is truncated")?;
-        let index = self.index.to_le_bytes();
-        let size_bytes = (size as u32).to_le_bytes();
-        let expected = hmac(&self.key, self.index, &[&index, &size_bytes, block]);
-        if expected[..] != mac[..] {
-            return Err("a block of the file fails its HMAC check: the file is damaged");
-        }
-        self.data = &self.data[36 + size..];
-        self.index += 1;
-        if size == 0 {
-            self.done = true;
-            return Ok(());
-        }
-        self.last = Self::head(self.data).is_none_or(|(_, next)| next == 0);
-        self.pending = block;
-        Ok(())
-    }
-
-    /// Decrypts the next chunk of the current block into `out`.
-    fn next_chunk(&mut self) -> Result<(), &'static str> {
-        let take = self.pending.len().min(CHUNK);
-        let (chunk, rest) = self.pending.split_at(take);
-        self.pending = rest;
-        self.out.clear();
-        self.out.extend_from_slice(chunk);
-        let len = self
-            .outer
-            .decrypt(&mut self.out, self.last && rest.is_empty())?;
-        self.out.truncate(len);
-        self.at = 0;
-        Ok(())
-    }
-}
-
-impl std::io::Read for HmacBlocks<'_> {
+impl std::io::Read for Decrypting<'_, '_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.at == self.out.len() && !self.done {
-            let step = if self.pending.is_empty() {
-                self.next_block()
-            } else {
-                self.next_chunk()
-            };
-            if let Err(what) = step {
-                self.failure.set(Some(what));
-                return Err(std::io::Error::other(what));
+        if self.at == self.out.len() && !self.ended {
+            let want = (CHUNK + 16).saturating_sub(self.carry.len());
+            self.source.append(&mut self.carry, want);
+            let last = self.carry.len() < CHUNK + 16;
+            let take = if last { self.carry.len() } else { CHUNK };
+            self.ended = last;
+            if take == 0 {
+                return Ok(0);
             }
-        }
-        Ok(drain(&self.out, &mut self.at, buf))
-    }
-}
-
-/// KDBX 3.1's ciphertext read as plaintext, 64 KiB at a time.
-pub(super) struct Decrypting<'a> {
-    pub(super) data: &'a [u8],
-    pub(super) outer: Outer,
-    pub(super) out: Zeroizing<Vec<u8>>,
-    pub(super) at: usize,
-    pub(super) failure: Rc<Cell<Option<&'static str>>>,
-}
-
-impl std::io::Read for Decrypting<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        if self.at == self.out.len() && !self.data.is_empty() {
-            let take = self.data.len().min(CHUNK);
-            let last = take == self.data.len();
             self.out.clear();
-            self.out.extend_from_slice(&self.data[..take]);
-            self.data = &self.data[take..];
+            self.out.extend_from_slice(&self.carry[..take]);
+            self.carry.drain(..take);
             match self.outer.decrypt(&mut self.out, last) {
                 Ok(len) => self.out.truncate(len),
                 Err(what) => {
@@ -237,33 +161,35 @@ impl std::io::Read for Decrypting<'_> {
 }
 
 /// KDBX 3.1's hashed block stream: blocks of (index, SHA-256, size, data), ended by an
-/// empty block.
-pub(super) struct HashedBlocks<'a> {
-    pub(super) source: Decrypting<'a>,
+/// empty block. A block is handed on only once its hash matched; it is read into memory
+/// that grows with what the file really holds, not with the size its head claims.
+pub(super) struct HashedBlocks<'s, 'a> {
+    pub(super) source: Decrypting<'s, 'a>,
     pub(super) out: Zeroizing<Vec<u8>>,
     pub(super) at: usize,
     pub(super) done: bool,
     pub(super) failure: Rc<Cell<Option<&'static str>>>,
 }
 
-impl HashedBlocks<'_> {
+impl HashedBlocks<'_, '_> {
     fn next_block(&mut self) -> Result<(), &'static str> {
-        let truncated = "the file is truncated";
         let mut head = [0u8; 40];
-        self.source.read_exact(&mut head).map_err(|_| truncated)?;
+        self.source.read_exact(&mut head).map_err(|_| TRUNCATED)?;
         let size = u32::from_le_bytes([head[36], head[37], head[38], head[39]]) as usize;
         if size == 0 {
             self.done = true;
             return Ok(());
         }
-        if size > self.source.data.len() + self.source.out.len() {
-            return Err(truncated);
-        }
         self.out.clear();
-        self.out.resize(size, 0);
-        self.source
-            .read_exact(&mut self.out)
-            .map_err(|_| truncated)?;
+        while self.out.len() < size {
+            let want = (size - self.out.len()).min(CHUNK);
+            reserve_wiped(&mut self.out, want);
+            let old = self.out.len();
+            self.out.resize(old + want, 0);
+            self.source
+                .read_exact(&mut self.out[old..])
+                .map_err(|_| TRUNCATED)?;
+        }
         if Sha256::digest(&self.out[..])[..] != head[4..36] {
             return Err("a block of the file fails its hash check: the file is damaged");
         }
@@ -272,7 +198,7 @@ impl HashedBlocks<'_> {
     }
 }
 
-impl std::io::Read for HashedBlocks<'_> {
+impl std::io::Read for HashedBlocks<'_, '_> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         while self.at == self.out.len() && !self.done {
             if let Err(what) = self.next_block() {
@@ -288,7 +214,7 @@ impl std::io::Read for HashedBlocks<'_> {
 
 /// Copies what `buf` takes of the decrypted block `out` from `at` on: the tail of every
 /// block reader's `read`.
-fn drain(out: &[u8], at: &mut usize, buf: &mut [u8]) -> usize {
+pub(super) fn drain(out: &[u8], at: &mut usize, buf: &mut [u8]) -> usize {
     let n = buf.len().min(out.len() - *at);
     buf[..n].copy_from_slice(&out[*at..*at + n]);
     *at += n;
@@ -298,13 +224,18 @@ fn drain(out: &[u8], at: &mut usize, buf: &mut [u8]) -> usize {
 /// HMAC-SHA256 of `parts` under block `index`'s key (KDBX 4: SHA-512 of the index and the
 /// HMAC key; the header's index is `u64::MAX`).
 pub(super) fn hmac(key: &[u8; 64], index: u64, parts: &[&[u8]]) -> [u8; 32] {
-    let block_key = Zeroizing::new(sha512(&[&index.to_le_bytes(), &key[..]]));
-    let mut mac = <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&block_key[..])
-        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    let mut mac = block_mac(key, index);
     for p in parts {
         mac.update(p);
     }
     mac.finalize().into_bytes().into()
+}
+
+/// The HMAC-SHA256 of block `index`, nothing fed yet.
+pub(super) fn block_mac(key: &[u8; 64], index: u64) -> Hmac<Sha256> {
+    let block_key = Zeroizing::new(sha512(&[&index.to_le_bytes(), &key[..]]));
+    <Hmac<Sha256> as hmac::KeyInit>::new_from_slice(&block_key[..])
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"))
 }
 
 pub(super) fn sha512(parts: &[&[u8]]) -> [u8; 64] {

@@ -1,8 +1,11 @@
-//! keyward's own reader of KDBX 3.1 and 4 files, streaming: the payload is decrypted block
-//! by block, decompressed as it is read and fed straight into the KeePass XML reader
-//! ([`super::keepass_xml_read`]), protected values decrypted by the file's inner stream in
-//! document order. The whole XML is never held in memory and no tree of the database is
-//! built, so a kdbx import costs about what an XML import of the same entries does.
+//! keyward's own reader of KDBX 3.1 and 4 files, streaming from the file: the outer header is
+//! read (and for KDBX 4 the header's SHA-256 and HMAC), the work factor checked and the key
+//! derived before any of the body is read; the body is then read in bounded chunks
+//! ([`super::kdbx_stream::CHUNK`]), decrypted, decompressed as it is read and fed straight
+//! into the KeePass XML reader ([`super::keepass_xml_read`]), protected values decrypted by
+//! the file's inner stream in document order. Neither the file nor the whole XML is ever held
+//! in memory and no tree of the database is built, so a kdbx import costs about what an XML
+//! import of the same entries does, whatever the file's size.
 //!
 //! Covered: AES-256 (CBC) and ChaCha20 outer ciphers; AES-KDF, Argon2d and Argon2id (without
 //! a secret key or associated data); no or gzip compression; Salsa20 and ChaCha20 inner
@@ -12,6 +15,11 @@
 //! Checks, in the order KeePassXC makes them: the KDBX 4 header's SHA-256 (damaged), its
 //! HMAC (wrong password), each block's HMAC (damaged); for KDBX 3.1 the stream start bytes
 //! (wrong password), each block's SHA-256 and the header hash stored in the XML (damaged).
+//! A KDBX 4 block is decrypted and parsed as its HMAC is fed and checked at its end (it can
+//! be the whole payload): a parse error inside a block is reported only once the rest of the
+//! block was read and proved authentic, "damaged" otherwise, and the import hands nothing on
+//! before every block matched ([`super::kdbx_stream`] says why that is safe). A KDBX 3.1
+//! block (1 MiB from KeePassXC) is held until its SHA-256 matched, then handed on.
 
 use std::cell::Cell;
 use std::io::{BufReader, Read as _};
@@ -23,11 +31,12 @@ use zeroize::Zeroizing;
 
 use super::kdbx::Key;
 use super::kdbx_blocks::{
-    AES256, Decrypting, HashedBlocks, HmacBlocks, Inner, NOT_KEEPASS, Outer, hmac, sha512,
+    AES256, Decrypting, HashedBlocks, Inner, NOT_KEEPASS, Outer, hmac, sha512,
 };
 use super::kdbx_header::{
     self, KDF_AES_3, KDF_AES_4, KDF_ARGON2D, KDF_ARGON2ID, number, uuid, variant_dictionary,
 };
+use super::kdbx_stream::{CHUNK, HmacBlocks, Source, TRUNCATED};
 use super::keepass::{aes_kdf, damaged, sha256};
 use super::keepass_xml_read;
 use super::record::Record;
@@ -62,9 +71,13 @@ enum Kdf<'a> {
 }
 
 /// Reads a KDBX file of major version 2, 3 or 4 (the work factor already checked), handing
-/// each entry to `sink` as soon as it is read (see [`keepass_xml_read::read`]).
+/// each entry to `sink` as soon as it is read (see [`keepass_xml_read::read`]). `prefix` is
+/// what was read of the file: its outer header and, for KDBX 4, up to the 64 bytes of header
+/// SHA-256 and HMAC that follow; the body is read from `source` only once the key is
+/// derived, in bounded chunks. [`Read::Other`] comes before anything of the body is read.
 pub(super) fn read(
-    bytes: &[u8],
+    prefix: &[u8],
+    source: &mut Source<'_>,
     path: &Path,
     key: &Key<'_>,
     header_mismatch: &str,
@@ -74,8 +87,7 @@ pub(super) fn read(
     let wrong = || TransferError::WrongPassword {
         path: path.to_owned(),
     };
-    let (major, fields, end) =
-        kdbx_header::fields(bytes).ok_or_else(|| damaged("the file is truncated"))?;
+    let (major, fields, end) = kdbx_header::fields(prefix).ok_or_else(|| damaged(TRUNCATED))?;
     let field = |id: u8| fields.iter().find(|f| f.0 == id).map(|f| f.1);
     let Some(cipher) = field(2) else {
         return Ok(Read::Other);
@@ -131,65 +143,48 @@ pub(super) fn read(
     let master = sha256(&[master_seed, &transformed[..]]);
     let outer = Outer::new(cipher, &master[..], iv).ok_or_else(|| damaged("bad header"))?;
     let failure: Rc<Cell<Option<&'static str>>> = Rc::new(Cell::new(None));
+    let io_error = |source: &mut Source<'_>| {
+        source.error.take().map(|e| TransferError::Io {
+            action: "reading",
+            path: path.to_owned(),
+            source: e,
+        })
+    };
     if major >= 4 {
-        let stored = bytes
+        let stored = prefix
             .get(end..end + 64)
-            .ok_or_else(|| damaged("the file is truncated"))?;
-        if Sha256::digest(&bytes[..end])[..] != stored[..32] {
+            .ok_or_else(|| io_error(source).unwrap_or_else(|| damaged(TRUNCATED)))?;
+        if Sha256::digest(&prefix[..end])[..] != stored[..32] {
             return Err(damaged(header_mismatch));
         }
         let hmac_key = Zeroizing::new(sha512(&[master_seed, &transformed[..], &[1]]));
-        if hmac(&hmac_key, u64::MAX, &[&bytes[..end]])[..] != stored[32..] {
+        if hmac(&hmac_key, u64::MAX, &[&prefix[..end]])[..] != stored[32..] {
             return Err(wrong());
         }
-        let blocks = HmacBlocks {
-            data: &bytes[end + 64..],
-            index: 0,
-            key: hmac_key,
-            outer,
-            out: Zeroizing::new(Vec::new()),
-            at: 0,
-            done: false,
-            failure: failure.clone(),
-            pending: &[],
-            last: false,
-        };
-        let mut plain: Box<dyn std::io::Read + '_> = if gzip {
-            Box::new(flate2::read::GzDecoder::new(blocks))
-        } else {
-            Box::new(blocks)
-        };
-        let inner = inner_header(&mut plain).map_err(|e| {
-            damaged(failure.get().unwrap_or(match e {
-                Some(what) => what,
-                None => "the file is truncated",
-            }))
-        })?;
-        let (Some(id), Some(key)) = inner else {
-            return Ok(Read::Other);
-        };
-        let Some(mut stream) = Inner::new(id, &key) else {
-            return Ok(Read::Other);
-        };
-        let input = BufReader::with_capacity(64 * 1024, plain);
-        xml(
-            input,
-            &mut stream,
-            None,
-            &failure,
-            path,
-            header_mismatch,
-            sink,
-        )?
+        let mut blocks = HmacBlocks::new(source, hmac_key, outer, failure.clone());
+        let parsed = kdbx4_payload(&mut blocks, gzip, &failure, path, header_mismatch, sink);
+        // Every block's HMAC is checked before anything is reported: a parse error counts
+        // only once the block it happened in proved authentic (see `kdbx_stream`).
+        let checked = blocks.finish(parsed.is_ok());
+        drop(blocks);
+        if let Some(e) = io_error(source) {
+            return Err(e);
+        }
+        checked.map_err(&damaged)?;
+        parsed?;
     } else {
-        let body = &bytes[end..];
+        let id = field(10).and_then(number).unwrap_or(0);
+        let Some(mut stream) = Inner::new(id, field(8).unwrap_or_default()) else {
+            return Ok(Read::Other);
+        };
         // The start bytes first, on their own: a wrong key must say so, even where the
         // whole payload fits one chunk whose padding then fails first.
+        let mut carry = Zeroizing::new(Vec::with_capacity(CHUNK + 16));
+        if source.append(&mut carry, 32) < 32 {
+            return Err(io_error(source).unwrap_or_else(|| damaged(TRUNCATED)));
+        }
         let mut start = [0u8; 32];
-        start.copy_from_slice(
-            body.get(..32)
-                .ok_or_else(|| damaged("the file is truncated"))?,
-        );
+        start.copy_from_slice(&carry[..32]);
         Outer::new(cipher, &master[..], iv)
             .ok_or_else(|| damaged("bad header"))?
             .decrypt(&mut start, false)
@@ -198,45 +193,92 @@ pub(super) fn read(
             return Err(wrong());
         }
         let mut decrypting = Decrypting {
-            data: body,
+            source: &mut *source,
             outer,
+            carry,
             out: Zeroizing::new(Vec::new()),
             at: 0,
+            ended: false,
             failure: failure.clone(),
         };
-        decrypting
-            .read_exact(&mut start)
-            .map_err(|_| damaged(failure.get().unwrap_or("the file is truncated")))?;
-        let blocks = HashedBlocks {
-            source: decrypting,
-            out: Zeroizing::new(Vec::new()),
-            at: 0,
-            done: false,
-            failure: failure.clone(),
+        let parsed = match decrypting.read_exact(&mut start) {
+            Err(_) => Err(damaged(failure.get().unwrap_or(TRUNCATED))),
+            Ok(()) => {
+                let blocks = HashedBlocks {
+                    source: decrypting,
+                    out: Zeroizing::new(Vec::new()),
+                    at: 0,
+                    done: false,
+                    failure: failure.clone(),
+                };
+                let plain: Box<dyn std::io::Read + '_> = if gzip {
+                    Box::new(flate2::read::GzDecoder::new(blocks))
+                } else {
+                    Box::new(blocks)
+                };
+                let actual = Sha256::digest(&prefix[..end]);
+                let input = BufReader::with_capacity(CHUNK, plain);
+                let hash = Some(&actual[..]);
+                xml(
+                    input,
+                    &mut stream,
+                    hash,
+                    &failure,
+                    path,
+                    header_mismatch,
+                    sink,
+                )
+            }
         };
-        let plain: Box<dyn std::io::Read + '_> = if gzip {
-            Box::new(flate2::read::GzDecoder::new(blocks))
-        } else {
-            Box::new(blocks)
-        };
-        let id = field(10).and_then(number).unwrap_or(0);
-        let key = field(8).unwrap_or_default();
-        let Some(mut stream) = Inner::new(id, key) else {
-            return Ok(Read::Other);
-        };
-        let actual = Sha256::digest(&bytes[..end]);
-        let input = BufReader::with_capacity(64 * 1024, plain);
-        xml(
-            input,
-            &mut stream,
-            Some(&actual[..]),
-            &failure,
-            path,
-            header_mismatch,
-            sink,
-        )?
+        if let Some(e) = io_error(source) {
+            return Err(e);
+        }
+        parsed?;
     }
     Ok(Read::Done)
+}
+
+/// KDBX 4's decrypted payload: the inner header, then the XML.
+fn kdbx4_payload(
+    blocks: &mut HmacBlocks<'_, '_>,
+    gzip: bool,
+    failure: &Cell<Option<&'static str>>,
+    path: &Path,
+    header_mismatch: &str,
+    sink: &mut dyn FnMut(Record),
+) -> Result<(), TransferError> {
+    let mut plain: Box<dyn std::io::Read + '_> = if gzip {
+        Box::new(flate2::read::GzDecoder::new(blocks))
+    } else {
+        Box::new(blocks)
+    };
+    let inner = inner_header(&mut plain).map_err(|e| {
+        damaged(
+            path,
+            failure.get().unwrap_or(match e {
+                Some(what) => what,
+                None => TRUNCATED,
+            }),
+        )
+    })?;
+    // An inner stream this reader does not know: the `keepass` crate does not read it
+    // either (it refuses the content), and the file is no longer whole to hand over.
+    let (Some(id), Some(key)) = inner else {
+        return Err(damaged(path, NOT_KEEPASS));
+    };
+    let Some(mut stream) = Inner::new(id, &key) else {
+        return Err(damaged(path, NOT_KEEPASS));
+    };
+    let input = BufReader::with_capacity(CHUNK, plain);
+    xml(
+        input,
+        &mut stream,
+        None,
+        failure,
+        path,
+        header_mismatch,
+        sink,
+    )
 }
 
 /// Runs the XML reader over the decrypted stream; errors become "damaged". Custom fields
@@ -367,3 +409,7 @@ fn transform(composite: &[u8; 32], kdf: &Kdf<'_>) -> Option<Zeroizing<[u8; 32]>>
 #[cfg(test)]
 #[path = "kdbx_read_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "kdbx_stream_tests.rs"]
+mod stream_tests;

@@ -62,8 +62,17 @@ fn ours(
         key_file,
     };
     let mut records = Vec::new();
+    // The prefix kdbx::import reads before calling the reader: the header, and for KDBX 4
+    // the 64 bytes after it.
+    let split = match kdbx_header::read(bytes) {
+        Some(h) if h.major >= 4 => (h.end + 64).min(bytes.len()),
+        Some(h) => h.end,
+        None => bytes.len(),
+    };
+    let (prefix, mut body) = bytes.split_at(split);
     let read = read(
-        bytes,
+        prefix,
+        &mut Source::new(&mut body),
         Path::new("t.kdbx"),
         &key,
         "header hash mismatch",

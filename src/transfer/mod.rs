@@ -19,6 +19,7 @@ mod kdbx_blocks;
 #[doc(hidden)]
 pub mod kdbx_header;
 mod kdbx_read;
+mod kdbx_stream;
 mod keepass;
 mod keepass_xml;
 mod keepass_xml_groups;
@@ -310,6 +311,55 @@ pub fn import(
     options: &ImportOptions,
     now: DateTime<Utc>,
 ) -> Result<Imported, TransferError> {
+    import_from(Input::Bytes(bytes), path, format, options, now)
+}
+
+/// [`import`] of the file `file` (opened from `path`), what `keyward import` and the app's
+/// import dialog call: a kdbx file is read as it is decrypted, in bounded chunks, never held
+/// whole ([`kdbx::import`]); a file of another format is read whole into wiped memory first.
+/// A read error is [`TransferError::Io`].
+pub fn import_file(
+    file: std::fs::File,
+    path: &std::path::Path,
+    format: Format,
+    options: &ImportOptions,
+    now: DateTime<Utc>,
+) -> Result<Imported, TransferError> {
+    let mut file = file;
+    if format == Format::Kdbx {
+        return import_from(Input::Reader(&mut file), path, format, options, now);
+    }
+    let mut bytes = Vec::new();
+    // `File`'s read_to_end sizes the buffer from the file's length: no reallocation leaves
+    // an unwiped copy behind for a file that does not grow meanwhile.
+    let read = std::io::Read::read_to_end(&mut file, &mut bytes);
+    let bytes = crate::secret::SecretBytes::new(bytes);
+    read.map_err(|source| TransferError::Io {
+        action: "reading",
+        path: path.to_owned(),
+        source,
+    })?;
+    import(bytes.expose(), path, format, options, now)
+}
+
+/// What an import reads: bytes in memory, or a file read as it goes (kdbx only).
+enum Input<'a> {
+    Bytes(&'a [u8]),
+    Reader(&'a mut dyn std::io::Read),
+}
+
+fn import_from(
+    input: Input<'_>,
+    path: &std::path::Path,
+    format: Format,
+    options: &ImportOptions,
+    now: DateTime<Utc>,
+) -> Result<Imported, TransferError> {
+    let bytes = match &input {
+        Input::Bytes(bytes) => *bytes,
+        // Only a kdbx import is given a reader (see `import_file`).
+        Input::Reader(_) => &[][..],
+    };
     let mut report = TransferReport::new();
     // Each record becomes an entry as soon as it is read, so the records of a large kdbx or
     // KeePass XML file are never all held beside the entries made of them.
@@ -330,7 +380,14 @@ pub fn import(
                 key_file: options.key_file.as_ref().map(|k| k.expose()),
             };
             let allow = options.allow_slow_kdf;
-            kdbx::import(bytes, path, &key, allow, &mut |r| add(r, &mut report))?;
+            let mut slice = bytes;
+            let reader: &mut dyn std::io::Read = match input {
+                Input::Bytes(_) => &mut slice,
+                Input::Reader(reader) => reader,
+            };
+            // The entries made so far are dropped with `entries` on an error: none of a
+            // file whose HMAC check fails further on leaves this function.
+            kdbx::import(reader, path, &key, allow, &mut |r| add(r, &mut report))?;
             Vec::new()
         }
         Format::KeepassXml => {

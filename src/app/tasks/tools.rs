@@ -21,7 +21,7 @@ use crate::app::transfer_view::{ExportState, ImportState, ReadFile, error_text};
 use crate::app::widgets::{SecretBuffer, display_path};
 use crate::keys::{self, KeyAlgorithm};
 use crate::scan::{self, Needles, Progress, ScanOptions};
-use crate::secret::{SecretBytes, SecretString};
+use crate::secret::SecretString;
 use crate::transfer::{self, ExportOptions, Format, ImportOptions, write_private_file};
 use crate::vault::Vault;
 
@@ -118,11 +118,10 @@ pub(crate) fn start_import_read(state: &mut ImportState, now: DateTime<Utc>, wak
     };
     let password = (format == Format::Kdbx).then(|| copy_secret(&state.password));
     state.job = Some(jobs::spawn(waker, move || {
-        let bytes = std::fs::read(&path)
-            .map(SecretBytes::new)
+        let file = std::fs::File::open(&path)
             .map_err(|e| format!("cannot read {}: {e}", display_path(&path)))?;
-        let imported = transfer::import(
-            bytes.expose(),
+        let imported = transfer::import_file(
+            file,
             &path,
             format,
             &ImportOptions {
