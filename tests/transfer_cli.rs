@@ -232,13 +232,9 @@ fn check_in_keepassxc(db: &Path, password: &str) {
     );
 }
 
-#[test]
-fn kdbx_export_opens_in_keepassxc_with_every_value() {
-    if !common::have_keepassxc("kdbx_export_opens_in_keepassxc_with_every_value") {
-        return;
-    }
-    let env = Env::new(&awkward_vault());
-    let out = env.keyward(
+/// `keyward export --format kdbx --out keys.kdbx` with the export password of `Env`.
+fn export_kdbx(env: &Env) -> Output {
+    env.keyward(
         &[
             "export",
             "--format",
@@ -249,7 +245,16 @@ fn kdbx_export_opens_in_keepassxc_with_every_value() {
             "export-pw",
         ],
         "",
-    );
+    )
+}
+
+#[test]
+fn kdbx_export_opens_in_keepassxc_with_every_value() {
+    if !common::have_keepassxc("kdbx_export_opens_in_keepassxc_with_every_value") {
+        return;
+    }
+    let env = Env::new(&awkward_vault());
+    let out = export_kdbx(&env);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).contains("warning:"), "{}", stderr(&out));
     let db = env.path("keys.kdbx");
@@ -475,18 +480,7 @@ fn a_kdbx_failing_its_hmac_imports_nothing_and_leaves_the_vault_untouched() {
     // keyward's export writes one HMAC block: it is read as it is decrypted, so entries are
     // parsed before its HMAC is compared at the end; none may reach the vault.
     let env = Env::new(&awkward_vault());
-    let out = env.keyward(
-        &[
-            "export",
-            "--format",
-            "kdbx",
-            "--out",
-            "keys.kdbx",
-            "--export-password-file",
-            "export-pw",
-        ],
-        "",
-    );
+    let out = export_kdbx(&env);
     assert!(out.status.success(), "{}", stderr(&out));
     let good = std::fs::read(env.path("keys.kdbx")).expect("export");
     let before = std::fs::read(env.vault()).expect("vault bytes");

@@ -7,7 +7,7 @@ use super::*;
 use crate::secret::SecretString;
 use crate::transfer::kdbx;
 
-fn data(name: &str) -> PathBuf {
+pub(super) fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/testdata/transfer/keepassxc")
         .join(name)
@@ -147,8 +147,8 @@ fn protected_strings_decrypt_in_order_and_attachments_are_reported() {
 
 use super::super::record::CustomField;
 
-/// A keyward-written KDBX 4 file (Argon2id, ChaCha20, gzip) of `n` entries.
-fn kdbx4(n: usize) -> Vec<u8> {
+/// A keyward-written KDBX 4 file (Argon2id, ChaCha20, gzip, one HMAC block) of `n` entries.
+pub(super) fn kdbx4(n: usize) -> Vec<u8> {
     use crate::vault::{Credential, Entry, Vault};
     let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("time");
     let mut vault = Vault::default();

@@ -3,17 +3,13 @@
 //! start and end (one block, as keyward writes, and many, as KeePassXC writes), and files cut
 //! in the header, a block's head and a block's data.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::*;
 use crate::secret::SecretString;
 use crate::transfer::{Format, ImportOptions, kdbx};
-
-fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/testdata/transfer/keepassxc")
-        .join(name)
-}
+// KeePassXC's test files, and a keyward-written KDBX 4 file (one HMAC block) of n entries.
+use super::tests::{data, kdbx4};
 
 /// A reader over `data` that hands out at most `step` bytes per call and keeps the most it
 /// was asked for in one call and how many bytes it handed out in all.
@@ -90,32 +86,6 @@ fn assert_hmac_damaged(e: &TransferError) {
         matches!(e, TransferError::Damaged { .. }) && e.to_string().contains("HMAC"),
         "{e}"
     );
-}
-
-/// A keyward-written KDBX 4 file (Argon2id, ChaCha20, gzip, one HMAC block) of `n` entries.
-fn kdbx4(n: usize) -> Vec<u8> {
-    use crate::vault::{Credential, Entry, Vault};
-    let now = chrono::DateTime::from_timestamp(1_700_000_000, 0).expect("time");
-    let mut vault = Vault::default();
-    for i in 0..n {
-        let e = Entry::new(
-            format!("key {i}"),
-            Credential::Token {
-                token: format!("token-{i}-{}", "y".repeat(64)).into(),
-            },
-            now,
-        );
-        vault.add(e).expect("add");
-    }
-    let pw = SecretString::from("pw");
-    let key = Key {
-        password: Some(&pw),
-        key_file: None,
-    };
-    kdbx::export(&vault, &key)
-        .expect("export")
-        .expose()
-        .to_vec()
 }
 
 /// Where a KDBX 4 file's header ends and its first block's data starts.
