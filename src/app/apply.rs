@@ -18,13 +18,16 @@ use super::status::StatusLine;
 use super::sync_apply;
 use super::tasks;
 use super::unlock::UnlockState;
-use super::widgets::{capitalised, field_noun};
-use crate::clipboard::{self, ClearOutcome, TimedClipboard};
+use super::widgets::capitalised;
+use crate::clipboard::{ClearOutcome, TimedClipboard};
 use crate::keys::KeyAlgorithm;
 use crate::secret::SecretString;
 use crate::store::{Credentials, KdfPreset, KeyFile};
 use crate::transfer::ClashRule;
-use crate::vault::{Entry, Field, NewParts, VaultSettings};
+use crate::vault::{Entry, NewParts, VaultSettings};
+
+#[path = "apply_copy.rs"]
+mod copy;
 
 /// Applies one command at `now`.
 pub(crate) fn apply(state: &mut AppState, command: Command, now: DateTime<Utc>) {
@@ -155,13 +158,13 @@ fn apply_to_session(session: &mut Session, command: Command, env: &mut Env) -> O
         Command::Duplicate(id) => return duplicate(session, id, env),
         Command::Delete(id) => return delete(session, id, env),
         Command::TickChecklist { id, item, done } => tick_checklist(session, id, item, done, env),
-        Command::Copy { id, field } => return copy_field(session, id, field, env),
-        Command::CopyHistory { id, index } => return copy_history(session, id, index, env),
+        Command::Copy { id, field } => return copy::field(session, id, field, env),
+        Command::CopyHistory { id, index } => return copy::history(session, id, index, env),
         Command::CopyCustomField { id, name } => {
-            return copy_custom_field(session, id, &name, env);
+            return copy::custom_field(session, id, &name, env);
         }
         Command::CopyText { text, label } => {
-            return Some(copy_to_clipboard(session, env, &text, label));
+            return Some(copy::to_clipboard(session, env, &text, label));
         }
         Command::UpdateSettings(settings) => return Some(update_settings(session, settings, env)),
         Command::ChangeMasterPassword => return Some(change_master_password(session, env)),
@@ -448,48 +451,6 @@ fn tick_checklist(session: &mut Session, id: Uuid, item: usize, done: bool, env:
     };
     step.done_at = done.then_some(env.now);
     changed(session, env.waker);
-}
-
-fn copy_field(session: &Session, id: Uuid, field: Field, env: &mut Env) -> Option<StatusLine> {
-    let entry = session.vault.by_id(id)?;
-    let Some(value) = entry.credential.field(field) else {
-        return Some(StatusLine::error(format!(
-            "'{}' has no {field} to copy",
-            entry.name
-        )));
-    };
-    let label = format!("{} of {}", field_noun(field), entry.name);
-    Some(copy_to_clipboard(session, env, value.expose(), label))
-}
-
-fn copy_history(session: &Session, id: Uuid, index: usize, env: &mut Env) -> Option<StatusLine> {
-    let entry = session.vault.by_id(id)?;
-    let item = entry.history.get(index)?;
-    let label = format!("previous {} of {}", item.field, entry.name);
-    Some(copy_to_clipboard(session, env, item.value.expose(), label))
-}
-
-fn copy_custom_field(session: &Session, id: Uuid, name: &str, env: &mut Env) -> Option<StatusLine> {
-    let entry = session.vault.by_id(id)?;
-    let field = crate::vault::find_custom_field(&entry.custom_fields, name)?;
-    let label = format!("field {} of {}", field.name, entry.name);
-    Some(copy_to_clipboard(session, env, field.value.expose(), label))
-}
-
-/// Puts `text` on the timed clipboard for the vault's clipboard time, described as `label`.
-/// A clear time the library refuses (0 s) copies nothing, as `keyward copy` refuses it.
-fn copy_to_clipboard(session: &Session, env: &mut Env, text: &str, label: String) -> StatusLine {
-    let clear_after = match clipboard::clear_delay(session.vault.settings.clipboard_seconds) {
-        Ok(delay) => delay,
-        Err(e) => return StatusLine::error(format!("Nothing copied: {e}")),
-    };
-    match env
-        .clipboard
-        .copy(text, label.clone(), clear_after, env.now)
-    {
-        Ok(()) => StatusLine::info(format!("Copied the {label}")),
-        Err(e) => StatusLine::error(e.to_string()),
-    }
 }
 
 fn update_settings(session: &mut Session, settings: VaultSettings, env: &Env) -> StatusLine {

@@ -16,7 +16,7 @@ use crate::clipboard::FakeClipboard;
 use crate::store::{KdfParams, KdfPreset, VaultFile};
 use crate::transfer::{ExportOptions, Format};
 use crate::vault::merge::Side;
-use crate::vault::{Credential, NewParts, Status, Vault};
+use crate::vault::{Credential, Field, NewParts, Status, Vault};
 
 const PASSWORD: &str = "plaid-otter-quantum-harbor-71";
 const SECRET: &str = "bnc-SECRET-9f8e7d6c5b4a";
