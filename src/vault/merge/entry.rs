@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
+use thin_vec::ThinVec;
 
 use super::{Conflict, Shown, Side};
 use crate::secret::SecretString;
@@ -85,14 +86,14 @@ impl Fields {
         theirs: &[T],
         base: Option<&[T]>,
         show: impl Fn(&[T]) -> String,
-    ) -> Vec<T> {
+    ) -> ThinVec<T> {
         if ours == theirs {
-            return ours.to_vec();
+            return ThinVec::from(ours);
         }
         match base.filter(|_| self.three_way) {
             Some(base) => {
                 let removed = |x: &T| base.contains(x) && !(ours.contains(x) && theirs.contains(x));
-                let mut out: Vec<T> = Vec::new();
+                let mut out: ThinVec<T> = ThinVec::new();
                 for x in ours.iter().chain(theirs) {
                     if !removed(x) && !out.contains(x) {
                         out.push(x.clone());
@@ -105,7 +106,8 @@ impl Fields {
             }
             None => {
                 let winner = self.newer;
-                self.pick(field, &ours.to_vec(), &theirs.to_vec(), None, winner, |v| {
+                let (ours, theirs) = (ThinVec::from(ours), ThinVec::from(theirs));
+                self.pick(field, &ours, &theirs, None, winner, |v| {
                     Shown::Text(show(v))
                 })
             }
@@ -229,15 +231,13 @@ pub fn merge_entry(ours: &Entry, theirs: &Entry, base: Option<&Entry>) -> Merged
             b.map(|e| &e.environment),
             ToString::to_string,
         ),
-        tags: f
-            .set(
-                "tags",
-                tags,
-                &theirs.tags,
-                b.map(|e| e.tags.as_slice()),
-                |t| t.join(", "),
-            )
-            .into(),
+        tags: f.set(
+            "tags",
+            tags,
+            &theirs.tags,
+            b.map(|e| e.tags.as_slice()),
+            |t| t.join(", "),
+        ),
         purpose: f.text(
             "purpose",
             purpose,
@@ -259,35 +259,28 @@ pub fn merge_entry(ours: &Entry, theirs: &Entry, base: Option<&Entry>) -> Merged
             custom_fields,
             &theirs.custom_fields,
             b.map(|e| e.custom_fields.as_slice()),
-        )
-        .into(),
-        permissions: f
-            .set(
-                "permissions",
-                permissions,
-                &theirs.permissions,
-                b.map(|e| e.permissions.as_slice()),
-                joined,
-            )
-            .into(),
-        ip_whitelist: f
-            .set(
-                "ip whitelist",
-                ip_whitelist,
-                &theirs.ip_whitelist,
-                b.map(|e| e.ip_whitelist.as_slice()),
-                joined,
-            )
-            .into(),
-        ip_blacklist: f
-            .set(
-                "ip blacklist",
-                ip_blacklist,
-                &theirs.ip_blacklist,
-                b.map(|e| e.ip_blacklist.as_slice()),
-                joined,
-            )
-            .into(),
+        ),
+        permissions: f.set(
+            "permissions",
+            permissions,
+            &theirs.permissions,
+            b.map(|e| e.permissions.as_slice()),
+            joined,
+        ),
+        ip_whitelist: f.set(
+            "ip whitelist",
+            ip_whitelist,
+            &theirs.ip_whitelist,
+            b.map(|e| e.ip_whitelist.as_slice()),
+            joined,
+        ),
+        ip_blacklist: f.set(
+            "ip blacklist",
+            ip_blacklist,
+            &theirs.ip_blacklist,
+            b.map(|e| e.ip_blacklist.as_slice()),
+            joined,
+        ),
         created_at: f.text(
             "created",
             created_at,
@@ -321,7 +314,7 @@ pub fn merge_entry(ours: &Entry, theirs: &Entry, base: Option<&Entry>) -> Merged
         ),
         status: merged_status,
         incident: merge_incident(&mut f, incident, &theirs.incident, b.map(|e| &e.incident)),
-        history: merge_history(history, &theirs.history).into(),
+        history: merge_history(history, &theirs.history),
         modified_at: (*modified_at).max(theirs.modified_at),
     };
     if entry.last_used_at != *last_used_at || entry.history.len() != history.len() {
@@ -486,13 +479,13 @@ fn merge_custom_fields(
     ours: &[CustomField],
     theirs: &[CustomField],
     base: Option<&[CustomField]>,
-) -> Vec<CustomField> {
+) -> ThinVec<CustomField> {
     let find = |list: &[CustomField], name: &str| -> Option<CustomField> {
         list.iter()
             .find(|c| c.name.eq_ignore_ascii_case(name))
             .cloned()
     };
-    let mut out: Vec<CustomField> = Vec::new();
+    let mut out: ThinVec<CustomField> = ThinVec::new();
     let mut extra: Vec<CustomField> = Vec::new();
     for field in ours.iter().chain(theirs) {
         if find(&out, &field.name).is_some() {
@@ -548,8 +541,8 @@ fn merge_custom_fields(
 }
 
 /// Both histories, oldest first, each replaced value once.
-fn merge_history(ours: &[HistoryItem], theirs: &[HistoryItem]) -> Vec<HistoryItem> {
-    let mut out = ours.to_vec();
+fn merge_history(ours: &[HistoryItem], theirs: &[HistoryItem]) -> ThinVec<HistoryItem> {
+    let mut out = ThinVec::from(ours);
     for item in theirs {
         if !out
             .iter()
