@@ -161,7 +161,7 @@ pub fn import(
     let mut source = Source::new(reader);
     let mut prefix = Zeroizing::new(Vec::new());
     source.append(&mut prefix, 12);
-    io_error(&mut source, path)?;
+    source.take_error(path).map_or(Ok(()), Err)?;
     match kdbx_header::kind(&prefix) {
         Kind::Kdbx(_) => {}
         Kind::Kdb => {
@@ -170,7 +170,7 @@ pub fn import(
                 key_file: key.key_file,
             };
             source.append_rest(&mut prefix);
-            io_error(&mut source, path)?;
+            source.take_error(path).map_or(Ok(()), Err)?;
             super::kdb::import(&prefix, path, &key, allow_slow_kdf)?
                 .into_iter()
                 .for_each(sink);
@@ -182,7 +182,7 @@ pub fn import(
         Kind::Unknown => return Err(damaged("not a KeePass database")),
     }
     read_header(&mut source, &mut prefix);
-    io_error(&mut source, path)?;
+    source.take_error(path).map_or(Ok(()), Err)?;
     let header = kdbx_header::read(&prefix).ok_or_else(|| damaged("the file is truncated"))?;
     if let Some(flaw) = header.flaw {
         return Err(damaged(&flaw.describe()));
@@ -209,7 +209,7 @@ pub fn import(
     }
     // Nothing of the body was read yet: the crate gets the whole file.
     source.append_rest(&mut prefix);
-    io_error(&mut source, path)?;
+    source.take_error(path).map_or(Ok(()), Err)?;
     import_with_crate(&prefix, path, key, &header)?
         .into_iter()
         .for_each(sink);
@@ -235,18 +235,6 @@ fn read_header(source: &mut Source<'_>, prefix: &mut Zeroizing<Vec<u8>>) {
         if source.append(prefix, len) < len || prefix[at] == 0 {
             return;
         }
-    }
-}
-
-/// The read error `source` met, if any, as the import's error.
-fn io_error(source: &mut Source<'_>, path: &Path) -> Result<(), TransferError> {
-    match source.error.take() {
-        Some(e) => Err(TransferError::Io {
-            action: "reading",
-            path: path.to_owned(),
-            source: e,
-        }),
-        None => Ok(()),
     }
 }
 

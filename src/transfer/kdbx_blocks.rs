@@ -14,7 +14,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256, Sha512};
 use zeroize::Zeroizing;
 
-use super::kdbx_stream::{CHUNK, Source, TRUNCATED, reserve_wiped};
+use super::kdbx_stream::{CHUNK, Source, TRUNCATED, extend_wiped};
 use super::keepass::sha256;
 use super::keepass_xml_read::InnerStream;
 
@@ -183,9 +183,7 @@ impl HashedBlocks<'_, '_> {
         self.out.clear();
         while self.out.len() < size {
             let want = (size - self.out.len()).min(CHUNK);
-            reserve_wiped(&mut self.out, want);
-            let old = self.out.len();
-            self.out.resize(old + want, 0);
+            let old = extend_wiped(&mut self.out, want);
             self.source
                 .read_exact(&mut self.out[old..])
                 .map_err(|_| TRUNCATED)?;

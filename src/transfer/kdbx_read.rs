@@ -143,17 +143,12 @@ pub(super) fn read(
     let master = sha256(&[master_seed, &transformed[..]]);
     let outer = Outer::new(cipher, &master[..], iv).ok_or_else(|| damaged("bad header"))?;
     let failure: Rc<Cell<Option<&'static str>>> = Rc::new(Cell::new(None));
-    let io_error = |source: &mut Source<'_>| {
-        source.error.take().map(|e| TransferError::Io {
-            action: "reading",
-            path: path.to_owned(),
-            source: e,
-        })
-    };
     if major >= 4 {
-        let stored = prefix
-            .get(end..end + 64)
-            .ok_or_else(|| io_error(source).unwrap_or_else(|| damaged(TRUNCATED)))?;
+        let stored = prefix.get(end..end + 64).ok_or_else(|| {
+            source
+                .take_error(path)
+                .unwrap_or_else(|| damaged(TRUNCATED))
+        })?;
         if Sha256::digest(&prefix[..end])[..] != stored[..32] {
             return Err(damaged(header_mismatch));
         }
@@ -167,7 +162,7 @@ pub(super) fn read(
         // only once the block it happened in proved authentic (see `kdbx_stream`).
         let checked = blocks.finish(parsed.is_ok());
         drop(blocks);
-        if let Some(e) = io_error(source) {
+        if let Some(e) = source.take_error(path) {
             return Err(e);
         }
         checked.map_err(&damaged)?;
@@ -181,7 +176,9 @@ pub(super) fn read(
         // whole payload fits one chunk whose padding then fails first.
         let mut carry = Zeroizing::new(Vec::with_capacity(CHUNK + 16));
         if source.append(&mut carry, 32) < 32 {
-            return Err(io_error(source).unwrap_or_else(|| damaged(TRUNCATED)));
+            return Err(source
+                .take_error(path)
+                .unwrap_or_else(|| damaged(TRUNCATED)));
         }
         let mut start = [0u8; 32];
         start.copy_from_slice(&carry[..32]);
@@ -230,7 +227,7 @@ pub(super) fn read(
                 )
             }
         };
-        if let Some(e) = io_error(source) {
+        if let Some(e) = source.take_error(path) {
             return Err(e);
         }
         parsed?;

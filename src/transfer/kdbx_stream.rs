@@ -14,12 +14,14 @@
 
 use std::cell::Cell;
 use std::io::ErrorKind;
+use std::path::Path;
 use std::rc::Rc;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
+use super::TransferError;
 use super::kdbx_blocks::{Outer, block_mac, drain};
 
 /// How much ciphertext the block readers take from the file and decrypt at a time (a multiple
@@ -60,15 +62,22 @@ impl<'a> Source<'a> {
         n
     }
 
+    /// The read error met, if any (taken: it is reported once), as the import's error.
+    pub(super) fn take_error(&mut self, path: &Path) -> Option<TransferError> {
+        self.error.take().map(|source| TransferError::Io {
+            action: "reading",
+            path: path.to_owned(),
+            source,
+        })
+    }
+
     /// Appends `len` bytes of the file to `out` (fewer at its end), growing `out` in wiped
     /// memory and never by more than [`CHUNK`] beyond what was read, whatever `len` claims.
     pub(super) fn append(&mut self, out: &mut Zeroizing<Vec<u8>>, len: usize) -> usize {
         let mut got = 0;
         while got < len {
             let want = (len - got).min(CHUNK);
-            reserve_wiped(out, want);
-            let old = out.len();
-            out.resize(old + want, 0);
+            let old = extend_wiped(out, want);
             let n = self.fill(&mut out[old..]);
             out.truncate(old + n);
             got += n;
@@ -85,16 +94,19 @@ impl<'a> Source<'a> {
     }
 }
 
-/// Makes room for `more` bytes in `out`, moving it to a larger allocation by hand so the old
-/// one is wiped (a `Vec`'s own growth would free it unwiped).
-pub(super) fn reserve_wiped(out: &mut Zeroizing<Vec<u8>>, more: usize) {
-    if out.capacity() - out.len() >= more {
-        return;
+/// Extends `out` by `more` zero bytes and returns where they start; when it must grow it is
+/// moved to a larger allocation by hand so the old one is wiped (a `Vec`'s own growth would
+/// free it unwiped).
+pub(super) fn extend_wiped(out: &mut Zeroizing<Vec<u8>>, more: usize) -> usize {
+    if out.capacity() - out.len() < more {
+        let capacity = (out.len() + more).max(out.capacity().saturating_mul(2));
+        let mut bigger = Zeroizing::new(Vec::with_capacity(capacity));
+        bigger.extend_from_slice(out);
+        *out = bigger;
     }
-    let capacity = (out.len() + more).max(out.capacity().saturating_mul(2));
-    let mut bigger = Zeroizing::new(Vec::with_capacity(capacity));
-    bigger.extend_from_slice(out);
-    *out = bigger;
+    let old = out.len();
+    out.resize(old + more, 0);
+    old
 }
 
 /// KDBX 4's payload read from the file as the decrypted bytes: blocks of (HMAC-SHA256, size,
